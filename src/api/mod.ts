@@ -1,0 +1,10 @@
+/**
+ * The wire contract: message shapes, protobuf encoding and the grpc-js
+ * service definitions.
+ *
+ * @module
+ */
+export * from "./types.ts";
+export * from "./codec.ts";
+export { contractFiles, GPU_PROTO, messageType, PROTO_DIR, protoRoot } from "./proto_root.ts";
+export * from "./service_definition.ts";

@@ -1,0 +1,144 @@
+/**
+ * Fans committed changes out to watch streams.
+ *
+ * The store calls {@linkcode Broadcaster.publish} inside its write critical
+ * section and {@linkcode Broadcaster.subscribe} inside a read critical
+ * section, so a subscription and its initial snapshot are taken atomically:
+ * there is no gap and no duplicate between the snapshot and live events.
+ *
+ * @module
+ */
+import { encodeBookmark, encodeWatchEvent } from "../api/codec.ts";
+import type { Gpu } from "../api/types.ts";
+import { type CacheError, CapacityError, TooOldResourceVersionError } from "./errors.ts";
+import { EventHistory } from "./event_history.ts";
+import type { WatchEvent } from "./watch_event.ts";
+import { Watcher, type WatchFilter, type WatchSink } from "./watcher.ts";
+
+/** A stored object and its encoding, as the store holds it. */
+export interface StoredGpu {
+  readonly gpu: Readonly<Gpu>;
+  readonly bytes: Uint8Array;
+}
+
+/** Options of {@linkcode Broadcaster}. */
+export interface BroadcasterOptions {
+  maxWatchers: number;
+  queueSize: number;
+  historySize: number;
+  /** The store's resource version when the broadcaster starts. */
+  currentVersion: number;
+  /** Called when a watcher is evicted for falling behind. */
+  onEvict?: (watcher: Watcher) => void;
+}
+
+/** What a new watch asks for. */
+export interface SubscribeRequest extends WatchFilter {
+  sink: WatchSink;
+  /** Resume after this version; null for a snapshot of every object first. */
+  fromVersion: number | null;
+}
+
+/** Fan-out of watch events with a bounded resume history. */
+export class Broadcaster {
+  readonly #options: BroadcasterOptions;
+  readonly #history: EventHistory;
+  readonly #watchers = new Set<Watcher>();
+  #currentVersion: number;
+
+  /** Creates a broadcaster with no watchers and an empty history. */
+  constructor(options: BroadcasterOptions) {
+    this.#options = options;
+    this.#currentVersion = options.currentVersion;
+    this.#history = new EventHistory(options.historySize, options.currentVersion);
+  }
+
+  /** Number of registered watchers. */
+  get size(): number {
+    return this.#watchers.size;
+  }
+
+  /** Number of events retained for resume. */
+  get historySize(): number {
+    return this.#history.size;
+  }
+
+  /** Records a committed change and offers it to every watcher; never blocks. */
+  publish(event: WatchEvent): void {
+    this.#currentVersion = event.resourceVersion;
+    this.#history.push(event);
+    for (const watcher of this.#watchers) watcher.offer(event);
+  }
+
+  /**
+   * Registers a watcher: with `fromVersion` null, one ADDED per object of the
+   * snapshot first; otherwise every retained event after `fromVersion`.
+   *
+   * @throws {CapacityError} when the watcher limit is reached
+   * @throws {TooOldResourceVersionError} when `fromVersion` is outside the history
+   */
+  subscribe(request: SubscribeRequest, snapshot: () => Iterable<StoredGpu>): Watcher {
+    if (this.#watchers.size >= this.#options.maxWatchers) {
+      throw new CapacityError(
+        `too many concurrent watchers: the limit is ${this.#options.maxWatchers}`,
+      );
+    }
+    const from = request.fromVersion;
+    if (from !== null && from > this.#currentVersion) {
+      throw new TooOldResourceVersionError(
+        `resource version ${from} is newer than the server's current version ` +
+          `${this.#currentVersion}; re-list and re-watch from the list's resource version`,
+      );
+    }
+    if (from !== null && from < this.#history.completeAfter) {
+      throw new TooOldResourceVersionError(
+        `too old resource version: ${from} (oldest available: ${this.#history.completeAfter}); ` +
+          "re-list and re-watch from the list's resource version",
+      );
+    }
+    const watcher = new Watcher(request.sink, request, {
+      queueSize: this.#options.queueSize,
+      fromVersion: from ?? this.#currentVersion,
+      onClose: (w) => this.#watchers.delete(w),
+      onEvict: this.#options.onEvict,
+    });
+    this.#watchers.add(watcher);
+    if (from === null) {
+      const objects = [...snapshot()];
+      watcher.allowBurst(objects.length + 1);
+      for (const { gpu, bytes } of objects) {
+        const meta = gpu.metadata;
+        if (watcher.selects(meta.namespace, meta.labels)) {
+          watcher.send(encodeWatchEvent("ADDED", bytes), this.#currentVersion);
+        }
+      }
+      if (request.bookmarks) {
+        watcher.send(encodeBookmark(this.#currentVersion), this.#currentVersion);
+      }
+    } else {
+      for (const event of this.#history.since(from)) watcher.offer(event);
+    }
+    return watcher;
+  }
+
+  /** Sends a BOOKMARK at the current version to every watcher that asked for them. */
+  bookmark(): void {
+    let bytes: Uint8Array | undefined;
+    for (const watcher of this.#watchers) {
+      if (!watcher.wantsBookmarks) continue;
+      bytes ??= encodeBookmark(this.#currentVersion);
+      watcher.send(bytes, this.#currentVersion);
+    }
+  }
+
+  /** Whether any watcher asked for bookmarks (so the bookmark timer is needed). */
+  get wantsBookmarks(): boolean {
+    for (const watcher of this.#watchers) if (watcher.wantsBookmarks) return true;
+    return false;
+  }
+
+  /** Ends every watcher with the given error (used at shutdown). */
+  closeAll(error: CacheError): void {
+    for (const watcher of [...this.#watchers]) watcher.fail(error);
+  }
+}

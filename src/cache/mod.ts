@@ -1,0 +1,22 @@
+/**
+ * The read-blocking GPU cache: a writer-preference lock, the store and the
+ * watch broadcaster. Pure logic, no I/O.
+ *
+ * @module
+ */
+export * from "./errors.ts";
+export * from "./limits.ts";
+export { type LockHold, type LockKind, RwLock, type RwLockOptions } from "./rw_lock.ts";
+export { type LabelMatcher, parseLabelSelector } from "./label_selector.ts";
+export {
+  type Commit,
+  type ConditionPatch,
+  GpuStore,
+  type ListSelection,
+  type StoreOptions,
+  type WriteContext,
+  type WriteOperation,
+} from "./store.ts";
+export { Broadcaster, type StoredGpu } from "./broadcaster.ts";
+export { Watcher, type WatchSink } from "./watcher.ts";
+export { DEFAULT_NAMESPACE, parseResourceVersion, validateName } from "./validation.ts";

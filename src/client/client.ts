@@ -1,0 +1,188 @@
+/**
+ * A small typed client of the Device API for consumers and providers.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { DeviceApiClient } from "./client.ts";
+ * const client = new DeviceApiClient("unix:///var/run/device-api/device.sock", { provider: "my-monitor" });
+ * const { items, resourceVersion } = await client.list();
+ * for await (const event of client.watch({ resourceVersion })) console.log(event.type, event.object.metadata.name);
+ * ```
+ *
+ * @module
+ */
+import * as grpc from "@grpc/grpc-js";
+import { GPU_SERVICE, serviceDefinition } from "../api/mod.ts";
+import type { DeepPartial, Gpu, GpuStatus, ListOptions, WatchEventType } from "../api/mod.ts";
+
+/** Metadata key a provider names itself with (see `docs/api.md`). */
+export const PROVIDER_HEADER = "x-device-api-provider";
+
+/** Options of {@linkcode DeviceApiClient}. */
+export interface ClientOptions {
+  /** Provider identity sent with every call; none for an anonymous client. */
+  provider?: string;
+  /** Channel credentials; plaintext when absent. */
+  credentials?: grpc.ChannelCredentials;
+  /** Per-call deadline in milliseconds for unary calls (default 10 s). */
+  timeoutMs?: number;
+  /** Extra grpc-js channel options. */
+  channelOptions?: grpc.ChannelOptions;
+}
+
+/** One watch event. */
+export interface WatchEvent {
+  type: WatchEventType;
+  object: Gpu;
+}
+
+/** Options of {@linkcode DeviceApiClient.watch}. */
+export type WatchOptions = Partial<ListOptions>;
+
+const Client = grpc.makeGenericClientConstructor(serviceDefinition(GPU_SERVICE), "GpuService");
+
+type StreamFn = (req: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<WatchEvent>;
+type UnaryFn = (
+  req: unknown,
+  md: grpc.Metadata,
+  opts: grpc.CallOptions,
+  cb: grpc.requestCallback<unknown>,
+) => void;
+
+/** Typed client of the GpuService. */
+export class DeviceApiClient {
+  /** The underlying grpc-js client, for advanced use. */
+  readonly grpc: grpc.Client;
+  readonly #provider: string | undefined;
+  readonly #timeoutMs: number;
+
+  /**
+   * Connects lazily to `target` (`unix:///path` or `host:port`).
+   */
+  constructor(target: string, options: ClientOptions = {}) {
+    this.grpc = new Client(target, options.credentials ?? grpc.credentials.createInsecure(), {
+      "grpc.max_receive_message_length": 64 * 1024 * 1024,
+      ...options.channelOptions,
+    });
+    this.#provider = options.provider;
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  /** Reads one GPU (namespace "" means "default"). */
+  get(name: string, namespace = ""): Promise<Gpu> {
+    return this.#unary("GetGpu", { name, opts: { namespace } });
+  }
+
+  /** Lists GPUs, with the version the list is consistent at. */
+  async list(opts: Partial<ListOptions> = {}): Promise<{ items: Gpu[]; resourceVersion: string }> {
+    const res = await this.#unary<
+      { gpuList: { metadata: { resourceVersion: string }; items: Gpu[] } }
+    >(
+      "ListGpus",
+      { opts },
+    );
+    return { items: res.gpuList.items, resourceVersion: res.gpuList.metadata.resourceVersion };
+  }
+
+  /** Creates a GPU; `created` is false when it already existed with the same uuid. */
+  create(gpu: DeepPartial<Gpu>): Promise<{ gpu: Gpu; created: boolean }> {
+    return this.#unary("CreateGpu", { gpu });
+  }
+
+  /** Replaces spec, labels and annotations. */
+  update(gpu: DeepPartial<Gpu>): Promise<Gpu> {
+    return this.#unary("UpdateGpu", { gpu });
+  }
+
+  /** Replaces the whole status; `resourceVersion` > 0 makes it conditional. */
+  updateStatus(name: string, status: DeepPartial<GpuStatus>, resourceVersion = 0): Promise<Gpu> {
+    return this.#unary("UpdateGpuStatus", { name, status, resourceVersion });
+  }
+
+  /** Deletes a GPU. */
+  async delete(name: string): Promise<void> {
+    await this.#unary("DeleteGpu", { name });
+  }
+
+  /**
+   * Watches GPUs as an async iterator. With no `resourceVersion`, one ADDED
+   * per existing GPU comes first; with a version, every event after it
+   * (resume). Breaking out of the loop cancels the stream. Errors (e.g.
+   * OUT_OF_RANGE: re-list and re-watch) are thrown from the iterator.
+   */
+  watch(opts: WatchOptions = {}): AsyncIterableIterator<WatchEvent> & { cancel(): void } {
+    const watchFn = (this.grpc as unknown as Record<string, StreamFn>).WatchGpus!.bind(this.grpc);
+    const call = watchFn({ opts }, this.#metadata());
+    const iterator = eventIterator(call);
+    return Object.assign(iterator, { cancel: () => call.cancel() });
+  }
+
+  /** Closes the channel. */
+  close(): void {
+    this.grpc.close();
+  }
+
+  #metadata(): grpc.Metadata {
+    const md = new grpc.Metadata();
+    if (this.#provider) md.set(PROVIDER_HEADER, this.#provider);
+    return md;
+  }
+
+  #unary<T>(method: string, req: unknown): Promise<T> {
+    const fn = (this.grpc as unknown as Record<string, UnaryFn>)[method]!.bind(this.grpc);
+    return new Promise((resolve, reject) => {
+      fn(req, this.#metadata(), { deadline: Date.now() + this.#timeoutMs }, (err, res) => {
+        if (err) reject(err);
+        else resolve(res as T);
+      });
+    });
+  }
+}
+
+// Adapts a grpc-js readable stream to an async iterator with bounded buffering:
+// the stream is paused while decoded events wait to be consumed.
+function eventIterator<T>(call: grpc.ClientReadableStream<T>): AsyncIterableIterator<T> {
+  const buffered: T[] = [];
+  let error: unknown;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  call.on("data", (event: T) => {
+    buffered.push(event);
+    if (buffered.length >= 64) call.pause();
+    notify();
+  });
+  call.on("error", (err) => {
+    if ((err as grpc.ServiceError).code !== grpc.status.CANCELLED) error = err;
+    ended = true;
+    notify();
+  });
+  call.on("end", () => {
+    ended = true;
+    notify();
+  });
+  const iterator: AsyncIterableIterator<T> = {
+    async next(): Promise<IteratorResult<T>> {
+      while (buffered.length === 0 && !ended) await new Promise<void>((r) => (wake = r));
+      if (buffered.length > 0) {
+        const value = buffered.shift()!;
+        if (buffered.length < 16) call.resume();
+        return { value, done: false };
+      }
+      if (error) throw error;
+      return { value: undefined, done: true };
+    },
+    return(): Promise<IteratorResult<T>> {
+      call.cancel();
+      ended = true;
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}

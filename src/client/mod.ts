@@ -1,0 +1,6 @@
+/**
+ * Typed TypeScript client of the Device API.
+ *
+ * @module
+ */
+export * from "./client.ts";
