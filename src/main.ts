@@ -41,7 +41,12 @@ async function main(args: string[]): Promise<number> {
   return await serve(config, log);
 }
 
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 async function serve(config: Config, log: Logger): Promise<number> {
+  const readiness = { shuttingDown: false };
   log.info(
     "Starting device-api-server",
     "version",
@@ -79,14 +84,7 @@ async function serve(config: Config, log: Logger): Promise<number> {
     grpcAddress: config.grpcAddress,
     maxMessageBytes: config.maxMessageBytes,
   });
-  try {
-    await server.start();
-  } catch (err) {
-    log.error(err, "Cannot start the server");
-    return 1;
-  }
-  log.info("Server is ready", "resourceVersion", store.resourceVersion);
-
+  // Signals first, so that a signal arriving during startup is not fatal.
   const { promise: stopped, resolve: done } = Promise.withResolvers<number>();
   const removeSignals = onShutdownSignals({
     graceful: async (signal) => {
@@ -94,9 +92,14 @@ async function serve(config: Config, log: Logger): Promise<number> {
         "Shutting down gracefully",
         "signal",
         signal,
+        "delay",
+        `${config.shutdownDelayMs}ms`,
         "timeout",
         `${config.shutdownTimeoutMs}ms`,
       );
+      // Report not-ready first, so endpoints stop routing here before draining starts.
+      readiness.shuttingDown = true;
+      if (config.shutdownDelayMs > 0) await delay(config.shutdownDelayMs);
       const clean = await server.stop({ graceful: true, timeoutMs: config.shutdownTimeoutMs });
       log.info("Server stopped", "graceful", clean);
       done(0);
@@ -107,6 +110,15 @@ async function serve(config: Config, log: Logger): Promise<number> {
       done(1);
     },
   });
+  try {
+    await server.start();
+  } catch (err) {
+    log.error(err, "Cannot start the server");
+    removeSignals();
+    return 1;
+  }
+  log.info("Server is ready", "resourceVersion", store.resourceVersion);
+
   const code = await stopped;
   removeSignals();
   return code;

@@ -1,0 +1,14 @@
+/**
+ * Server configuration: flags and DEVICE_API_* environment variables parsed into a validated
+ * Config, a file-system preflight, and the --help text and docs generated from the flag table.
+ *
+ * @module
+ */
+
+export type { Config, LogFormat, ParseConfigResult } from "./config.ts";
+export { ACTION_FLAGS, DEFAULT_CONFIG, FLAGS } from "./flags.ts";
+export type { ActionFlag, FlagDefinition, FlagType } from "./flags.ts";
+export { parseConfig } from "./parse_config.ts";
+export type { ParseConfigOptions } from "./parse_config.ts";
+export { preflightConfig } from "./preflight.ts";
+export { flagsMarkdown, helpText } from "./help.ts";

@@ -1,0 +1,164 @@
+/**
+ * Starts the real server as a subprocess on a temporary Unix socket and a
+ * free loopback TCP port, for integration tests.
+ *
+ * @module
+ */
+import { type ClientOptions, DeviceApiClient } from "../../src/client/mod.ts";
+
+/** Repository root. */
+export const REPO_ROOT: string = new URL("../../", import.meta.url).pathname;
+/** The server entry point. */
+export const MAIN: string = `${REPO_ROOT}src/main.ts`;
+
+/** Options of {@linkcode startServer}. */
+export interface StartOptions {
+  /** Extra flags. */
+  args?: string[];
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** Deno flags before the script (default `-A`). */
+  denoFlags?: string[];
+  /** Reuse this directory for the socket (e.g. to restart on the same path). */
+  dir?: string;
+  /** Disable the TCP listener. */
+  noTcp?: boolean;
+  /** Command to run instead of `deno run <flags> src/main.ts`. */
+  command?: string[];
+}
+
+/** A running server subprocess. */
+export interface ServerProcess extends AsyncDisposable {
+  dir: string;
+  socket: string;
+  /** `127.0.0.1:PORT`, or "" without TCP. */
+  tcpAddress: string;
+  child: Deno.ChildProcess;
+  /** Parsed JSON log lines so far. */
+  logs: Record<string, unknown>[];
+  /** A client on the Unix socket. */
+  client(options?: ClientOptions): DeviceApiClient;
+  /** Sends a signal and waits for exit. */
+  stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
+  /** Resolves with the exit status. */
+  status: Promise<Deno.CommandStatus>;
+  /** Waits until a log line matches. */
+  waitForLog(
+    match: (line: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
+}
+
+/** Starts the server and waits until it logs "Server is ready". */
+export async function startServer(options: StartOptions = {}): Promise<ServerProcess> {
+  const dir = options.dir ?? await Deno.makeTempDir({ prefix: "das-test-" });
+  const socket = `${dir}/device.sock`;
+  const args = [
+    `--unix-socket=${socket}`,
+    `--grpc-address=${options.noTcp ? "" : "127.0.0.1:0"}`,
+    "--health-port=0",
+    "--metrics-port=0",
+    "--log-format=json",
+    "--v=2",
+    ...(options.args ?? []),
+  ];
+  const cmd = options.command ?? [Deno.execPath(), "run", ...(options.denoFlags ?? ["-A"]), MAIN];
+  const child = new Deno.Command(cmd[0]!, {
+    args: [...cmd.slice(1), ...args],
+    env: { NO_COLOR: "1", ...options.env },
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  const logs: Record<string, unknown>[] = [];
+  const waiters = new Set<() => void>();
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    let buffer = "";
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      buffer += chunk;
+      let nl;
+      while ((nl = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        try {
+          logs.push(JSON.parse(line));
+        } catch {
+          logs.push({ raw: line });
+        }
+        for (const w of waiters) w();
+      }
+    }
+  };
+  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  const status = child.status.then(async (s) => {
+    await pumps;
+    for (const w of waiters) w();
+    return s;
+  });
+  let exited = false;
+  status.then(() => (exited = true));
+
+  const waitForLog = async (match: (l: Record<string, unknown>) => boolean, timeoutMs = 15_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (true) {
+      const found = logs.find(match);
+      if (found) return found;
+      if (exited) {
+        throw new Error(`server exited before the expected log line; logs:\n${dump(logs)}`);
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`timed out waiting for a log line; logs:\n${dump(logs)}`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, 200);
+        function done() {
+          clearTimeout(timer);
+          waiters.delete(done);
+          resolve();
+        }
+        waiters.add(done);
+      });
+    }
+  };
+
+  const proc: ServerProcess = {
+    dir,
+    socket,
+    tcpAddress: "",
+    child,
+    logs,
+    status,
+    waitForLog,
+    client: (o) => new DeviceApiClient(`unix://${socket}`, o),
+    async stop(signal: Deno.Signal = "SIGTERM") {
+      if (!exited) {
+        try {
+          child.kill(signal);
+        } catch { /* already gone */ }
+      }
+      return await status;
+    },
+    async [Symbol.asyncDispose]() {
+      if (!exited) await proc.stop("SIGKILL");
+      if (!options.dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+  try {
+    await waitForLog((l) => l.msg === "Server is ready");
+  } catch (err) {
+    await proc[Symbol.asyncDispose]();
+    throw err;
+  }
+  const tcp = logs.find((l) => l.msg === "Listening on TCP");
+  if (tcp) proc.tcpAddress = `127.0.0.1:${tcp.port}`;
+  return proc;
+}
+
+function dump(logs: Record<string, unknown>[]): string {
+  return logs.slice(-30).map((l) => JSON.stringify(l)).join("\n");
+}
+
+/** A minimal valid GPU for tests. */
+export function testGpu(name: string, uuid = `GPU-${name}`, extra: Record<string, unknown> = {}) {
+  return { metadata: { name }, spec: { uuid }, ...extra };
+}
