@@ -70,6 +70,9 @@ export function encodeGpu(gpu: Gpu): Buffer {
   return encodeMessage(gpuType, withoutDefaults(gpu));
 }
 
+// Map fields of the contract: their entries are data, never defaults to drop.
+const MAP_FIELDS = new Set(["labels", "annotations"]);
+
 // protobufjs writes every own property, defaults included; drop them.
 function withoutDefaults(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutDefaults);
@@ -77,7 +80,7 @@ function withoutDefaults(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     if (v === "" || v === 0 || v === false || v === null || v === undefined) continue;
-    out[k] = withoutDefaults(v);
+    out[k] = MAP_FIELDS.has(k) ? v : withoutDefaults(v);
   }
   return out;
 }

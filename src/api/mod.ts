@@ -6,5 +6,12 @@
  */
 export * from "./types.ts";
 export * from "./codec.ts";
-export { contractFiles, GPU_PROTO, messageType, PROTO_DIR, protoRoot } from "./proto_root.ts";
+export {
+  contractFiles,
+  GPU_PROTO,
+  HEALTH_PROTO,
+  messageType,
+  PROTO_DIR,
+  protoRoot,
+} from "./proto_root.ts";
 export * from "./service_definition.ts";

@@ -14,6 +14,9 @@ export const PROTO_DIR: string = new URL("../../proto/", import.meta.url).pathna
 /** Path of the GpuService contract, relative to {@linkcode PROTO_DIR}. */
 export const GPU_PROTO = "device/v1alpha1/gpu.proto";
 
+/** Path of the standard gRPC health protocol, relative to {@linkcode PROTO_DIR}. */
+export const HEALTH_PROTO = "grpc/health/v1/health.proto";
+
 /** Well-known types bundled with protobufjs, so no include path is needed for them. */
 const WELL_KNOWN = [
   "google/protobuf/empty.proto",
@@ -47,7 +50,7 @@ export function protoRoot(): protobuf.Root {
 
 /** The contract's own .proto files, relative to {@linkcode PROTO_DIR}. */
 export function contractFiles(): string[] {
-  return [GPU_PROTO];
+  return [GPU_PROTO, HEALTH_PROTO];
 }
 
 /** Looks up a message type of the contract by its full name. */

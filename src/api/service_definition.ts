@@ -7,6 +7,7 @@
  */
 import type * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
+import type protobuf from "protobufjs";
 import { asBuffer, decodeMessage, encodeMessage, TO_OBJECT } from "./codec.ts";
 import { protoRoot } from "./proto_root.ts";
 
@@ -44,6 +45,10 @@ export function serviceDefinition(fullName: string): grpc.ServiceDefinition {
   return definition;
 }
 
-function passOrEncode(type: Parameters<typeof encodeMessage>[0], value: unknown): Buffer {
-  return value instanceof Uint8Array ? asBuffer(value) : encodeMessage(type, value);
+// fromObject converts enum names, longs and nested plain objects, so callers
+// may pass the shapes `toObject` produces.
+function passOrEncode(type: protobuf.Type, value: unknown): Buffer {
+  return value instanceof Uint8Array
+    ? asBuffer(value)
+    : encodeMessage(type, type.fromObject(value as Record<string, unknown>));
 }

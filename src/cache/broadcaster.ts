@@ -116,8 +116,14 @@ export class Broadcaster {
         watcher.send(encodeBookmark(this.#currentVersion), this.#currentVersion);
       }
     } else {
-      for (const event of this.#history.since(from)) watcher.offer(event);
+      // A replay arrives all at once too: it must not count as falling behind.
+      const backlog = [...this.#history.since(from)];
+      watcher.allowBurst(backlog.length);
+      for (const event of backlog) watcher.offer(event);
     }
+    // The extra room covers only what is still queued of the burst, so live
+    // events are bounded by queueSize as soon as the burst is written.
+    watcher.allowBurst(watcher.queued);
     return watcher;
   }
 

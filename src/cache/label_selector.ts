@@ -67,8 +67,8 @@ function requirement(part: string, field: string): LabelMatcher {
     const key = m[1]!;
     const values = new Set(m[3]!.split(",").map((v) => v.trim()));
     return m[2] === "in"
-      ? (l) => key in l && values.has(l[key]!)
-      : (l) => !(key in l) || !values.has(l[key]!);
+      ? (l) => Object.hasOwn(l, key) && values.has(l[key]!)
+      : (l) => !Object.hasOwn(l, key) || !values.has(l[key]!);
   }
   m = EQ_RE.exec(part);
   if (m) {
@@ -79,7 +79,8 @@ function requirement(part: string, field: string): LabelMatcher {
   m = EXISTS_RE.exec(part);
   if (m) {
     const key = m[2]!;
-    return m[1] ? (l) => !(key in l) : (l) => key in l;
+    // Own keys only: `in` would find "toString" on every object.
+    return m[1] ? (l) => !Object.hasOwn(l, key) : (l) => Object.hasOwn(l, key);
   }
   throw new InvalidArgumentError(
     field,

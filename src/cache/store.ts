@@ -406,7 +406,8 @@ export class GpuStore {
       resourceVersion: version,
     };
     const bytes = encodeGpu(stamped);
-    if (bytes.length > this.limits.maxObjectBytes) {
+    // A delete adds nothing: only a longer version string could push it over.
+    if (type !== "DELETED" && bytes.length > this.limits.maxObjectBytes) {
       throw new InvalidArgumentError(
         "gpu",
         `object too large: ${bytes.length} bytes encoded, the limit is ${this.limits.maxObjectBytes}`,
@@ -490,7 +491,7 @@ export class GpuStore {
   }
 
   #sortedKeys(): string[] {
-    this.#keys ??= [...this.#entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    this.#keys ??= [...this.#entries.keys()].sort(byNamespaceThenName);
     return this.#keys;
   }
 
@@ -512,6 +513,14 @@ function nonNegative(field: string, value: unknown): number {
     throw new InvalidArgumentError(field, `invalid resource version ${n}: must be >= 0`);
   }
   return n;
+}
+
+// Orders "namespace/name" keys by (namespace, name): a plain string sort
+// would put "a-b/x" before "a/x", since '-' sorts before '/'.
+function byNamespaceThenName(a: string, b: string): number {
+  const [an, bn] = [a.slice(0, a.indexOf("/")), b.slice(0, b.indexOf("/"))];
+  if (an !== bn) return an < bn ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 // Normalized objects are built with a fixed key order and sorted maps, so

@@ -1,0 +1,446 @@
+import assert from "node:assert/strict";
+import { encodeGpu, type Gpu } from "../../src/api/mod.ts";
+import {
+  Broadcaster,
+  CapacityError,
+  type GpuStore,
+  ShuttingDownError,
+  TooOldResourceVersionError,
+  type Watcher,
+} from "../../src/cache/mod.ts";
+import { EventHistory } from "../../src/cache/event_history.ts";
+import { WatchEvent } from "../../src/cache/watch_event.ts";
+import { CTX, decodeEventSparse, FakeSink, gpuInput, newStore, ticks } from "./_helpers.ts";
+
+type WatchOptions = Partial<Parameters<GpuStore["watch"]>[0]>;
+
+// Opens a watch on `store` into `options.sink`, or a fresh FakeSink.
+async function watch(store: GpuStore, options: WatchOptions = {}) {
+  const sink = options.sink as FakeSink | undefined ?? new FakeSink();
+  const watcher = await store.watch({ fromVersion: null, bookmarks: false, ...options, sink });
+  return { sink, watcher };
+}
+
+// A committed-looking event for driving a Broadcaster or EventHistory directly.
+function event(version: number, name = "g"): WatchEvent {
+  const gpu: Gpu = {
+    metadata: {
+      name,
+      resourceVersion: String(version),
+      namespace: "default",
+      uid: "u",
+      generation: 1,
+      creationTimestamp: null,
+      labels: {},
+      annotations: {},
+    },
+    spec: {
+      uuid: "GPU",
+      productName: "",
+      pciBusId: "",
+      index: 0,
+      minorNumber: 0,
+      memoryTotalBytes: 0,
+      serial: "",
+    },
+    status: { conditions: [], recommendedAction: "" },
+    resourceVersion: version,
+  };
+  return new WatchEvent("MODIFIED", gpu, encodeGpu(gpu));
+}
+
+Deno.test("GpuStore.watch() from no version sends one ADDED per object, then live events", async () => {
+  const store = newStore();
+  await store.create(gpuInput("b"), CTX);
+  await store.create(gpuInput("a"), CTX);
+  await store.create(gpuInput("c", { namespace: "ns" }), CTX);
+  const { sink } = await watch(store);
+  assert.deepEqual(sink.summary(), ["ADDED a@102", "ADDED b@101", "ADDED c@103"]);
+  await store.update(gpuInput("a", { productName: "x" }), CTX);
+  await store.create(gpuInput("d"), CTX);
+  await store.delete("", "b", CTX);
+  assert.deepEqual(sink.summary().slice(3), ["MODIFIED a@104", "ADDED d@105", "DELETED b@106"]);
+});
+
+Deno.test("GpuStore.watch() has no gap and no duplicate when a write races the subscription", async () => {
+  for (const order of ["watch-first", "write-first"]) {
+    const store = newStore();
+    await store.create(gpuInput("a"), CTX);
+    let watching: Promise<{ sink: FakeSink; watcher: Watcher }>;
+    let writing: Promise<unknown>;
+    if (order === "watch-first") {
+      watching = watch(store);
+      writing = store.create(gpuInput("b"), CTX);
+    } else {
+      writing = store.create(gpuInput("b"), CTX);
+      watching = watch(store);
+    }
+    const [{ sink }] = await Promise.all([watching, writing]);
+    await store.update(gpuInput("b", { productName: "x" }), CTX);
+    const seen = sink.summary();
+    assert.equal(seen.filter((s) => s.startsWith("ADDED b@")).length, 1, `${order}: ${seen}`);
+    assert.deepEqual(seen.filter((s) => !s.startsWith("ADDED b@")), [
+      "ADDED a@101",
+      "MODIFIED b@103",
+    ]);
+    assert.ok(seen.indexOf("ADDED b@102") < seen.indexOf("MODIFIED b@103"), `${order}: ${seen}`);
+  }
+});
+
+Deno.test("GpuStore.watch() from version N sends exactly the events after N, in order", async () => {
+  const store = newStore();
+  await store.create(gpuInput("a"), CTX); // 101
+  await store.create(gpuInput("b"), CTX); // 102
+  await store.update(gpuInput("a", { productName: "x" }), CTX); // 103
+  await store.delete("", "b", CTX); // 104
+  const { sink } = await watch(store, { fromVersion: 102 });
+  assert.deepEqual(sink.summary(), ["MODIFIED a@103", "DELETED b@104"]);
+  await store.create(gpuInput("c"), CTX);
+  assert.deepEqual(sink.summary().slice(2), ["ADDED c@105"]);
+  const { sink: current } = await watch(store, { fromVersion: 105 });
+  assert.deepEqual(current.summary(), [], "from the current version: nothing to replay");
+});
+
+Deno.test("GpuStore.watch() throws TooOldResourceVersionError for a version older than the history", async () => {
+  const store = newStore({ limits: { watchHistorySize: 3 } });
+  for (const name of ["a", "b", "c", "d", "e"]) await store.create(gpuInput(name), CTX); // 101..105
+  await assert.rejects(watch(store, { fromVersion: 100 }), TooOldResourceVersionError);
+  await assert.rejects(watch(store, { fromVersion: 101 }), TooOldResourceVersionError);
+  const { sink } = await watch(store, { fromVersion: 102 });
+  assert.deepEqual(sink.summary(), ["ADDED c@103", "ADDED d@104", "ADDED e@105"]);
+  assert.equal(store.broadcaster.size, 1, "the refused watches were not registered");
+});
+
+Deno.test("GpuStore.watch() throws TooOldResourceVersionError for a version newer than the current one", async () => {
+  const store = newStore();
+  await store.create(gpuInput("a"), CTX);
+  await assert.rejects(watch(store, { fromVersion: 102 }), (err: unknown) => {
+    assert.ok(err instanceof TooOldResourceVersionError);
+    assert.match(err.message, /re-list and re-watch/);
+    return true;
+  });
+  assert.equal(store.broadcaster.size, 0);
+});
+
+Deno.test("EventHistory.push() drops the oldest event when full and moves completeAfter", () => {
+  const history = new EventHistory(3, 10);
+  assert.equal(history.completeAfter, 10);
+  for (const v of [11, 12, 13]) history.push(event(v));
+  assert.equal(history.size, 3);
+  assert.equal(history.completeAfter, 10, "nothing dropped yet");
+  history.push(event(14));
+  assert.equal(history.size, 3);
+  assert.equal(history.completeAfter, 11);
+  history.push(event(15));
+  assert.equal(history.completeAfter, 12);
+  assert.deepEqual([...history.since(12)].map((e) => e.resourceVersion), [13, 14, 15]);
+  assert.deepEqual([...history.since(14)].map((e) => e.resourceVersion), [15]);
+  assert.deepEqual([...history.since(15)], []);
+});
+
+Deno.test("Broadcaster.subscribe() resumes from exactly completeAfter but not before it", () => {
+  const broadcaster = new Broadcaster({
+    maxWatchers: 10,
+    queueSize: 10,
+    historySize: 2,
+    currentVersion: 5,
+  });
+  for (const v of [6, 7, 8]) broadcaster.publish(event(v));
+  assert.equal(broadcaster.historySize, 2);
+  const sub = (fromVersion: number) =>
+    broadcaster.subscribe({
+      sink: new FakeSink(),
+      fromVersion,
+      namespace: "",
+      matches: () => true,
+      bookmarks: false,
+    }, () => []);
+  assert.throws(() => sub(5), TooOldResourceVersionError);
+  const sink = new FakeSink();
+  broadcaster.subscribe({
+    sink,
+    fromVersion: 6,
+    namespace: "",
+    matches: () => true,
+    bookmarks: false,
+  }, () => []);
+  assert.deepEqual(sink.summary(), ["MODIFIED g@7", "MODIFIED g@8"]);
+  assert.throws(() => sub(9), TooOldResourceVersionError);
+});
+
+Deno.test("GpuStore.watch() sends a BOOKMARK after the snapshot only when asked", async () => {
+  const store = newStore();
+  await store.create(gpuInput("a"), CTX);
+  const plain = await watch(store);
+  const marked = await watch(store, { bookmarks: true });
+  assert.deepEqual(plain.sink.summary(), ["ADDED a@101"]);
+  assert.deepEqual(marked.sink.summary(), ["ADDED a@101", "BOOKMARK@101"]);
+  assert.deepEqual(decodeEventSparse(marked.sink.writes[1]!), {
+    type: "BOOKMARK",
+    object: { metadata: { resourceVersion: "101" } },
+  });
+});
+
+Deno.test("Broadcaster.bookmark() reaches only watchers that asked, at the current version", async () => {
+  const store = newStore();
+  const plain = await watch(store);
+  assert.equal(store.broadcaster.wantsBookmarks, false);
+  store.broadcaster.bookmark();
+  assert.equal(plain.sink.writes.length, 0);
+  const marked = await watch(store, { bookmarks: true });
+  const resumed = await watch(store, { bookmarks: true, fromVersion: 100 });
+  assert.deepEqual(resumed.sink.summary(), [], "no bookmark on a resumed watch until bookmark()");
+  assert.equal(store.broadcaster.wantsBookmarks, true);
+  await store.create(gpuInput("a"), CTX);
+  store.broadcaster.bookmark();
+  assert.deepEqual(plain.sink.summary(), ["ADDED a@101"]);
+  assert.deepEqual(marked.sink.summary(), ["BOOKMARK@100", "ADDED a@101", "BOOKMARK@101"]);
+  assert.deepEqual(resumed.sink.summary(), ["ADDED a@101", "BOOKMARK@101"]);
+  assert.deepEqual(decodeEventSparse(resumed.sink.writes[1]!), {
+    type: "BOOKMARK",
+    object: { metadata: { resourceVersion: "101" } },
+  });
+  assert.equal(marked.sink.writes[2], resumed.sink.writes[1], "one bookmark encoding for all");
+});
+
+Deno.test("Watcher.send() evicts with CapacityError when more than queueSize events wait", async () => {
+  const evicted: Watcher[] = [];
+  const store = newStore({ limits: { watchQueueSize: 3 }, onEvict: (w) => evicted.push(w) });
+  const slow = await watch(store);
+  const fast = await watch(store);
+  slow.sink.accepting = false;
+  for (const name of ["a", "b", "c", "d"]) await store.create(gpuInput(name), CTX);
+  assert.equal(slow.sink.writes.length, 1, "the first write was refused, the rest queued");
+  assert.equal(slow.watcher.queued, 3);
+  assert.equal(slow.watcher.closed, false, "a full queue is still within bounds");
+  await store.create(gpuInput("e"), CTX); // never throws nor blocks the writer
+  assert.equal(slow.watcher.closed, true);
+  assert.deepEqual(evicted, [slow.watcher]);
+  assert.equal(slow.sink.failures.length, 1);
+  const error = slow.sink.failures[0]!;
+  assert.ok(error instanceof CapacityError);
+  assert.match(error.message, /re-list and re-watch/);
+  assert.equal(store.broadcaster.size, 1, "the evicted watcher is unregistered");
+  await store.create(gpuInput("f"), CTX);
+  assert.equal(slow.sink.writes.length, 1, "nothing more reaches an evicted watcher");
+  assert.deepEqual(fast.sink.summary().map((s) => s.split(" ")[1]), [
+    "a@101",
+    "b@102",
+    "c@103",
+    "d@104",
+    "e@105",
+    "f@106",
+  ]);
+  assert.equal(fast.watcher.closed, false);
+});
+
+Deno.test("Watcher.send() bounds live events by queueSize when the snapshot was written through", async () => {
+  const store = newStore({ limits: { watchQueueSize: 2 } });
+  for (const name of ["a", "b", "c", "d", "e"]) await store.create(gpuInput(name), CTX);
+  const slow = await watch(store, { bookmarks: true });
+  assert.equal(slow.sink.writes.length, 6, "five ADDED and a bookmark, accepted");
+  slow.sink.accepting = false;
+  await store.create(gpuInput("f"), CTX); // written, refused
+  await store.create(gpuInput("g"), CTX); // queued 1
+  await store.create(gpuInput("h"), CTX); // queued 2
+  assert.equal(slow.watcher.closed, false);
+  await store.create(gpuInput("i"), CTX); // queued 3 > 2
+  assert.equal(slow.watcher.closed, true, "the snapshot's room does not outlive the snapshot");
+});
+
+Deno.test("Watcher.send() keeps a snapshot larger than queueSize, then applies the bound", async () => {
+  const store = newStore({ limits: { watchQueueSize: 2 } });
+  for (const name of ["a", "b", "c", "d", "e"]) await store.create(gpuInput(name), CTX);
+  const sink = new FakeSink();
+  sink.accepting = false;
+  const { watcher } = await watch(store, { sink });
+  assert.equal(watcher.closed, false, "the snapshot burst is not an overflow");
+  assert.equal(watcher.queued, 4);
+  await store.create(gpuInput("f"), CTX);
+  await store.create(gpuInput("g"), CTX);
+  assert.equal(watcher.closed, false, "queueSize live events fit behind the snapshot");
+  sink.accepting = true;
+  watcher.drained();
+  assert.deepEqual(sink.summary().map((s) => s.split("@")[0]), [
+    "ADDED a",
+    "ADDED b",
+    "ADDED c",
+    "ADDED d",
+    "ADDED e",
+    "ADDED f",
+    "ADDED g",
+  ]);
+  sink.accepting = false;
+  for (const name of ["h", "i", "j"]) await store.create(gpuInput(name), CTX);
+  assert.equal(watcher.closed, false);
+  await store.create(gpuInput("k"), CTX);
+  assert.equal(watcher.closed, true);
+});
+
+Deno.test("GpuStore.watch() from version N replays more than queueSize events to a slow sink", async () => {
+  const store = newStore({ limits: { watchQueueSize: 2 } });
+  for (const name of ["a", "b", "c", "d", "e", "f"]) await store.create(gpuInput(name), CTX);
+  const sink = new FakeSink();
+  sink.accepting = false;
+  const { watcher } = await watch(store, { sink, fromVersion: 100 });
+  assert.equal(watcher.closed, false, "the replay burst is not an overflow");
+  sink.accepting = true;
+  watcher.drained();
+  assert.deepEqual(sink.summary().map((s) => s.split(" ")[1]), [
+    "a@101",
+    "b@102",
+    "c@103",
+    "d@104",
+    "e@105",
+    "f@106",
+  ]);
+  sink.accepting = false;
+  for (const name of ["g", "h", "i"]) await store.create(gpuInput(name), CTX);
+  assert.equal(watcher.closed, false);
+  await store.create(gpuInput("j"), CTX);
+  assert.equal(watcher.closed, true, "after the replay the usual bound applies");
+});
+
+Deno.test("Watcher.drained() flushes queued events in order and stops at the next push-back", async () => {
+  const store = newStore();
+  const { sink, watcher } = await watch(store);
+  sink.accepting = false;
+  for (const name of ["a", "b", "c", "d", "e"]) await store.create(gpuInput(name), CTX);
+  assert.equal(watcher.queued, 4);
+  // Accept two writes, then push back again.
+  let budget = 2;
+  sink.write = function (bytes: Uint8Array) {
+    this.writes.push(bytes);
+    return --budget > 0;
+  };
+  watcher.drained();
+  assert.equal(watcher.queued, 2);
+  await store.create(gpuInput("f"), CTX);
+  assert.equal(sink.writes.length, 3, "still blocked: f is queued behind c..e");
+  budget = Infinity;
+  watcher.drained();
+  assert.equal(watcher.queued, 0);
+  assert.deepEqual(sink.summary().map((s) => s.split(" ")[1]), [
+    "a@101",
+    "b@102",
+    "c@103",
+    "d@104",
+    "e@105",
+    "f@106",
+  ]);
+  await store.create(gpuInput("g"), CTX);
+  assert.equal(sink.writes.length, 7, "written straight through once drained");
+});
+
+Deno.test("GpuStore.watch() with a label selector turns selector transitions into ADDED and DELETED", async () => {
+  const store = newStore();
+  await store.create(gpuInput("in", { labels: { pool: "a" } }), CTX); // 101
+  await store.create(gpuInput("out", { labels: { pool: "b" } }), CTX); // 102
+  const { sink } = await watch(store, { labelSelector: "pool=a" });
+  await store.update(gpuInput("in", { labels: { pool: "a" }, productName: "x" }), CTX); // 103 MODIFIED
+  await store.update(gpuInput("in", { labels: { pool: "b" }, productName: "x" }), CTX); // 104 leaves
+  await store.update(gpuInput("in", { labels: { pool: "c" }, productName: "x" }), CTX); // 105 still out
+  await store.update(gpuInput("out", { labels: { pool: "a" } }), CTX); // 106 enters
+  await store.delete("", "in", CTX); // 107 never seen again
+  await store.delete("", "out", CTX); // 108 deleted while matching
+  assert.deepEqual(sink.summary(), [
+    "ADDED in@101",
+    "MODIFIED in@103",
+    "DELETED in@104",
+    "ADDED out@106",
+    "DELETED out@108",
+  ]);
+  const leaving = sink.events()[2]!;
+  assert.deepEqual(leaving.object.metadata.labels, { pool: "b" }, "DELETED carries the new state");
+  const { sink: resumed } = await watch(store, { labelSelector: "pool=a", fromVersion: 102 });
+  assert.deepEqual(
+    resumed.summary(),
+    sink.summary().slice(1),
+    "a resumed watch applies the same transitions",
+  );
+});
+
+Deno.test("GpuStore.watch() with a namespace filter sees only that namespace", async () => {
+  const store = newStore();
+  await store.create(gpuInput("a", { namespace: "one" }), CTX);
+  await store.create(gpuInput("b", { namespace: "two" }), CTX);
+  const { sink } = await watch(store, { namespace: "two" });
+  await store.create(gpuInput("c", { namespace: "one" }), CTX);
+  await store.create(gpuInput("d", { namespace: "two" }), CTX);
+  await store.delete("one", "a", CTX);
+  assert.deepEqual(sink.summary(), ["ADDED b@102", "ADDED d@104"]);
+});
+
+Deno.test("Broadcaster.publish() encodes each event once and hands every watcher the same bytes", async () => {
+  const store = newStore();
+  const watchers = [
+    await watch(store),
+    await watch(store),
+    await watch(store, { labelSelector: "pool" }),
+  ];
+  await store.create(gpuInput("a", { labels: { pool: "x" } }), CTX);
+  await store.update(gpuInput("a", { labels: {} }), CTX); // MODIFIED, DELETED for the filtered one
+  const [one, two, filtered] = watchers.map((w) => w.sink.writes);
+  assert.equal(one![0], two![0]);
+  assert.equal(one![0], filtered![0]);
+  assert.equal(one![1], two![1]);
+  assert.notEqual(one![1], filtered![1], "a DELETED transition is another encoding");
+  assert.deepEqual(watchers.map((w) => w.sink.summary()[1]), [
+    "MODIFIED a@102",
+    "MODIFIED a@102",
+    "DELETED a@102",
+  ]);
+});
+
+Deno.test("Broadcaster.publish() shares a transition encoding among filtered watchers", async () => {
+  const store = newStore();
+  await store.create(gpuInput("a", { labels: { pool: "x" } }), CTX);
+  const first = await watch(store, { labelSelector: "pool=x" });
+  const second = await watch(store, { labelSelector: "pool in (x)" });
+  await store.update(gpuInput("a", { labels: { pool: "y" } }), CTX);
+  assert.equal(first.sink.summary()[1], "DELETED a@102");
+  assert.equal(first.sink.writes[1], second.sink.writes[1]);
+});
+
+Deno.test("Broadcaster.closeAll() fails every watcher and unregisters it", async () => {
+  const store = newStore();
+  const all = [await watch(store), await watch(store, { bookmarks: true }), await watch(store)];
+  assert.equal(store.broadcaster.size, 3);
+  const error = new ShuttingDownError("Cannot serve watches: the server is shutting down");
+  store.broadcaster.closeAll(error);
+  assert.equal(store.broadcaster.size, 0);
+  for (const { sink, watcher } of all) {
+    assert.deepEqual(sink.failures, [error]);
+    assert.equal(watcher.closed, true);
+  }
+  const before = all.map((w) => w.sink.writes.length);
+  await store.create(gpuInput("a"), CTX);
+  assert.deepEqual(all.map((w) => w.sink.writes.length), before);
+  store.broadcaster.closeAll(error);
+  assert.equal(all[0]!.sink.failures.length, 1, "failing twice is a no-op");
+});
+
+Deno.test("GpuStore.watch() throws CapacityError beyond limits.maxWatchers", async () => {
+  const store = newStore({ limits: { maxWatchers: 2 } });
+  const first = await watch(store);
+  await watch(store);
+  await assert.rejects(watch(store), CapacityError);
+  assert.equal(store.broadcaster.size, 2);
+  first.watcher.close();
+  assert.equal(store.broadcaster.size, 1);
+  assert.deepEqual(first.sink.failures, [], "close() does not tell the sink");
+  await watch(store);
+  assert.equal(store.broadcaster.size, 2);
+});
+
+Deno.test("Broadcaster.publish() does not block writers when a sink never drains", async () => {
+  const store = newStore({ limits: { watchQueueSize: 1000 } });
+  const stuck = await watch(store);
+  stuck.sink.accepting = false;
+  const writes = [];
+  for (let i = 0; i < 50; i++) writes.push(store.create(gpuInput(`gpu-${i}`), CTX));
+  await Promise.all(writes);
+  await ticks();
+  assert.equal(store.size, 50);
+  assert.equal(stuck.watcher.queued, 49);
+});
