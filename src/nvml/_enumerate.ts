@@ -1,0 +1,67 @@
+/**
+ * Reads the identity of every GPU NVML reports.
+ *
+ * @module
+ */
+
+import type { NvmlLibrary } from "./_library.ts";
+import type { NvmlLogger } from "./logger.ts";
+import type { GpuSpecInput } from "./writer.ts";
+
+/** One enumerated GPU. */
+export interface NvmlGpu {
+  /** Object name: the NVML UUID lower-cased, e.g. "gpu-3f2504e0-…". */
+  name: string;
+  /** The `nvmlDevice_t`. */
+  handle: bigint;
+  spec: GpuSpecInput;
+}
+
+/**
+ * Object name of a GPU: its UUID lower-cased, stable across reboots and reordering.
+ *
+ * @param uuid The UUID as NVML reports it.
+ */
+export function gpuObjectName(uuid: string): string {
+  return uuid.toLowerCase();
+}
+
+/**
+ * Reads one GPU's identity.
+ *
+ * @throws {NvmlError} When NVML cannot answer for the GPU.
+ */
+export function readGpu(nvml: NvmlLibrary, handle: bigint): NvmlGpu {
+  const uuid = nvml.uuid(handle);
+  return {
+    name: gpuObjectName(uuid),
+    handle,
+    spec: {
+      uuid,
+      productName: nvml.name(handle),
+      pciBusId: nvml.pciBusId(handle),
+      index: nvml.index(handle),
+      minorNumber: nvml.minorNumber(handle),
+      memoryTotalBytes: nvml.memoryTotalBytes(handle),
+      serial: nvml.serial(handle),
+    },
+  };
+}
+
+/**
+ * Enumerates GPUs; a GPU NVML cannot describe is logged and left out.
+ *
+ * @throws {NvmlError} When NVML cannot count the GPUs.
+ */
+export function enumerateGpus(nvml: NvmlLibrary, logger: NvmlLogger): NvmlGpu[] {
+  const gpus: NvmlGpu[] = [];
+  const count = nvml.deviceCount();
+  for (let index = 0; index < count; index++) {
+    try {
+      gpus.push(readGpu(nvml, nvml.handleByIndex(index)));
+    } catch (err) {
+      logger.error(err, "Cannot read GPU identity, leaving it out", "index", index);
+    }
+  }
+  return gpus;
+}

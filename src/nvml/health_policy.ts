@@ -1,0 +1,184 @@
+/**
+ * Turns NVML health events into the `NVMLReady` condition. Pure: no I/O.
+ *
+ * @module
+ */
+
+import type { ConditionInput } from "./writer.ts";
+import { isCriticalXid, UNKNOWN_XID, type XidPolicy } from "./xid_policy.ts";
+
+/** The one condition type the NVML provider owns. */
+export const NVML_CONDITION_TYPE = "NVMLReady";
+
+/** Reasons of the `NVMLReady` condition. */
+export const NvmlReason = {
+  /** True: events are monitored and none was critical. */
+  Healthy: "NVMLHealthy",
+  /** True: NVML cannot deliver health events for this GPU, so nothing is watched. */
+  Unmonitored: "Unmonitored",
+  /** False: a critical XID was reported. */
+  XidCriticalError: "XidCriticalError",
+  /** False: an uncorrectable (double-bit) ECC error was reported. */
+  DoubleBitEccError: "DoubleBitEccError",
+  /** False: NVML reported the GPU lost (fallen off the bus, needs a reset). */
+  GpuLost: "GpuLost",
+  /** True: the GPU answers NVML again after having been lost. */
+  Recovered: "Recovered",
+} as const;
+
+/** NVML event type bits (`nvmlEventType*`). */
+export const NvmlEventType = {
+  SingleBitEccError: 0x1n,
+  DoubleBitEccError: 0x2n,
+  PState: 0x4n,
+  XidCriticalError: 0x8n,
+  Clock: 0x10n,
+} as const;
+
+/** The event types the health monitor registers, before masking by device support. */
+export const HEALTH_EVENT_MASK = NvmlEventType.XidCriticalError |
+  NvmlEventType.DoubleBitEccError | NvmlEventType.SingleBitEccError;
+
+/** A health event as the monitor sees it. */
+export type HealthEvent =
+  | { kind: "xid"; xid: number; gpuInstanceId?: number; computeInstanceId?: number }
+  | { kind: "doubleBitEcc" }
+  | { kind: "singleBitEcc" }
+  | { kind: "other"; eventType: bigint };
+
+/** What to do about an event: set the condition, or only log it. */
+export type HealthDecision =
+  | { action: "set"; condition: ConditionInput }
+  | { action: "log"; message: string };
+
+function condition(ok: boolean, reason: string, message: string): ConditionInput {
+  return { type: NVML_CONDITION_TYPE, status: ok ? "True" : "False", reason, message };
+}
+
+/**
+ * Classifies raw event fields so the policy never sees bit masks.
+ *
+ * @param eventType The event type bit from `nvmlEventData_t`.
+ * @param eventData The event data (the XID for XID events).
+ * @param instance MIG instance ids, when the event is tied to one.
+ * @returns The health event.
+ */
+export function classifyEvent(
+  eventType: bigint,
+  eventData: bigint,
+  instance: { gpuInstanceId?: number | undefined; computeInstanceId?: number | undefined } = {},
+): HealthEvent {
+  if (eventType & NvmlEventType.XidCriticalError) {
+    const event: HealthEvent = { kind: "xid", xid: Number(eventData) };
+    if (instance.gpuInstanceId !== undefined) event.gpuInstanceId = instance.gpuInstanceId;
+    if (instance.computeInstanceId !== undefined) {
+      event.computeInstanceId = instance.computeInstanceId;
+    }
+    return event;
+  }
+  if (eventType & NvmlEventType.DoubleBitEccError) return { kind: "doubleBitEcc" };
+  if (eventType & NvmlEventType.SingleBitEccError) return { kind: "singleBitEcc" };
+  return { kind: "other", eventType };
+}
+
+function describeXid(event: { xid: number; gpuInstanceId?: number; computeInstanceId?: number }) {
+  const what = event.xid === UNKNOWN_XID ? `XID ${event.xid} (unknown XID)` : `XID ${event.xid}`;
+  if (event.gpuInstanceId === undefined) return what;
+  return `${what} on MIG GPU instance ${event.gpuInstanceId}` +
+    (event.computeInstanceId === undefined ? "" : `, compute instance ${event.computeInstanceId}`);
+}
+
+/**
+ * Decides what an event does to a GPU's `NVMLReady` condition.
+ *
+ * @param event The classified event.
+ * @param policy Which XIDs are critical.
+ * @returns `set` with the new condition, or `log` when the event changes nothing.
+ * @example Usage
+ * ```ts
+ * import { decideHealth } from "./health_policy.ts";
+ * import { createXidPolicy } from "./xid_policy.ts";
+ * const d = decideHealth({ kind: "xid", xid: 79 }, createXidPolicy());
+ * console.log(d.action); // "set": NVMLReady False, reason XidCriticalError
+ * ```
+ */
+export function decideHealth(event: HealthEvent, policy: XidPolicy): HealthDecision {
+  switch (event.kind) {
+    case "xid": {
+      const what = describeXid(event);
+      if (!isCriticalXid(event.xid, policy)) {
+        return { action: "log", message: `Ignored ${what}: not critical under the XID policy` };
+      }
+      return {
+        action: "set",
+        condition: condition(false, NvmlReason.XidCriticalError, `Critical ${what} reported`),
+      };
+    }
+    case "doubleBitEcc":
+      return {
+        action: "set",
+        condition: condition(
+          false,
+          NvmlReason.DoubleBitEccError,
+          "Uncorrectable double-bit ECC error reported",
+        ),
+      };
+    case "singleBitEcc":
+      return { action: "log", message: "Corrected single-bit ECC error reported" };
+    case "other":
+      return {
+        action: "log",
+        message: `Ignored NVML event type 0x${event.eventType.toString(16)}`,
+      };
+  }
+}
+
+/**
+ * The condition of a monitored GPU with no critical event yet.
+ *
+ * @param monitored Names of the event types registered, e.g. ["XidCriticalError"].
+ */
+export function healthyCondition(monitored: readonly string[]): ConditionInput {
+  return condition(
+    true,
+    NvmlReason.Healthy,
+    `No critical NVML event reported; monitoring ${monitored.join(", ")}`,
+  );
+}
+
+/**
+ * The condition of a GPU whose events cannot be monitored: healthy, but say why.
+ *
+ * @param why The cause, e.g. the NVML error at registration.
+ */
+export function unmonitoredCondition(why: string): ConditionInput {
+  return condition(true, NvmlReason.Unmonitored, `NVML health events are not monitored: ${why}`);
+}
+
+/** The condition of every GPU after NVML reported a GPU lost. */
+export function lostCondition(): ConditionInput {
+  return condition(false, NvmlReason.GpuLost, "NVML reports the GPU is lost; it needs a reset");
+}
+
+/**
+ * The condition of a GPU that answers NVML again after being lost.
+ *
+ * @param unmonitoredWhy Set when the GPU's events are still unmonitored, with the cause.
+ */
+export function recoveredCondition(unmonitoredWhy?: string): ConditionInput {
+  const suffix = unmonitoredWhy ? `; NVML health events are not monitored: ${unmonitoredWhy}` : "";
+  return condition(
+    true,
+    NvmlReason.Recovered,
+    `GPU answers NVML again after being lost${suffix}`,
+  );
+}
+
+/**
+ * Names of the event types in a mask, for messages.
+ *
+ * @param mask NVML event type bits.
+ */
+export function eventTypeNames(mask: bigint): string[] {
+  return Object.entries(NvmlEventType).filter(([, bit]) => (mask & bit) !== 0n).map(([n]) => n);
+}

@@ -1,0 +1,120 @@
+/**
+ * Test doubles for the NVML provider: an in-memory {@linkcode GpuStateWriter} standing in for
+ * the server store, a capturing logger, and a wait helper.
+ *
+ * @module
+ */
+
+import type {
+  ConditionInput,
+  GpuSpecInput,
+  GpuStateWriter,
+  NvmlLogger,
+} from "../../src/nvml/mod.ts";
+
+/** A stored condition with its owner. */
+export interface StoredCondition extends ConditionInput {
+  owner: string;
+}
+
+/** A stored GPU. */
+export interface StoredGpu {
+  spec: GpuSpecInput;
+  conditions: Map<string, StoredCondition>;
+}
+
+/** One `setConditions` call. */
+export interface ConditionWrite {
+  name: string;
+  provider: string;
+  conditions: ConditionInput[];
+}
+
+// A safety net so that a broken provider fails the test instead of hanging it.
+const GIVE_UP_MS = 15_000;
+
+/**
+ * Resolves once `predicate` holds, checking every millisecond.
+ *
+ * @throws {Error} When it does not hold within 15 s.
+ */
+export async function until(predicate: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + GIVE_UP_MS;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`Cannot observe ${what}: gave up after 15 s`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+/** Keeps GPUs and conditions in memory with the semantics the server store gives. */
+export class MemoryWriter implements GpuStateWriter {
+  readonly gpus = new Map<string, StoredGpu>();
+  readonly writes: ConditionWrite[] = [];
+
+  ensureGpu(name: string, spec: GpuSpecInput): Promise<void> {
+    const existing = this.gpus.get(name);
+    if (existing !== undefined && existing.spec.uuid !== spec.uuid) {
+      return Promise.reject(new Error(`Cannot create GPU ${name}: exists with another uuid`));
+    }
+    if (existing === undefined) this.gpus.set(name, { spec: { ...spec }, conditions: new Map() });
+    return Promise.resolve();
+  }
+
+  setConditions(name: string, provider: string, conditions: ConditionInput[]): Promise<void> {
+    const gpu = this.gpus.get(name);
+    if (gpu === undefined) {
+      return Promise.reject(new Error(`Cannot set conditions: no GPU ${name}`));
+    }
+    this.writes.push({ name, provider, conditions: conditions.map((c) => ({ ...c })) });
+    for (const c of conditions) gpu.conditions.set(c.type, { ...c, owner: provider });
+    return Promise.resolve();
+  }
+
+  /** The NVMLReady condition of a GPU, or undefined. */
+  ready(name: string): StoredCondition | undefined {
+    return this.gpus.get(name)?.conditions.get("NVMLReady");
+  }
+
+  /** Number of condition writes for one GPU. */
+  writesFor(name: string): number {
+    return this.writes.filter((w) => w.name === name).length;
+  }
+
+  /** Resolves once the GPU's NVMLReady condition has the given status and reason. */
+  waitForReady(name: string, status: string, reason: string): Promise<void> {
+    return until(
+      () => this.ready(name)?.status === status && this.ready(name)?.reason === reason,
+      `NVMLReady=${status} (${reason}) on ${name}`,
+    );
+  }
+}
+
+/** One captured log line. */
+export interface LogLine {
+  level: "info" | "error" | "v";
+  msg: string;
+  kv: unknown[];
+  err?: unknown;
+}
+
+/** A logger that keeps every line, for assertions. */
+export class CaptureLogger implements NvmlLogger {
+  readonly lines: LogLine[] = [];
+
+  info(msg: string, ...kv: unknown[]): void {
+    this.lines.push({ level: "info", msg, kv });
+  }
+
+  error(err: unknown, msg: string, ...kv: unknown[]): void {
+    this.lines.push({ level: "error", msg, kv, err });
+  }
+
+  V(_level: number): { info(msg: string, ...kv: unknown[]): void } {
+    return { info: (msg, ...kv) => this.lines.push({ level: "v", msg, kv }) };
+  }
+
+  /** Whether some line's message contains `text`. */
+  has(text: string): boolean {
+    return this.lines.some((l) => l.msg.includes(text));
+  }
+}
