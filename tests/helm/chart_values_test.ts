@@ -1,0 +1,190 @@
+import assert from "node:assert/strict";
+import { argMap, CHART_DIR, helm, type Json, one, renderChart } from "./_chart.ts";
+import { type KubeObject, validateObject } from "./_kube.ts";
+
+type KubeObjects = KubeObject[];
+
+/** Value sets that every test below renders once; each must lint and validate. */
+const VALUE_SETS: Record<string, Record<string, unknown>> = {
+  monitoring: {
+    metrics: {
+      jobName: "dapi",
+      serviceMonitor: { enabled: true, additionalLabels: { release: "kps" } },
+      prometheusRule: { enabled: true },
+    },
+    dashboard: { enabled: true, annotations: { grafana_folder: "GPU" } },
+  },
+  nvml: { nvml: { enabled: true, driverRoot: "/", ignoredXids: "13,31" } },
+  textLogging: { logging: { format: "text", verbosity: 4 } },
+  customSocket: { server: { unixSocket: "/run/gpu/api.sock", socketMode: "0600" } },
+  consumerSocket: { server: { consumerSocket: { enabled: true } } },
+  consumerSocketElsewhere: {
+    server: { consumerSocket: { enabled: true, path: "/run/dapi-ro/ro.sock" } },
+  },
+  metricsOff: { metrics: { enabled: false, serviceMonitor: { enabled: true } } },
+  exposedGrpc: { server: { grpcAddress: "0.0.0.0:50051", allowInsecureNonLoopback: true } },
+  durations: { server: { shutdownTimeout: "1m30s", shutdownDelay: "500ms" } },
+  rbacAndPdb: {
+    rbac: { create: true, rules: [{ apiGroups: [""], resources: ["nodes"], verbs: ["get"] }] },
+    podDisruptionBudget: { enabled: true, maxUnavailable: "10%" },
+    serviceAccount: { annotations: { a: "b" } },
+    image: { digest: `sha256:${"a".repeat(64)}` },
+    extraArgs: ["--max-gpus=8"],
+    extraEnv: [{ name: "GRPC_TRACE", value: "all" }],
+  },
+};
+
+const rendered: Record<string, KubeObjects> = {};
+for (const [name, values] of Object.entries(VALUE_SETS)) rendered[name] = await renderChart(values);
+
+function server(objects: KubeObjects): { pod: Json; container: Json; args: Map<string, string> } {
+  const pod = one(objects, "DaemonSet").spec.template.spec;
+  const container = pod.containers[0];
+  return { pod, container, args: argMap(container.args) };
+}
+
+Deno.test("helm lint --strict passes with every value set", async () => {
+  for (const [name, values] of Object.entries(VALUE_SETS)) {
+    const res = await helm(["lint", "--strict", CHART_DIR], values);
+    assert.ok(res.success, `${name}: ${res.stdout}${res.stderr}`);
+  }
+});
+
+Deno.test("renderChart() objects are valid for every value set", () => {
+  for (const [name, objects] of Object.entries(rendered)) {
+    assert.deepEqual(objects.flatMap(validateObject), [], name);
+  }
+});
+
+Deno.test("ServiceMonitor scrapes the metrics Service port and sets the alerts' job label", () => {
+  const objects = rendered.monitoring!;
+  const sm = one(objects, "ServiceMonitor");
+  const svc = one(objects, "Service", "-metrics");
+  for (const [k, v] of Object.entries(sm.spec.selector.matchLabels)) {
+    assert.equal(svc.metadata.labels?.[k], v);
+  }
+  const headless = one(objects, "Service", "-server");
+  const selectsHeadless = Object.entries(sm.spec.selector.matchLabels)
+    .every(([k, v]) => headless.metadata.labels?.[k] === v);
+  assert.ok(
+    !selectsHeadless,
+    "the ServiceMonitor must not also scrape the headless health Service",
+  );
+  assert.equal(sm.spec.endpoints[0].port, svc.spec.ports[0].name);
+  assert.deepEqual(sm.spec.namespaceSelector, { matchNames: [svc.metadata.namespace] });
+  assert.deepEqual(sm.spec.endpoints[0].relabelings[0], {
+    action: "replace",
+    targetLabel: "job",
+    replacement: "dapi",
+  });
+  assert.equal(sm.metadata.labels?.release, "kps");
+  const rule = one(objects, "PrometheusRule");
+  const exprs: string[] = rule.spec.groups.flatMap((g: Json) => g.rules.map((r: Json) => r.expr));
+  assert.ok(exprs.every((e) => e.includes('job="dapi"') && !e.includes('job="device-api-server"')));
+});
+
+Deno.test("dashboard ConfigMap carries the sidecar label and files/dashboard.json", async () => {
+  const cm = one(rendered.monitoring!, "ConfigMap", "-dashboard");
+  assert.equal(cm.metadata.labels?.grafana_dashboard, "1");
+  assert.equal(cm.metadata.annotations?.grafana_folder, "GPU");
+  const file = await Deno.readTextFile(`${CHART_DIR}/files/dashboard.json`);
+  assert.deepEqual(JSON.parse(cm.data["device-api-server.json"]), JSON.parse(file));
+});
+
+Deno.test("nvml.enabled adds the runtime class, driver mount and NVIDIA env", () => {
+  const { pod, container, args } = server(rendered.nvml!);
+  assert.equal(pod.runtimeClassName, "nvidia");
+  assert.equal(args.get("enable-nvml-provider"), "true");
+  assert.equal(args.get("nvml-driver-root"), "/driver-root");
+  const mount = container.volumeMounts.find((m: Json) => m.mountPath === "/driver-root");
+  assert.equal(mount.readOnly, true);
+  assert.deepEqual(pod.volumes.find((v: Json) => v.name === mount.name).hostPath, {
+    path: "/",
+    type: "Directory",
+  });
+  const env = Object.fromEntries(container.env.map((e: Json) => [e.name, e.value]));
+  assert.equal(env.NVIDIA_VISIBLE_DEVICES, "all");
+  assert.equal(env.NVIDIA_DRIVER_CAPABILITIES, "utility");
+  assert.equal(one(rendered.nvml!, "ConfigMap").data.DEVICE_API_NVML_IGNORED_XIDS, "13,31");
+  const off = server(rendered.textLogging!);
+  assert.equal(off.pod.runtimeClassName, undefined);
+  assert.ok(!off.args.has("nvml-driver-root"));
+  assert.ok(!off.container.env.some((e: Json) => e.name.startsWith("NVIDIA_")));
+});
+
+Deno.test("logging values become --log-format and --v", () => {
+  const { args } = server(rendered.textLogging!);
+  assert.equal(args.get("log-format"), "text");
+  assert.equal(args.get("v"), "4");
+});
+
+Deno.test("a custom socket path moves the flag, hostPath and mount together", () => {
+  const { pod, container, args } = server(rendered.customSocket!);
+  assert.equal(args.get("unix-socket"), "/run/gpu/api.sock");
+  assert.equal(args.get("socket-mode"), "0600");
+  const hostPaths = pod.volumes.filter((v: Json) => v.hostPath).map((v: Json) => v.hostPath);
+  assert.deepEqual(hostPaths, [{ path: "/run/gpu", type: "DirectoryOrCreate" }]);
+  assert.ok(container.volumeMounts.some((m: Json) => m.mountPath === "/run/gpu"));
+  assert.match(pod.initContainers[0].command.at(-1), /chown 65534:65534 \/run\/gpu\n/);
+});
+
+Deno.test("consumerSocket adds its flags and a hostPath only for a new directory", () => {
+  const same = server(rendered.consumerSocket!);
+  assert.equal(same.args.get("consumer-socket"), "/var/run/device-api/consumer.sock");
+  assert.equal(same.args.get("consumer-socket-mode"), "0666");
+  assert.equal(same.pod.volumes.filter((v: Json) => v.hostPath).length, 1);
+  const other = server(rendered.consumerSocketElsewhere!);
+  const paths = other.pod.volumes.filter((v: Json) => v.hostPath).map((v: Json) => v.hostPath.path)
+    .sort();
+  assert.deepEqual(paths, ["/run/dapi-ro", "/var/run/device-api"]);
+  for (const p of paths) {
+    assert.ok(other.container.volumeMounts.some((m: Json) => m.mountPath === p));
+  }
+});
+
+Deno.test("metrics.enabled=false turns the endpoint and every scrape object off", () => {
+  const objects = rendered.metricsOff!;
+  const { container, args } = server(objects);
+  assert.equal(args.get("metrics-port"), "0");
+  assert.ok(!container.ports.some((p: Json) => p.name === "metrics"));
+  assert.ok(
+    !objects.some((o) => o.kind === "ServiceMonitor" || o.metadata.name.endsWith("-metrics")),
+  );
+});
+
+Deno.test("a non-loopback grpcAddress is exposed through the pod port and headless Service", () => {
+  const objects = rendered.exposedGrpc!;
+  const { container, args } = server(objects);
+  assert.equal(args.get("allow-insecure-non-loopback"), "true");
+  assert.equal(container.ports.find((p: Json) => p.name === "grpc").containerPort, 50051);
+  const svcPort = one(objects, "Service", "-server").spec.ports.find((p: Json) =>
+    p.name === "grpc"
+  );
+  assert.deepEqual(svcPort, {
+    name: "grpc",
+    port: 50051,
+    targetPort: "grpc",
+    protocol: "TCP",
+    appProtocol: "grpc",
+  });
+});
+
+Deno.test("terminationGracePeriodSeconds is derived from fractional durations", () => {
+  assert.equal(server(rendered.durations!).pod.terminationGracePeriodSeconds, 101);
+});
+
+Deno.test("rbac, PDB, digest, extraArgs and extraEnv render when set", () => {
+  const objects = rendered.rbacAndPdb!;
+  const role = one(objects, "Role");
+  assert.deepEqual(role.rules, [{ apiGroups: [""], resources: ["nodes"], verbs: ["get"] }]);
+  const binding = one(objects, "RoleBinding");
+  assert.equal(binding.roleRef.name, role.metadata.name);
+  assert.equal(binding.subjects[0].name, one(objects, "ServiceAccount").metadata.name);
+  const pdb = one(objects, "PodDisruptionBudget");
+  assert.equal(pdb.spec.maxUnavailable, "10%");
+  assert.deepEqual(pdb.spec.selector, one(objects, "DaemonSet").spec.selector);
+  const { container, args } = server(objects);
+  assert.equal(container.image, `ghcr.io/nvidia/device-api-server@sha256:${"a".repeat(64)}`);
+  assert.equal(args.get("max-gpus"), "8");
+  assert.ok(container.env.some((e: Json) => e.name === "GRPC_TRACE"));
+});
