@@ -14,3 +14,4 @@ export {
 export { onShutdownSignals, type ShutdownHandlers } from "./signals.ts";
 export { codeName, isInternal, PermissionDeniedError, toGrpcError } from "./status.ts";
 export { PROVIDER_METADATA_KEY, providerOf } from "./provider_identity.ts";
+export { reflectionService } from "./reflection.ts";

@@ -17,9 +17,10 @@ import { prepareSocketPath, removeSocket } from "./unix_socket.ts";
 
 /** A service registered next to the GpuService (health, reflection, providers). */
 export interface ExtraService {
-  definition: grpc.ServiceDefinition;
-  /** Builds the implementation for a listener; `readOnly` is true on the consumer socket. */
-  implementation: (readOnly: boolean) => grpc.UntypedServiceImplementation;
+  /** Registers the service on a listener's server; `readOnly` is true on the consumer socket. */
+  addTo(server: grpc.Server, readOnly: boolean): void;
+  /** Ends the service's open streams when a graceful stop begins. */
+  closeStreams?(): void;
 }
 
 /** Options of {@linkcode DeviceApiServer}. */
@@ -126,12 +127,13 @@ export class DeviceApiServer {
     this.#state = "draining";
     let forced = !options.graceful;
     this.#stopped = (async () => {
-      // 1. End watch streams first: grpc-js never finishes a tryShutdown while a stream is open.
+      // 1. End streams first: grpc-js never finishes a tryShutdown while a stream is open.
       this.#options.store.broadcaster.closeAll(
         new ShuttingDownError(
           "server is shutting down; reconnect and re-watch from your last resource version",
         ),
       );
+      for (const extra of this.#options.services ?? []) extra.closeStreams?.();
       // 2. Stop accepting and drain in-flight calls, under a deadline.
       if (!forced) {
         const drained = await this.#tryShutdown(options.timeoutMs);
@@ -165,7 +167,7 @@ export class DeviceApiServer {
       gpuServiceHandlers(o.store, { readOnly, logger: o.logger }),
     );
     for (const extra of o.services ?? []) {
-      server.addService(extra.definition, extra.implementation(readOnly));
+      extra.addTo(server, readOnly);
     }
     return server;
   }

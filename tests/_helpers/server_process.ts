@@ -162,3 +162,11 @@ function dump(logs: Record<string, unknown>[]): string {
 export function testGpu(name: string, uuid = `GPU-${name}`, extra: Record<string, unknown> = {}) {
   return { metadata: { name }, spec: { uuid }, ...extra };
 }
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}

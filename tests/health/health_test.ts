@@ -1,0 +1,193 @@
+/**
+ * Health endpoints, gRPC health and reflection through the real server.
+ */
+import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { freePort, REPO_ROOT, startServer, testGpu } from "../_helpers/server_process.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+async function get(port: number, path: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+  return { status: res.status, body: await res.text() };
+}
+
+// A grpc-js client for a service described by a .proto file.
+// deno-lint-ignore no-explicit-any
+type AnyFn = (...args: any[]) => any;
+function clientFor(
+  file: string,
+  includeDirs: string[],
+  service: string,
+  target: string,
+): grpc.Client {
+  const pkg = grpc.loadPackageDefinition(
+    protoLoader.loadSync(file, { includeDirs, keepCase: true, enums: String }),
+  );
+  // deno-lint-ignore no-explicit-any
+  const ctor = service.split(".").reduce((o: any, k) => o[k], pkg) as typeof grpc.Client;
+  return new ctor(target, grpc.credentials.createInsecure());
+}
+
+Deno.test(
+  "HTTP health: /livez and /healthz answer, /readyz follows startup, steady state and shutdown",
+  opts,
+  async () => {
+    const port = freePort();
+    await using server = await startServer({
+      args: [`--health-port=${port}`, "--shutdown-delay=3s"],
+    });
+    assert.deepEqual(await get(port, "/livez"), { status: 200, body: "ok" });
+    assert.deepEqual(await get(port, "/healthz"), { status: 200, body: "ok" });
+    assert.deepEqual(await get(port, "/readyz"), { status: 200, body: "ok" });
+    const verbose = await get(port, "/readyz?verbose");
+    assert.match(
+      verbose.body,
+      /\[\+\]listeners ok\n\[\+\]shutdown ok\n\[\+\]gpus ok\nreadyz check passed/,
+    );
+    assert.equal((await get(port, "/nope")).status, 404);
+
+    server.child.kill("SIGTERM");
+    await server.waitForLog((l) => l.msg === "Shutting down gracefully");
+    // During the shutdown delay: not ready, still alive, gRPC still serving.
+    const during = await get(port, "/readyz");
+    assert.equal(during.status, 503);
+    assert.match(during.body, /shutdown: server is shutting down/);
+    assert.equal((await get(port, "/livez")).status, 200);
+    const client = server.client();
+    await client.create(testGpu("still-serving"));
+    client.close();
+    assert.equal((await server.status).code, 0);
+  },
+);
+
+Deno.test(
+  "HTTP health: the opt-in GPU gate holds /readyz until a GPU is registered",
+  opts,
+  async () => {
+    const port = freePort();
+    await using server = await startServer({
+      args: [`--health-port=${port}`, "--readiness-min-gpus=1"],
+    });
+    const before = await get(port, "/readyz");
+    assert.equal(before.status, 503);
+    assert.match(before.body, /gpus: waiting for GPUs: 0 of 1 registered/);
+    const client = server.client();
+    await client.create(testGpu("gpu-0"));
+    client.close();
+    assert.equal((await get(port, "/readyz")).status, 200);
+  },
+);
+
+Deno.test(
+  "HTTP health: the GPU gate opens after the grace period even with no GPU",
+  opts,
+  async () => {
+    const port = freePort();
+    await using _server = await startServer({
+      args: [`--health-port=${port}`, "--readiness-min-gpus=1", "--readiness-grace-period=1s"],
+    });
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      status = (await get(port, "/readyz")).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(status, 200);
+  },
+);
+
+Deno.test(
+  "gRPC health: Check and Watch report SERVING, then NOT_SERVING at shutdown",
+  opts,
+  async () => {
+    await using server = await startServer();
+    const health = clientFor(
+      "grpc/health/v1/health.proto",
+      [`${REPO_ROOT}proto`],
+      "grpc.health.v1.Health",
+      `unix://${server.socket}`,
+    ) as grpc.Client & Record<"Check" | "Watch" | "ServerReflectionInfo", AnyFn>;
+    try {
+      for (const service of ["", "nvidia.device.v1alpha1.GpuService"]) {
+        const res = await new Promise<{ status: string }>((resolve, reject) =>
+          health.Check(
+            { service },
+            (err: Error | null, r: { status: string }) => (err ? reject(err) : resolve(r)),
+          )
+        );
+        assert.equal(res.status, "SERVING");
+      }
+      await assert.rejects(
+        new Promise((resolve, reject) =>
+          health.Check(
+            { service: "nope" },
+            (err: Error | null, r: unknown) => (err ? reject(err) : resolve(r)),
+          )
+        ),
+        (e: { code: number }) => e.code === grpc.status.NOT_FOUND,
+      );
+      const watch = health.Watch({ service: "" }) as grpc.ClientReadableStream<{ status: string }>;
+      const seen: string[] = [];
+      const ended = new Promise<number>((resolve) => {
+        watch.on("data", (m) => {
+          seen.push(m.status);
+          if (seen.length === 1) server.child.kill("SIGTERM");
+        });
+        watch.on("error", (e: grpc.ServiceError) => resolve(e.code));
+      });
+      const endedCode = await ended;
+      assert.equal(endedCode, grpc.status.UNAVAILABLE);
+      assert.deepEqual(seen, ["SERVING", "NOT_SERVING"]);
+      assert.equal((await server.status).code, 0);
+    } finally {
+      health.close();
+    }
+  },
+);
+
+Deno.test(
+  "gRPC reflection lists and describes the services for a client without our proto",
+  opts,
+  async () => {
+    await using server = await startServer();
+    const reflectionDir =
+      `${REPO_ROOT}node_modules/.deno/@grpc+reflection@1.0.4/node_modules/@grpc/reflection/build/proto`;
+    const client = clientFor(
+      "grpc/reflection/v1/reflection.proto",
+      [reflectionDir],
+      "grpc.reflection.v1.ServerReflection",
+      `unix://${server.socket}`,
+    ) as grpc.Client & Record<"Check" | "Watch" | "ServerReflectionInfo", AnyFn>;
+    try {
+      const call = client.ServerReflectionInfo() as grpc.ClientDuplexStream<
+        unknown,
+        Record<string, unknown>
+      >;
+      const responses: Record<string, unknown>[] = [];
+      const done = new Promise<void>((resolve, reject) => {
+        call.on("data", (r) => {
+          responses.push(r);
+          if (responses.length === 2) call.end();
+        });
+        call.on("end", resolve);
+        call.on("error", reject);
+      });
+      call.write({ list_services: "" });
+      call.write({ file_containing_symbol: "nvidia.device.v1alpha1.GpuService" });
+      await done;
+      const services = (responses[0]!.list_services_response as { service: { name: string }[] })
+        .service.map((s) => s.name);
+      assert.ok(services.includes("nvidia.device.v1alpha1.GpuService"), services.join());
+      assert.ok(services.includes("grpc.health.v1.Health"), services.join());
+      const files =
+        (responses[1]!.file_descriptor_response as { file_descriptor_proto: Uint8Array[] })
+          .file_descriptor_proto;
+      const text = new TextDecoder().decode(files[0]);
+      assert.match(text, /nvidia\.device\.v1alpha1/);
+      assert.match(text, /WatchGpus/);
+    } finally {
+      client.close();
+    }
+  },
+);
