@@ -7,7 +7,12 @@
 import { type Config, FLAGS, helpText, parseConfig, preflightConfig } from "./config/mod.ts";
 import { GpuStore } from "./cache/mod.ts";
 import { createLogger, type Logger } from "./logging/mod.ts";
-import { DeviceApiServer, onShutdownSignals } from "./server/mod.ts";
+import { createMetrics, MetricsHttpServer } from "./metrics/mod.ts";
+import { gpuGate, GrpcHealth, type HttpEndpoint, Readiness, serveHealth } from "./health/mod.ts";
+import { type NvmlProvider, startNvmlProvider, storeWriter } from "./nvml/mod.ts";
+import { DeviceApiServer, onShutdownSignals, reflectionService } from "./server/mod.ts";
+import { createNotifier, readNotifyEnv } from "./systemd/mod.ts";
+import { startTcpTls, type TcpTls } from "./tls/mod.ts";
 import { VERSION, versionText } from "./version/mod.ts";
 
 /** Exit status for invalid configuration, as Go's flag package uses. */
@@ -46,7 +51,7 @@ function delay(ms: number): Promise<void> {
 }
 
 async function serve(config: Config, log: Logger): Promise<number> {
-  const readiness = { shuttingDown: false };
+  const startedAt = Date.now();
   log.info(
     "Starting device-api-server",
     "version",
@@ -56,7 +61,10 @@ async function serve(config: Config, log: Logger): Promise<number> {
     "pid",
     Deno.pid,
   );
+  const metrics = createMetrics({ version: VERSION });
   const store = new GpuStore({
+    onCommit: metrics.hooks.onCommit,
+    onLockAcquire: metrics.hooks.onLockAcquire,
     limits: {
       maxGpus: config.maxGpus,
       maxConditions: config.maxConditions,
@@ -65,15 +73,47 @@ async function serve(config: Config, log: Logger): Promise<number> {
       watchQueueSize: config.watchQueueSize,
       watchHistorySize: config.watchHistorySize,
     },
-    onEvict: (w) =>
+    onEvict: (w) => {
+      metrics.hooks.onEvict();
       log.warning(
         "Evicted a watcher that fell behind",
         "queued",
         w.queued,
         "lastResourceVersion",
         w.lastVersion,
-      ),
+      );
+    },
   });
+  metrics.bind(store);
+  const state = { listening: false, shuttingDown: false };
+  const readiness = new Readiness()
+    .add("listeners", () => (state.listening ? null : "gRPC listeners are not bound yet"))
+    .add("shutdown", () => (state.shuttingDown ? "server is shutting down" : null))
+    .add(
+      "gpus",
+      gpuGate({
+        minGpus: config.readinessMinGpus,
+        gracePeriodMs: config.readinessGracePeriodMs,
+        startedAt,
+        gpuCount: () => store.size,
+      }),
+    );
+  const grpcHealth = new GrpcHealth();
+  // TLS on the TCP listener (the Unix sockets stay plaintext); files are re-read on change.
+  let tls: TcpTls | undefined;
+  if (config.grpcAddress !== "" && config.tlsCertFile !== "") {
+    try {
+      tls = await startTcpTls({
+        certFile: config.tlsCertFile,
+        keyFile: config.tlsKeyFile,
+        clientCaFile: config.tlsClientCaFile,
+        logger: log.withName("tls"),
+      });
+    } catch (err) {
+      log.error(err, "Cannot load the TLS files");
+      return 1;
+    }
+  }
   const server = new DeviceApiServer({
     store,
     logger: log,
@@ -82,12 +122,18 @@ async function serve(config: Config, log: Logger): Promise<number> {
     consumerSocket: config.consumerSocket,
     consumerSocketMode: config.consumerSocketMode,
     grpcAddress: config.grpcAddress,
+    tcpCredentials: tls?.credentials,
     maxMessageBytes: config.maxMessageBytes,
+    interceptors: [metrics.interceptor],
+    services: [grpcHealth, reflectionService()],
   });
+  // Under systemd (Type=notify): READY, STOPPING and watchdog pings; a no-op elsewhere.
+  const notifier = createNotifier(readNotifyEnv(), log.withName("systemd"));
   // Signals first, so that a signal arriving during startup is not fatal.
   const { promise: stopped, resolve: done } = Promise.withResolvers<number>();
   const removeSignals = onShutdownSignals({
     graceful: async (signal) => {
+      await notifier.stopping();
       log.info(
         "Shutting down gracefully",
         "signal",
@@ -98,29 +144,88 @@ async function serve(config: Config, log: Logger): Promise<number> {
         `${config.shutdownTimeoutMs}ms`,
       );
       // Report not-ready first, so endpoints stop routing here before draining starts.
-      readiness.shuttingDown = true;
+      state.shuttingDown = true;
+      grpcHealth.setServing(false);
       if (config.shutdownDelayMs > 0) await delay(config.shutdownDelayMs);
+      await nvml?.stop(); // no provider writes while draining
       const clean = await server.stop({ graceful: true, timeoutMs: config.shutdownTimeoutMs });
+      await healthEndpoint?.stop();
       log.info("Server stopped", "graceful", clean);
       done(0);
     },
     force: async (signal) => {
+      await notifier.stopping();
       log.warning("Second signal: forcing shutdown", "signal", signal);
       await server.stop({ graceful: false, timeoutMs: 0 });
       done(1);
     },
   });
+  let healthEndpoint: HttpEndpoint | undefined;
+  let nvml: NvmlProvider | undefined;
+  let metricsServer: MetricsHttpServer | undefined;
   try {
+    // Health first: /livez answers while the gRPC listeners come up.
+    if (config.healthPort > 0) {
+      healthEndpoint = await serveHealth({
+        hostname: config.healthBindAddress,
+        port: config.healthPort,
+        readiness,
+      });
+      log.info(
+        "Serving health endpoints",
+        "address",
+        config.healthBindAddress,
+        "port",
+        healthEndpoint.port,
+      );
+    }
+    // Metrics before gRPC too: scrapes during startup see device_api_server_up 0.
+    if (config.metricsPort > 0) {
+      metricsServer = new MetricsHttpServer({
+        hostname: config.metricsBindAddress,
+        port: config.metricsPort,
+        registry: metrics.registry,
+      });
+      const { port } = await metricsServer.start();
+      log.info("Serving metrics", "address", config.metricsBindAddress, "port", port);
+    }
     await server.start();
   } catch (err) {
     log.error(err, "Cannot start the server");
+    await metricsServer?.stop();
+    await healthEndpoint?.stop();
     removeSignals();
+    notifier.stop();
+    tls?.stop();
     return 1;
   }
+  state.listening = true;
+  grpcHealth.setServing(true);
+  metrics.setUp(true);
   log.info("Server is ready", "resourceVersion", store.resourceVersion);
+  await notifier.ready();
+  notifier.startWatchdog();
+  // The built-in provider starts once the server serves: a missing driver is never fatal.
+  if (config.enableNvmlProvider) {
+    nvml = await startNvmlProvider({
+      writer: storeWriter(store),
+      logger: log.withName("nvml"),
+      driverRoot: config.nvmlDriverRoot,
+      libraryPath: config.nvmlLibraryPath || undefined,
+      ignoredXids: config.nvmlIgnoredXids,
+      ignoreAllXids: config.ignoreAllXids,
+      criticalXids: config.nvmlCriticalXids,
+    });
+    metrics.setNvmlUp(nvml.up);
+  }
 
   const code = await stopped;
   removeSignals();
+  await nvml?.stop();
+  metrics.setUp(false);
+  await metricsServer?.stop();
+  notifier.stop();
+  tls?.stop();
   return code;
 }
 

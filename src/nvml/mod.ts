@@ -42,3 +42,4 @@ export {
   type XidPolicy,
   type XidPolicyOptions,
 } from "./xid_policy.ts";
+export { storeWriter } from "./store_writer.ts";

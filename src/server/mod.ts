@@ -11,7 +11,7 @@ export {
   isLoopback,
   type ServerState,
 } from "./server.ts";
-export { onShutdownSignals, type ShutdownHandlers } from "./signals.ts";
+export { DUPLICATE_WINDOW_MS, onShutdownSignals, type ShutdownHandlers } from "./signals.ts";
 export { codeName, isInternal, PermissionDeniedError, toGrpcError } from "./status.ts";
-export { PROVIDER_METADATA_KEY, providerOf } from "./provider_identity.ts";
+export { PROVIDER_METADATA_KEY, providerOf, validateProviderName } from "./provider_identity.ts";
 export { reflectionService } from "./reflection.ts";

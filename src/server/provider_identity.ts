@@ -10,6 +10,8 @@ import { InvalidArgumentError } from "../cache/mod.ts";
 export const PROVIDER_METADATA_KEY = "x-device-api-provider";
 
 const PROVIDER_RE = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
+const PROVIDER_RULE = "provider name must be one value of 1 to 63 lower-case letters, digits, " +
+  "'.', '_' or '-', starting and ending alphanumeric";
 
 /**
  * Reads the calling provider's name; "" for an anonymous writer.
@@ -19,13 +21,17 @@ const PROVIDER_RE = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
 export function providerOf(metadata: Metadata): string {
   const values = metadata.get(PROVIDER_METADATA_KEY);
   if (values.length === 0) return "";
-  const name = String(values[0]);
-  if (values.length > 1 || !PROVIDER_RE.test(name)) {
-    throw new InvalidArgumentError(
-      `metadata ${PROVIDER_METADATA_KEY}`,
-      "provider name must be one value of 1 to 63 lower-case letters, digits, '.', '_' or '-', " +
-        "starting and ending alphanumeric",
-    );
-  }
+  const field = `metadata ${PROVIDER_METADATA_KEY}`;
+  if (values.length > 1) throw new InvalidArgumentError(field, PROVIDER_RULE);
+  return validateProviderName(field, String(values[0]));
+}
+
+/**
+ * Checks a provider name given in a request field, by the same rule as the metadata.
+ *
+ * @throws {InvalidArgumentError} naming `field` when the name is malformed
+ */
+export function validateProviderName(field: string, name: string): string {
+  if (!PROVIDER_RE.test(name)) throw new InvalidArgumentError(field, PROVIDER_RULE);
   return name;
 }

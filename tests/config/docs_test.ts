@@ -25,3 +25,11 @@ Deno.test("docs/configuration.md embeds the table flagsMarkdown() generates", as
     assert.ok(docRows.has(row), `docs/configuration.md is out of date; missing row:\n${row}`);
   }
 });
+
+Deno.test("README.md embeds the table flagsMarkdown() generates", async () => {
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  const docRows = new Set(tableRows(readme));
+  for (const row of tableRows(flagsMarkdown())) {
+    assert.ok(docRows.has(row), `README.md's flag table is out of date; missing row:\n${row}`);
+  }
+});

@@ -1,0 +1,35 @@
+/**
+ * `deno task start`: runs the server under the permission set derived from
+ * its own configuration (src/runtime), never `-A`.
+ *
+ * The arguments and DEVICE_API_* variables are parsed the same way the
+ * server parses them, the narrowest Deno flags for that configuration are
+ * computed, and `deno run <flags> src/main.ts <args>` is started with
+ * signals forwarded and its exit status returned. Invalid configuration is
+ * left to the server, which reports it.
+ *
+ * @module
+ */
+import { FLAGS, parseConfig } from "../src/config/mod.ts";
+import { runtimeFlags, scopeFromConfig } from "../src/runtime/mod.ts";
+
+const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
+
+/** The full `deno run` argument list for these server arguments, or undefined for --help and errors. */
+export function startCommand(args: string[], env: Record<string, string | undefined>): string[] {
+  const parsed = parseConfig(args, env);
+  const flags = parsed.ok && parsed.action === "run"
+    ? runtimeFlags(scopeFromConfig(parsed.config), { embedded: false })
+    : ["--no-prompt"]; // --help, --version and errors need no permissions
+  return ["run", ...flags, MAIN, ...args];
+}
+
+if (import.meta.main) {
+  const env = Object.fromEntries(FLAGS.map((f) => [f.env, Deno.env.get(f.env)]));
+  const child = new Deno.Command(Deno.execPath(), { args: startCommand(Deno.args, env) }).spawn();
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    Deno.addSignalListener(signal, () => child.kill(signal));
+  }
+  const status = await child.status;
+  Deno.exit(status.signal ? 128 + (status.signal === "SIGTERM" ? 15 : 2) : status.code);
+}

@@ -1,0 +1,55 @@
+/**
+ * The server's own Prometheus registry (never prom-client's global one),
+ * with prom-client's default process and runtime metrics on it.
+ *
+ * @module
+ */
+import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+
+const RESIDENT_MEMORY = "process_resident_memory_bytes";
+// Read from /proc/self by prom-client; stuck at 0 when that read is denied.
+const PROC_ONLY = ["process_virtual_memory_bytes", "process_heap_bytes", "process_open_fds"];
+
+/** Options of {@linkcode createRegistry}. */
+export interface RegistryOptions {
+  /** Whether /proc/self may be read; defaults to asking Deno's permissions. */
+  procReadable?: boolean;
+}
+
+/**
+ * Creates a registry holding prom-client's default metrics. Under a
+ * permission set that denies reading /proc/self, prom-client would export
+ * `process_resident_memory_bytes` as 0, silencing the memory alert: then
+ * resident memory comes from `Deno.memoryUsage()` instead, and the metrics
+ * only /proc can give are left out.
+ *
+ * @param options see {@linkcode RegistryOptions}
+ * @returns a registry private to the caller
+ * @example Usage
+ * ```ts
+ * import { createRegistry } from "./registry.ts";
+ * const registry = createRegistry();
+ * console.log(registry.contentType);
+ * ```
+ */
+export function createRegistry(options: RegistryOptions = {}): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const procReadable = options.procReadable ?? canRead("/proc/self");
+  if (Deno.build.os === "linux" && !procReadable) {
+    for (const name of [RESIDENT_MEMORY, ...PROC_ONLY]) registry.removeSingleMetric(name);
+    new Gauge({
+      name: RESIDENT_MEMORY,
+      help: "Resident memory size in bytes.",
+      registers: [registry],
+      collect() {
+        this.set(Deno.memoryUsage().rss);
+      },
+    });
+  }
+  return registry;
+}
+
+function canRead(path: string): boolean {
+  return Deno.permissions.querySync({ name: "read", path }).state === "granted";
+}

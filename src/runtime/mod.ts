@@ -1,0 +1,7 @@
+/**
+ * How the server's Deno runtime is configured: permissions, V8 and unstable
+ * flags, shared by the start and compile tasks.
+ *
+ * @module
+ */
+export * from "./runtime_flags.ts";

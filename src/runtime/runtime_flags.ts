@@ -1,0 +1,140 @@
+/**
+ * The one place that says how the server's Deno runtime is configured: the
+ * permission flags (no `-A`), the V8 flags that bound memory, and the unstable
+ * features it needs. `deno task start` (scripts/start.ts) and
+ * `deno task compile` (scripts/compile.ts) both build their command lines
+ * here, and the compiled binary bakes these flags in; the systemd unit and
+ * the chart run that binary.
+ *
+ * @module
+ */
+import { dirname, join } from "node:path";
+import type { Config } from "../config/mod.ts";
+import { PROTO_DIR } from "../api/mod.ts";
+import { NVML_LIBRARY_DIRS } from "../nvml/mod.ts";
+
+/**
+ * V8 flags: a small young generation bounds peak RSS under load (≈195 →
+ * ≈136 MiB measured for grpc-js on Deno) for a few percent of CPU.
+ */
+export const V8_FLAGS: readonly string[] = ["--max-semi-space-size=2"];
+
+/** Unstable Deno features: `net` for the systemd notify datagram socket. */
+export const UNSTABLE_FLAGS: readonly string[] = ["--unstable-net"];
+
+/** Environment variables the server reads; nothing else is visible to it. */
+export const ENV_VARIABLES: readonly string[] = [
+  "DEVICE_API_*", // every setting (see src/config/flags.ts)
+  "GRPC_*", // grpc-js tracing and verbosity
+  "NOTIFY_SOCKET", // systemd Type=notify
+  "WATCHDOG_USEC",
+  "WATCHDOG_PID",
+  "RUNTIME_DIRECTORY", // where the notify sender socket is bound
+];
+
+/** What the server may touch: derived from a configuration or fixed for the binary. */
+export interface PermissionScope {
+  /** Unix socket paths the server listens on (Deno scopes them one by one). */
+  unixSockets: string[];
+  /** Hosts the TCP and HTTP listeners bind (any port). */
+  tcpHosts: string[];
+  /** Directories the server reads and writes (socket directories). */
+  readWrite: string[];
+  /** Files and directories the server only reads (protos, TLS files, /proc/self). */
+  readOnly: string[];
+  /** Extra Unix datagram sockets it sends to or binds (systemd notify). */
+  notifySockets: string[];
+  /** Driver roots under which libnvidia-ml.so.1 may be loaded. */
+  nvmlRoots: string[];
+  /** Explicit NVML library directories (from --nvml-library-path). */
+  nvmlDirs: string[];
+}
+
+/** Socket directories the packaged server uses: the chart's and systemd's RuntimeDirectory. */
+export const PRODUCTION_SOCKET_DIRS: readonly string[] = ["/var/run/device-api", "/run/device-api"];
+
+/**
+ * The scope baked into the compiled binary: the default socket and consumer
+ * socket in both runtime directories, loopback and wildcard hosts (the chart
+ * binds health and metrics on every interface), TLS files under
+ * /etc/device-api, and NVML under the host root, the GPU operator's driver
+ * root and the chart's /driver-root mount.
+ */
+export const PRODUCTION_SCOPE: Readonly<PermissionScope> = Object.freeze({
+  unixSockets: PRODUCTION_SOCKET_DIRS.flatMap((d) => [`${d}/device.sock`, `${d}/consumer.sock`]),
+  tcpHosts: ["127.0.0.1", "[::1]", "localhost", "0.0.0.0", "[::]"],
+  readWrite: [...PRODUCTION_SOCKET_DIRS],
+  readOnly: ["/etc/device-api", "/proc/self"],
+  // systemd's notify socket, and the sender socket bound in RuntimeDirectory.
+  notifySockets: ["/run/systemd/notify", "/run/device-api/sd-notify.sock"],
+  nvmlRoots: ["/", "/driver-root", "/run/nvidia/driver"],
+  nvmlDirs: [],
+});
+
+/** Derives the narrowest scope that runs `config`. */
+export function scopeFromConfig(config: Config): PermissionScope {
+  const sockets = [config.unixSocket, config.consumerSocket].filter((s) => s !== "");
+  const hosts = new Set<string>();
+  if (config.grpcAddress) {
+    hosts.add(config.grpcAddress.slice(0, config.grpcAddress.lastIndexOf(":")));
+  }
+  if (config.healthPort > 0) hosts.add(bracket(config.healthBindAddress));
+  if (config.metricsPort > 0) hosts.add(bracket(config.metricsBindAddress));
+  const tls = [config.tlsCertFile, config.tlsKeyFile, config.tlsClientCaFile].filter((f) =>
+    f !== ""
+  );
+  return {
+    unixSockets: sockets,
+    tcpHosts: [...hosts],
+    readWrite: [...new Set(sockets.map((s) => dirname(s)))],
+    readOnly: [...new Set(tls.map((f) => dirname(f))), "/proc/self"],
+    notifySockets: [],
+    nvmlRoots: config.enableNvmlProvider && !config.nvmlLibraryPath ? [config.nvmlDriverRoot] : [],
+    nvmlDirs: config.enableNvmlProvider && config.nvmlLibraryPath
+      ? [dirname(config.nvmlLibraryPath)]
+      : [],
+  };
+}
+
+/**
+ * The Deno flags for a scope: permissions, V8 and unstable flags.
+ *
+ * @param scope what the server may touch
+ * @param options `embedded`: the protos are embedded (compile), so no read
+ *   permission for the source tree is needed
+ */
+export function runtimeFlags(scope: PermissionScope, options: { embedded: boolean }): string[] {
+  const nvmlDirs = [
+    ...scope.nvmlRoots.flatMap((root) => NVML_LIBRARY_DIRS.map((d) => join(root, d))),
+    ...scope.nvmlDirs,
+  ];
+  const read = [...scope.readWrite, ...scope.readOnly, ...nvmlDirs];
+  if (!options.embedded) read.unshift(...sourceFiles());
+  const flags = [
+    "--no-prompt",
+    `--allow-net=${
+      [...scope.tcpHosts, ...[...scope.unixSockets, ...scope.notifySockets].map((s) => `unix:${s}`)]
+        .join(",")
+    }`,
+    `--allow-read=${read.join(",")}`,
+    `--allow-write=${[...scope.readWrite, ...scope.notifySockets].join(",")}`,
+    `--allow-env=${ENV_VARIABLES.join(",")}`,
+  ];
+  if (nvmlDirs.length > 0) flags.push(`--allow-ffi=${nvmlDirs.join(",")}`);
+  flags.push(...UNSTABLE_FLAGS, `--v8-flags=${V8_FLAGS.join(",")}`);
+  return flags;
+}
+
+/**
+ * Files read at run time from the source tree, which the compiled binary
+ * embeds instead: our protos and @grpc/reflection's own proto files.
+ */
+export function sourceFiles(): string[] {
+  const reflection =
+    new URL("../../node_modules/@grpc/reflection/build/proto", import.meta.url).pathname;
+  return [PROTO_DIR.replace(/\/$/, ""), Deno.realPathSync(reflection)];
+}
+
+function bracket(host: string): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}
