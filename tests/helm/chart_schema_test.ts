@@ -44,7 +44,12 @@ const REJECTED: [string, Record<string, unknown>, RegExp][] = [
   [
     "a relative socket path",
     { server: { unixSocket: "device.sock" } },
-    /'\/server\/unixSocket'.*pattern/,
+    /'\/server\/unixSocket': value must be one of/,
+  ],
+  [
+    "a socket path outside the binary's permission scope",
+    { server: { unixSocket: "/run/gpu/api.sock" } },
+    /'\/server\/unixSocket': value must be one of '\/var\/run\/device-api\/device.sock'/,
   ],
   ["a non-octal socket mode", { server: { socketMode: "rw" } }, /'\/server\/socketMode'.*pattern/],
   [
@@ -77,7 +82,7 @@ const REJECTED: [string, Record<string, unknown>, RegExp][] = [
   [
     "a loopback httpBindAddress",
     { server: { httpBindAddress: "127.0.0.1" } },
-    /httpBindAddress must not be a loopback/,
+    /'\/server\/httpBindAddress': value must be one of/,
   ],
   ["equal health and metrics ports", { server: { metricsPort: 8081 } }, /metricsPort must differ/],
   [
@@ -88,7 +93,7 @@ const REJECTED: [string, Record<string, unknown>, RegExp][] = [
   [
     "the consumer socket on the main socket's path",
     { server: { consumerSocket: { enabled: true, path: "/var/run/device-api/device.sock" } } },
-    /consumerSocket.path must differ/,
+    /'\/server\/consumerSocket\/path': value must be one of/,
   ],
 ];
 

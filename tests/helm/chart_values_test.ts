@@ -16,10 +16,11 @@ const VALUE_SETS: Record<string, Record<string, unknown>> = {
   },
   nvml: { nvml: { enabled: true, driverRoot: "/", ignoredXids: "13,31" } },
   textLogging: { logging: { format: "text", verbosity: 4 } },
-  customSocket: { server: { unixSocket: "/run/gpu/api.sock", socketMode: "0600" } },
+  // The other socket directory the compiled binary's permission scope allows.
+  customSocket: { server: { unixSocket: "/run/device-api/device.sock", socketMode: "0600" } },
   consumerSocket: { server: { consumerSocket: { enabled: true } } },
   consumerSocketElsewhere: {
-    server: { consumerSocket: { enabled: true, path: "/run/dapi-ro/ro.sock" } },
+    server: { consumerSocket: { enabled: true, path: "/run/device-api/consumer.sock" } },
   },
   metricsOff: { metrics: { enabled: false, serviceMonitor: { enabled: true } } },
   exposedGrpc: { server: { grpcAddress: "0.0.0.0:50051", allowInsecureNonLoopback: true } },
@@ -120,12 +121,12 @@ Deno.test("logging values become --log-format and --v", () => {
 
 Deno.test("a custom socket path moves the flag, hostPath and mount together", () => {
   const { pod, container, args } = server(rendered.customSocket!);
-  assert.equal(args.get("unix-socket"), "/run/gpu/api.sock");
+  assert.equal(args.get("unix-socket"), "/run/device-api/device.sock");
   assert.equal(args.get("socket-mode"), "0600");
   const hostPaths = pod.volumes.filter((v: Json) => v.hostPath).map((v: Json) => v.hostPath);
-  assert.deepEqual(hostPaths, [{ path: "/run/gpu", type: "DirectoryOrCreate" }]);
-  assert.ok(container.volumeMounts.some((m: Json) => m.mountPath === "/run/gpu"));
-  assert.match(pod.initContainers[0].command.at(-1), /chown 65534:65534 \/run\/gpu\n/);
+  assert.deepEqual(hostPaths, [{ path: "/run/device-api", type: "DirectoryOrCreate" }]);
+  assert.ok(container.volumeMounts.some((m: Json) => m.mountPath === "/run/device-api"));
+  assert.match(pod.initContainers[0].command.at(-1), /chown 65534:65534 \/run\/device-api\n/);
 });
 
 Deno.test("consumerSocket adds its flags and a hostPath only for a new directory", () => {
@@ -136,7 +137,7 @@ Deno.test("consumerSocket adds its flags and a hostPath only for a new directory
   const other = server(rendered.consumerSocketElsewhere!);
   const paths = other.pod.volumes.filter((v: Json) => v.hostPath).map((v: Json) => v.hostPath.path)
     .sort();
-  assert.deepEqual(paths, ["/run/dapi-ro", "/var/run/device-api"]);
+  assert.deepEqual(paths, ["/run/device-api", "/var/run/device-api"]);
   for (const p of paths) {
     assert.ok(other.container.volumeMounts.some((m: Json) => m.mountPath === p));
   }

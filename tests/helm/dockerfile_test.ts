@@ -1,3 +1,4 @@
+import { compileCommand } from "../../scripts/compile.ts";
 import assert from "node:assert/strict";
 import { argMap, one, renderChart } from "./_chart.ts";
 
@@ -111,7 +112,9 @@ Deno.test({
   fn() {
     const task = denoJson.tasks.compile;
     const command = typeof task === "string" ? task : task.command;
-    assert.match(command, /deno compile/);
-    assert.match(command, /(--output|-o)[ =]dist\/device-api-server\b/);
+    assert.match(command, /scripts\/compile\.ts/);
+    const args = compileCommand();
+    assert.equal(args[0], "compile");
+    assert.equal(args[args.indexOf("--output") + 1], "dist/device-api-server");
   },
 });

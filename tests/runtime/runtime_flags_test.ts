@@ -161,3 +161,13 @@ Deno.test("the compiled binary embeds every runtime file", opts, async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the chart only offers socket paths the compiled binary may listen on", async () => {
+  const schema = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}charts/device-api-server/values.schema.json`));
+  const server = schema.properties.server.properties;
+  const allowed = [...server.unixSocket.enum, ...server.consumerSocket.properties.path.enum];
+  for (const path of allowed) assert.ok(PRODUCTION_SCOPE.unixSockets.includes(path), path);
+  for (const host of server.httpBindAddress.enum) {
+    assert.ok(PRODUCTION_SCOPE.tcpHosts.includes(host.includes(":") ? `[${host}]` : host), host);
+  }
+});
