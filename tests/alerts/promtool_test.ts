@@ -89,7 +89,7 @@ Deno.test("alerts_test.yaml has a firing and a quiet case for every alert", () =
 });
 
 Deno.test("the operations docs have a runbook section for every alert", () => {
-  const docs = ["docs/operations.md", "docs/operations-runbooks.md"]
+  const docs = ["docs/operations.md"]
     .map((p) => {
       try {
         return Deno.readTextFileSync(REPO + p);
