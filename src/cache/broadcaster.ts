@@ -30,7 +30,26 @@ export interface BroadcasterOptions {
   currentVersion: number;
   /** Called when a watcher is evicted for falling behind. */
   onEvict?: (watcher: Watcher) => void;
+  /** Period of BOOKMARK events for watchers that asked for them (default 60 s). */
+  bookmarkIntervalMs?: number;
+  /** Timer functions, injectable for tests. */
+  timers?: BookmarkTimers;
 }
+
+/** The timer the broadcaster runs while some watcher wants bookmarks. */
+export interface BookmarkTimers {
+  start(callback: () => void, ms: number): unknown;
+  stop(handle: unknown): void;
+}
+
+const REAL_TIMERS: BookmarkTimers = {
+  start: (callback, ms) => {
+    const id = setInterval(callback, ms);
+    Deno.unrefTimer(id); // never keeps the process alive
+    return id;
+  },
+  stop: (handle) => clearInterval(handle as number),
+};
 
 /** What a new watch asks for. */
 export interface SubscribeRequest extends WatchFilter {
@@ -45,6 +64,10 @@ export class Broadcaster {
   readonly #history: EventHistory;
   readonly #watchers = new Set<Watcher>();
   #currentVersion: number;
+  // One timer for every bookmark watcher, running only while there is one:
+  // no idle cost, no per-stream timers.
+  #bookmarkWatchers = 0;
+  #bookmarkTimer: unknown = undefined;
 
   /** Creates a broadcaster with no watchers and an empty history. */
   constructor(options: BroadcasterOptions) {
@@ -99,10 +122,14 @@ export class Broadcaster {
     const watcher = new Watcher(request.sink, request, {
       queueSize: this.#options.queueSize,
       fromVersion: from ?? this.#currentVersion,
-      onClose: (w) => this.#watchers.delete(w),
+      onClose: (w) => {
+        this.#watchers.delete(w);
+        if (w.wantsBookmarks && --this.#bookmarkWatchers === 0) this.#stopBookmarks();
+      },
       onEvict: this.#options.onEvict,
     });
     this.#watchers.add(watcher);
+    if (request.bookmarks && this.#bookmarkWatchers++ === 0) this.#startBookmarks();
     if (from === null) {
       const objects = [...snapshot()];
       watcher.allowBurst(objects.length + 1);
@@ -137,10 +164,22 @@ export class Broadcaster {
     }
   }
 
+  #startBookmarks(): void {
+    const timers = this.#options.timers ?? REAL_TIMERS;
+    this.#bookmarkTimer = timers.start(
+      () => this.bookmark(),
+      this.#options.bookmarkIntervalMs ?? 60_000,
+    );
+  }
+
+  #stopBookmarks(): void {
+    (this.#options.timers ?? REAL_TIMERS).stop(this.#bookmarkTimer);
+    this.#bookmarkTimer = undefined;
+  }
+
   /** Whether any watcher asked for bookmarks (so the bookmark timer is needed). */
   get wantsBookmarks(): boolean {
-    for (const watcher of this.#watchers) if (watcher.wantsBookmarks) return true;
-    return false;
+    return this.#bookmarkWatchers > 0;
   }
 
   /** Ends every watcher with the given error (used at shutdown). */

@@ -444,3 +444,46 @@ Deno.test("Broadcaster.publish() does not block writers when a sink never drains
   assert.equal(store.size, 50);
   assert.equal(stuck.watcher.queued, 49);
 });
+
+Deno.test("Broadcaster runs one bookmark timer only while a watcher wants bookmarks", () => {
+  const running = new Set<number>();
+  let next = 0;
+  let tick = () => {};
+  const broadcaster = new Broadcaster({
+    maxWatchers: 10,
+    queueSize: 10,
+    historySize: 10,
+    currentVersion: 100,
+    bookmarkIntervalMs: 1000,
+    timers: {
+      start: (callback, ms) => {
+        assert.equal(ms, 1000);
+        tick = callback;
+        running.add(++next);
+        return next;
+      },
+      stop: (handle) => running.delete(handle as number),
+    },
+  });
+  const subscribe = (bookmarks: boolean) => {
+    const sink = new FakeSink();
+    const watcher = broadcaster.subscribe(
+      { sink, fromVersion: 100, namespace: "", matches: () => true, bookmarks },
+      () => [],
+    );
+    return { sink, watcher };
+  };
+  const plain = subscribe(false);
+  assert.equal(running.size, 0, "no timer without a bookmark watcher");
+  const a = subscribe(true);
+  const b = subscribe(true);
+  assert.equal(running.size, 1, "one timer for every bookmark watcher");
+  tick();
+  assert.deepEqual(a.sink.summary(), ["BOOKMARK@100"]);
+  assert.deepEqual(plain.sink.summary(), []);
+  a.watcher.close();
+  assert.equal(running.size, 1);
+  b.watcher.fail(new ShuttingDownError("bye"));
+  assert.equal(running.size, 0, "the timer stops with the last bookmark watcher");
+  plain.watcher.close();
+});
