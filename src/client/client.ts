@@ -39,6 +39,15 @@ export interface WatchEvent {
 /** Options of {@linkcode DeviceApiClient.watch}. */
 export type WatchOptions = Partial<ListOptions>;
 
+// Errors a re-watch cannot fix; everything else (UNAVAILABLE, CANCELLED by a
+// broken connection, RESOURCE_EXHAUSTED after falling behind) is retried.
+const FATAL_WATCH_CODES = new Set([
+  grpc.status.OUT_OF_RANGE,
+  grpc.status.INVALID_ARGUMENT,
+  grpc.status.PERMISSION_DENIED,
+  grpc.status.UNIMPLEMENTED,
+]);
+
 const Client = grpc.makeGenericClientConstructor(serviceDefinition(GPU_SERVICE), "GpuService");
 
 type StreamFn = (req: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<WatchEvent>;
@@ -115,6 +124,38 @@ export class DeviceApiClient {
     const call = watchFn({ opts }, this.#metadata());
     const iterator = eventIterator(call);
     return Object.assign(iterator, { cancel: () => call.cancel() });
+  }
+
+  /**
+   * Watches with automatic resume: when the stream breaks (server restart,
+   * UNAVAILABLE, network), it re-watches from the last version it delivered,
+   * so the caller sees every event once, in order. Errors that a re-watch
+   * cannot fix are thrown: OUT_OF_RANGE (re-list, then watch again from the
+   * list's version), INVALID_ARGUMENT, PERMISSION_DENIED.
+   */
+  async *watchResumable(
+    opts: WatchOptions = {},
+    options: { retryDelayMs?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<WatchEvent> {
+    let resourceVersion = opts.resourceVersion ?? "";
+    while (!options.signal?.aborted) {
+      const stream = this.watch({ ...opts, resourceVersion });
+      const abort = () => stream.cancel();
+      options.signal?.addEventListener("abort", abort, { once: true });
+      try {
+        for await (const event of stream) {
+          resourceVersion = event.object.metadata.resourceVersion;
+          yield event;
+        }
+      } catch (err) {
+        if (FATAL_WATCH_CODES.has((err as grpc.ServiceError).code)) throw err;
+      } finally {
+        options.signal?.removeEventListener("abort", abort);
+        stream.cancel();
+      }
+      if (options.signal?.aborted) return;
+      await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? 1000));
+    }
   }
 
   /** Closes the channel. */
