@@ -148,7 +148,10 @@ Deno.test("createLogger() defaults the pid to Deno.pid, right-aligned in 7 colum
   const { logger, lines } = capture({ pid: undefined });
   logger.info("m");
   const pid = String(Deno.pid).padStart(7, " ");
-  assert.ok((lines[0] ?? "").startsWith(`I0121 15:04:05.123000 ${pid} logger_test.ts:`), lines[0]);
+  assert.ok(
+    (lines[0] ?? "").startsWith(`I0121 15:04:05.123000 ${pid} logger_test.ts:`),
+    String(lines[0]),
+  );
 });
 
 Deno.test("createLogger() throws RangeError for an unknown format or bad verbosity or pid", () => {

@@ -163,7 +163,9 @@ Deno.test("the compiled binary embeds every runtime file", opts, async () => {
 });
 
 Deno.test("the chart only offers socket paths the compiled binary may listen on", async () => {
-  const schema = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}charts/device-api-server/values.schema.json`));
+  const schema = JSON.parse(
+    await Deno.readTextFile(`${REPO_ROOT}charts/device-api-server/values.schema.json`),
+  );
   const server = schema.properties.server.properties;
   const allowed = [...server.unixSocket.enum, ...server.consumerSocket.properties.path.enum];
   for (const path of allowed) assert.ok(PRODUCTION_SCOPE.unixSockets.includes(path), path);

@@ -136,11 +136,31 @@ The consumer socket gets a second hostPath only when it lives elsewhere.
 {{- end }}
 
 {{/*
+Where the TLS Secret is mounted: inside /etc/device-api, which the compiled
+binary's permission scope lets the server read (src/runtime).
+*/}}
+{{- define "device-api-server.tlsDir" -}}
+/etc/device-api/tls
+{{- end }}
+
+{{/*
+Name of the Secret holding the TCP listener's certificate: tls.existingSecret,
+or the one the cert-manager Certificate writes.
+*/}}
+{{- define "device-api-server.tlsSecretName" -}}
+{{- if .Values.tls.certManager.enabled }}
+{{- printf "%s-tls" (include "device-api-server.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- .Values.tls.existingSecret }}
+{{- end }}
+{{- end }}
+
+{{/*
 Flags the chart renders itself; extraArgs may not repeat them, so ports,
 probes, Services and flags cannot disagree.
 */}}
 {{- define "device-api-server.managedFlags" -}}
-{{- list "grpc-address" "allow-insecure-non-loopback" "unix-socket" "socket-mode" "consumer-socket" "consumer-socket-mode" "health-bind-address" "health-port" "metrics-bind-address" "metrics-port" "shutdown-timeout" "shutdown-delay" "log-format" "v" "node-name" "enable-nvml-provider" "nvml-driver-root" | toJson }}
+{{- list "grpc-address" "allow-insecure-non-loopback" "tls-cert-file" "tls-key-file" "tls-client-ca-file" "unix-socket" "socket-mode" "consumer-socket" "consumer-socket-mode" "health-bind-address" "health-port" "metrics-bind-address" "metrics-port" "shutdown-timeout" "shutdown-delay" "log-format" "v" "node-name" "enable-nvml-provider" "nvml-driver-root" | toJson }}
 {{- end }}
 
 {{/*
@@ -151,6 +171,13 @@ Server arguments, one flag per line as a YAML list.
 - --grpc-address={{ $s.grpcAddress }}
 {{- if $s.allowInsecureNonLoopback }}
 - --allow-insecure-non-loopback=true
+{{- end }}
+{{- if .Values.tls.enabled }}
+- --tls-cert-file={{ include "device-api-server.tlsDir" . }}/tls.crt
+- --tls-key-file={{ include "device-api-server.tlsDir" . }}/tls.key
+{{- if .Values.tls.clientAuth }}
+- --tls-client-ca-file={{ include "device-api-server.tlsDir" . }}/ca.crt
+{{- end }}
 {{- end }}
 - --unix-socket={{ $s.unixSocket }}
 - --socket-mode={{ $s.socketMode }}
@@ -185,8 +212,22 @@ Server arguments, one flag per line as a YAML list.
 Reject value combinations the server would refuse at start.
 */}}
 {{- define "device-api-server.validate" -}}
-{{- if and (include "device-api-server.grpcExposed" .) (not .Values.server.allowInsecureNonLoopback) }}
-{{- fail (printf "server.grpcAddress %q binds a non-loopback address without TLS: set server.allowInsecureNonLoopback=true to accept an unauthenticated API" .Values.server.grpcAddress) }}
+{{- if and (include "device-api-server.grpcExposed" .) (not .Values.tls.enabled) (not .Values.server.allowInsecureNonLoopback) }}
+{{- fail (printf "server.grpcAddress %q binds a non-loopback address without TLS: set tls.enabled=true (with tls.clientAuth=true to authenticate clients), or server.allowInsecureNonLoopback=true to accept an unauthenticated API" .Values.server.grpcAddress) }}
+{{- end }}
+{{- if .Values.tls.enabled }}
+{{- if not .Values.server.grpcAddress }}
+{{- fail "tls.enabled needs server.grpcAddress: TLS applies only to the TCP listener" }}
+{{- end }}
+{{- if and .Values.tls.certManager.enabled .Values.tls.existingSecret }}
+{{- fail "set either tls.existingSecret or tls.certManager.enabled, not both" }}
+{{- end }}
+{{- if not (or .Values.tls.certManager.enabled .Values.tls.existingSecret) }}
+{{- fail "tls.enabled needs a certificate: set tls.existingSecret or tls.certManager.enabled=true" }}
+{{- end }}
+{{- if and .Values.tls.certManager.enabled (not .Values.tls.certManager.issuerRef.name) }}
+{{- fail "tls.certManager.enabled needs tls.certManager.issuerRef.name" }}
+{{- end }}
 {{- end }}
 {{- if or (hasPrefix "127." .Values.server.httpBindAddress) (eq .Values.server.httpBindAddress "::1") }}
 {{- fail "server.httpBindAddress must not be a loopback address: the kubelet probes and Prometheus reach the pod IP" }}

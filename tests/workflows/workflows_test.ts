@@ -1,0 +1,260 @@
+/**
+ * The GitHub workflows cannot run here, so their contract is checked: CI
+ * runs exactly the README's test command, and a release compiles through
+ * `deno task compile` (the permission set of src/runtime), checksums and
+ * attaches both binaries, pushes the two-architecture distroless image and
+ * the chart, and publishes nothing from an untested or mismatched tag.
+ */
+import assert from "node:assert/strict";
+import { parse } from "yaml";
+import { compileCommand } from "../../scripts/compile.ts";
+import { PRODUCTION_SCOPE, runtimeFlags } from "../../src/runtime/mod.ts";
+import { ensureDebianPackages } from "../_tools/apt.ts";
+
+const REPO = new URL("../../", import.meta.url).pathname;
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+interface Step {
+  id?: string;
+  name?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, Json>;
+  if?: string;
+}
+interface Job {
+  needs?: string | string[];
+  "runs-on": string;
+  container?: { image: string };
+  permissions?: Record<string, string>;
+  strategy?: { matrix: { include: Record<string, string>[] } };
+  steps: Step[];
+}
+interface Workflow {
+  on: Json;
+  permissions?: Record<string, string>;
+  jobs: Record<string, Job>;
+}
+
+async function workflow(name: string): Promise<Workflow> {
+  return parse(await Deno.readTextFile(`${REPO}.github/workflows/${name}`));
+}
+
+/**
+ * The README's test command: the second command of the first shell block
+ * under "The two commands" (the first one starts the server).
+ */
+function readmeTestCommand(readme: string): string {
+  const section = readme.slice(readme.indexOf("## The two commands"));
+  const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(block !== undefined, "README: no sh block under 'The two commands'");
+  const commands = block.split("\n").map((l) => l.replace(/\s+#.*$/, "").trim())
+    .filter((l) => l !== "");
+  assert.equal(commands.length, 2, `README: expected two commands, found ${commands.join(" | ")}`);
+  return commands[1]!;
+}
+
+/** Every job of a workflow whose steps run `command` exactly. */
+function jobsRunning(wf: Workflow, command: string): string[] {
+  return Object.entries(wf.jobs).filter(([, job]) =>
+    job.steps.some((s) => s.run?.trim() === command)
+  ).map(([name]) => name);
+}
+
+function needsOf(job: Job): string[] {
+  return job.needs === undefined ? [] : [job.needs].flat();
+}
+
+const ci = await workflow("ci.yml");
+const release = await workflow("release.yml");
+const testCommand = readmeTestCommand(await Deno.readTextFile(`${REPO}README.md`));
+
+Deno.test("readmeTestCommand() is the pinned Deno's test task, which deno.json defines", async () => {
+  assert.equal(testCommand, `npx -y deno@${Deno.version.deno} task test`);
+  const config = JSON.parse(await Deno.readTextFile(`${REPO}deno.json`));
+  assert.equal(typeof config.tasks.test, "string");
+  const ciRun = await Deno.readTextFile(`${REPO}.ci/run`);
+  assert.ok(ciRun.split("\n").some((l) => l.startsWith(`${testCommand} `) || l === testCommand));
+});
+
+Deno.test("ci.yml runs exactly the README's test command on every push and pull request", () => {
+  assert.deepEqual(Object.keys(ci.on).sort(), ["pull_request", "push"]);
+  assert.equal(ci.on.push, null, "no branch or path filter on push");
+  assert.equal(ci.on.pull_request, null, "no branch or path filter on pull requests");
+  const jobs = jobsRunning(ci, testCommand);
+  assert.deepEqual(jobs, ["test"]);
+  // Every other run step only prepares the machine; none runs Deno itself.
+  for (const step of ci.jobs.test!.steps.filter((s) => s.run && s.run.trim() !== testCommand)) {
+    assert.doesNotMatch(step.run!, /deno/, String(step.name));
+  }
+});
+
+Deno.test("ci.yml tests as root on Debian 12 with Node, git and a C compiler", () => {
+  const job = ci.jobs.test!;
+  assert.equal(job.container?.image, "debian:12");
+  const uses = job.steps.map((s) => s.uses).filter((u) => u !== undefined);
+  assert.ok(uses.some((u) => u.startsWith("actions/checkout@")));
+  const node = job.steps.find((s) => s.uses?.startsWith("actions/setup-node@"));
+  assert.ok(Number(node?.with?.["node-version"]) >= 18);
+  const install = job.steps.find((s) => s.run?.includes("apt-get install"))!.run!;
+  for (const pkg of ["git", "gcc", "libc6-dev", "ca-certificates"]) {
+    assert.match(install, new RegExp(`\\s${pkg}(\\s|$)`), pkg);
+  }
+  // Installing comes before the checkout, which needs git; Node before the test.
+  const index = (p: (s: Step) => boolean) => job.steps.findIndex(p);
+  assert.ok(
+    index((s) => s.run === install) < index((s) => !!s.uses?.startsWith("actions/checkout")),
+  );
+  assert.ok(index((s) => s === node) < index((s) => s.run?.trim() === testCommand));
+});
+
+Deno.test("release.yml runs on version tags only, and publishes only what was tested", () => {
+  assert.deepEqual(Object.keys(release.on), ["push"]);
+  assert.deepEqual(release.on.push, { tags: ["v*"] });
+  assert.deepEqual(release.permissions, { contents: "read" });
+  assert.deepEqual(jobsRunning(release, testCommand), ["test"]);
+  assert.deepEqual(release.jobs.test!.container, ci.jobs.test!.container);
+  const publishing = ["binaries", "image", "chart"];
+  for (const name of publishing) {
+    assert.ok(needsOf(release.jobs[name]!).includes("test"), `${name} needs test`);
+    assert.ok(needsOf(release.jobs[name]!).includes("version"), `${name} needs version`);
+  }
+  assert.ok(needsOf(release.jobs["github-release"]!).includes("binaries"));
+});
+
+Deno.test("release.yml compiles both Linux targets through deno task compile", () => {
+  const job = release.jobs.binaries!;
+  const matrix = job.strategy!.matrix.include;
+  assert.deepEqual(matrix, [
+    { target: "x86_64-unknown-linux-gnu", arch: "amd64" },
+    { target: "aarch64-unknown-linux-gnu", arch: "arm64" },
+  ]);
+  const runs = job.steps.map((s) => s.run?.trim()).filter((r) => r !== undefined);
+  const pinned = `npx -y deno@${Deno.version.deno}`;
+  assert.ok(runs.includes(`${pinned} install --frozen`), "locked dependencies first");
+  const compile = runs.filter((r) => / compile\b/.test(r));
+  assert.deepEqual(compile, [
+    `${pinned} task compile --target \${{ matrix.target }} ` +
+    "--output dist/device-api-server-linux-${{ matrix.arch }}",
+  ]);
+  // No workflow calls `deno compile` itself: the flags come from scripts/compile.ts only.
+  for (const wf of [ci, release]) {
+    for (const step of Object.values(wf.jobs).flatMap((j) => j.steps)) {
+      assert.doesNotMatch(step.run ?? "", /deno(@[\d.]+)? compile\b/);
+    }
+  }
+});
+
+Deno.test("compileCommand() passes the release's --target and --output through with the production flags", () => {
+  for (const { target, arch } of release.jobs.binaries!.strategy!.matrix.include) {
+    const output = `dist/device-api-server-linux-${arch}`;
+    const args = compileCommand(["--target", target!, "--output", output]);
+    assert.equal(args[0], "compile");
+    assert.equal(args.at(-1), "src/main.ts");
+    const flags = runtimeFlags(PRODUCTION_SCOPE, { embedded: true });
+    assert.deepEqual(args.slice(1, 1 + flags.length), flags);
+    assert.equal(args.filter((a) => a === "--output").length, 1, "no default output as well");
+    const at = args.indexOf("--target");
+    assert.deepEqual(args.slice(at, at + 4), ["--target", target, "--output", output]);
+  }
+});
+
+Deno.test("release.yml attaches both binaries and their SHA-256 checksums to the GitHub release", () => {
+  const job = release.jobs["github-release"]!;
+  assert.deepEqual(job.permissions, { contents: "write" });
+  const download = job.steps.find((s) => s.uses?.startsWith("actions/download-artifact@"))!;
+  assert.equal(download.with?.path, "dist");
+  const upload = release.jobs.binaries!.steps.find((s) =>
+    s.uses?.startsWith("actions/upload-artifact@")
+  )!;
+  assert.equal(upload.with?.path, "dist/device-api-server-linux-${{ matrix.arch }}");
+  const sums = job.steps.find((s) => s.run?.includes("sha256sum"))!.run!;
+  assert.match(
+    sums,
+    /sha256sum device-api-server-linux-amd64 device-api-server-linux-arm64 > SHA256SUMS/,
+  );
+  const gh = job.steps.find((s) => s.uses?.startsWith("softprops/action-gh-release@"))!;
+  assert.deepEqual(String(gh.with?.files).trim().split("\n"), [
+    "dist/device-api-server-linux-amd64",
+    "dist/device-api-server-linux-arm64",
+    "dist/SHA256SUMS",
+  ]);
+  assert.equal(gh.with?.fail_on_unmatched_files, true);
+});
+
+Deno.test("release.yml pushes the distroless image for amd64 and arm64 to ghcr.io", async () => {
+  const job = release.jobs.image!;
+  assert.equal(job.permissions?.packages, "write");
+  const uses = job.steps.map((s) => s.uses?.split("@")[0]);
+  for (const action of ["docker/setup-qemu-action", "docker/setup-buildx-action"]) {
+    assert.ok(uses.includes(action), action);
+  }
+  const login = job.steps.find((s) => s.uses?.startsWith("docker/login-action@"))!;
+  assert.equal(login.with?.registry, "ghcr.io");
+  const build = job.steps.find((s) => s.uses?.startsWith("docker/build-push-action@"))!;
+  assert.equal(build.with?.file, "Dockerfile.distroless");
+  assert.equal(build.with?.platforms, "linux/amd64,linux/arm64");
+  assert.equal(build.with?.push, true);
+  await Deno.stat(`${REPO}Dockerfile.distroless`);
+  const name = job.steps.find((s) => s.run?.includes("IMAGE="))!.run!;
+  assert.match(name, /IMAGE=ghcr\.io\/\$\{GITHUB_REPOSITORY_OWNER,,\}\/device-api-server/);
+});
+
+Deno.test("release.yml packages the chart and pushes it to ghcr.io as an OCI artifact", async () => {
+  const job = release.jobs.chart!;
+  assert.equal(job.permissions?.packages, "write");
+  const runs = job.steps.map((s) => s.run ?? "").join("\n");
+  assert.match(runs, /helm lint --strict charts\/device-api-server/);
+  assert.match(runs, /helm package charts\/device-api-server --destination dist/);
+  assert.match(runs, /helm registry login ghcr\.io/);
+  assert.match(
+    runs,
+    /helm push "dist\/device-api-server-\$VERSION\.tgz" "oci:\/\/ghcr\.io\/\$\{GITHUB_REPOSITORY_OWNER,,\}\/charts"/,
+  );
+  const chart = await Deno.readTextFile(`${REPO}charts/device-api-server/Chart.yaml`);
+  assert.match(chart, /^name: device-api-server$/m);
+});
+
+Deno.test("ci.yml and release.yml pin every action to a released major version", () => {
+  for (const wf of [ci, release]) {
+    for (const step of Object.values(wf.jobs).flatMap((j) => j.steps)) {
+      if (step.uses !== undefined) assert.match(step.uses, /^[\w.-]+\/[\w.-]+@v\d+$/);
+    }
+  }
+});
+
+/** Runs the release's version check for `tag` in the repository; returns its status and output. */
+async function checkVersion(tag: string): Promise<{ ok: boolean; output: string; out: string }> {
+  await ensureDebianPackages(["jq"], ["jq"]);
+  const script = release.jobs.version!.steps.find((s) => s.id === "version")!.run!;
+  const outFile = await Deno.makeTempFile();
+  try {
+    const res = await new Deno.Command("bash", {
+      args: ["-e", "-c", script],
+      cwd: REPO,
+      env: { GITHUB_REF_NAME: tag, GITHUB_OUTPUT: outFile },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dec = new TextDecoder();
+    return {
+      ok: res.success,
+      output: dec.decode(res.stdout) + dec.decode(res.stderr),
+      out: await Deno.readTextFile(outFile),
+    };
+  } finally {
+    await Deno.remove(outFile);
+  }
+}
+
+Deno.test("release.yml version check accepts the tag of deno.json's version and refuses others", async () => {
+  const { version } = JSON.parse(await Deno.readTextFile(`${REPO}deno.json`));
+  const good = await checkVersion(`v${version}`);
+  assert.ok(good.ok, good.output);
+  assert.equal(good.out, `version=${version}\n`);
+  const bad = await checkVersion("v99.0.0");
+  assert.equal(bad.ok, false);
+  assert.match(bad.output, /::error::tag v99\.0\.0 does not match deno\.json version/);
+  assert.equal(bad.out, "");
+});
