@@ -5,11 +5,13 @@
  * @module
  */
 import { type Config, FLAGS, helpText, parseConfig, preflightConfig } from "./config/mod.ts";
+import { isCliCommand, runCli } from "./cli/mod.ts";
 import { GpuStore } from "./cache/mod.ts";
 import { createLogger, type Logger } from "./logging/mod.ts";
-import { createMetrics, MetricsHttpServer } from "./metrics/mod.ts";
+import { createMetrics, MetricsHttpServer, ProviderCollectors } from "./metrics/mod.ts";
 import { gpuGate, GrpcHealth, type HttpEndpoint, Readiness, serveHealth } from "./health/mod.ts";
 import { type NvmlProvider, startNvmlProvider, storeWriter } from "./nvml/mod.ts";
+import { heartbeatInterceptor, ProviderLeases, providerService } from "./providers/mod.ts";
 import { DeviceApiServer, onShutdownSignals, reflectionService } from "./server/mod.ts";
 import { createNotifier, readNotifyEnv } from "./systemd/mod.ts";
 import { startTcpTls, type TcpTls } from "./tls/mod.ts";
@@ -19,6 +21,8 @@ import { VERSION, versionText } from "./version/mod.ts";
 const EXIT_USAGE = 2;
 
 async function main(args: string[]): Promise<number> {
+  // `device-api-server get gpus` and the other operator commands: the CLI parses its own flags.
+  if (isCliCommand(args)) return await runCli(args);
   // Only the variables the server reads: the permission set allows no others.
   const env = Object.fromEntries(FLAGS.map((f) => [f.env, Deno.env.get(f.env)]));
   const parsed = parseConfig(args, env);
@@ -35,6 +39,7 @@ async function main(args: string[]): Promise<number> {
     console.log(versionText());
     return 0;
   }
+  if (parsed.args.length > 0) return await runCli(args); // not a command: the CLI says so
   const config = parsed.config;
   const preflight = await preflightConfig(config);
   if (preflight.length > 0) {
@@ -62,8 +67,14 @@ async function serve(config: Config, log: Logger): Promise<number> {
     Deno.pid,
   );
   const metrics = createMetrics({ version: VERSION });
+  const providerMetrics = new ProviderCollectors(metrics.registry);
   const store = new GpuStore({
-    onCommit: metrics.hooks.onCommit,
+    // A committed write under a provider's identity is also its heartbeat.
+    // (`providers` is created below, before anything can write.)
+    onCommit: (commit) => {
+      metrics.hooks.onCommit(commit);
+      providers.onCommit(commit);
+    },
     onLockAcquire: metrics.hooks.onLockAcquire,
     limits: {
       maxGpus: config.maxGpus,
@@ -85,6 +96,12 @@ async function serve(config: Config, log: Logger): Promise<number> {
     },
   });
   metrics.bind(store);
+  const providers = new ProviderLeases({
+    store,
+    logger: log.withName("providers"),
+    onExpire: providerMetrics.hooks.onLeaseExpired,
+  });
+  providerMetrics.bind(providers);
   const state = { listening: false, shuttingDown: false };
   const readiness = new Readiness()
     .add("listeners", () => (state.listening ? null : "gRPC listeners are not bound yet"))
@@ -124,8 +141,12 @@ async function serve(config: Config, log: Logger): Promise<number> {
     grpcAddress: config.grpcAddress,
     tcpCredentials: tls?.credentials,
     maxMessageBytes: config.maxMessageBytes,
-    interceptors: [metrics.interceptor],
-    services: [grpcHealth, reflectionService()],
+    interceptors: [metrics.interceptor, heartbeatInterceptor(providers)],
+    services: [
+      grpcHealth,
+      reflectionService(),
+      providerService({ leases: providers, store, logger: log }),
+    ],
   });
   // Under systemd (Type=notify): READY, STOPPING and watchdog pings; a no-op elsewhere.
   const notifier = createNotifier(readNotifyEnv(), log.withName("systemd"));
@@ -148,6 +169,7 @@ async function serve(config: Config, log: Logger): Promise<number> {
       grpcHealth.setServing(false);
       if (config.shutdownDelayMs > 0) await delay(config.shutdownDelayMs);
       await nvml?.stop(); // no provider writes while draining
+      providers.close(); // nor lease expiries
       const clean = await server.stop({ graceful: true, timeoutMs: config.shutdownTimeoutMs });
       await healthEndpoint?.stop();
       log.info("Server stopped", "graceful", clean);

@@ -13,5 +13,7 @@ export {
   messageType,
   PROTO_DIR,
   protoRoot,
+  PROVIDER_PROTO,
 } from "./proto_root.ts";
 export * from "./service_definition.ts";
+export * from "./provider_types.ts";

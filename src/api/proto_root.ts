@@ -14,11 +14,15 @@ export const PROTO_DIR: string = new URL("../../proto/", import.meta.url).pathna
 /** Path of the GpuService contract, relative to {@linkcode PROTO_DIR}. */
 export const GPU_PROTO = "device/v1alpha1/gpu.proto";
 
+/** Path of the ProviderService contract, relative to {@linkcode PROTO_DIR}. */
+export const PROVIDER_PROTO = "device/v1alpha1/provider.proto";
+
 /** Path of the standard gRPC health protocol, relative to {@linkcode PROTO_DIR}. */
 export const HEALTH_PROTO = "grpc/health/v1/health.proto";
 
 /** Well-known types bundled with protobufjs, so no include path is needed for them. */
 const WELL_KNOWN = [
+  "google/protobuf/duration.proto",
   "google/protobuf/empty.proto",
   "google/protobuf/timestamp.proto",
   "google/protobuf/descriptor.proto",
@@ -50,7 +54,7 @@ export function protoRoot(): protobuf.Root {
 
 /** The contract's own .proto files, relative to {@linkcode PROTO_DIR}. */
 export function contractFiles(): string[] {
-  return [GPU_PROTO, HEALTH_PROTO];
+  return [GPU_PROTO, PROVIDER_PROTO, HEALTH_PROTO];
 }
 
 /** Looks up a message type of the contract by its full name. */

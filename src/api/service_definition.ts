@@ -14,6 +14,9 @@ import { protoRoot } from "./proto_root.ts";
 /** Full name of the GpuService. */
 export const GPU_SERVICE = "nvidia.device.v1alpha1.GpuService";
 
+/** Full name of the ProviderService (registration, leases, condition-level writes). */
+export const PROVIDER_SERVICE = "nvidia.device.v1alpha1.ProviderService";
+
 /**
  * Builds the grpc-js definition of a service of the contract.
  *

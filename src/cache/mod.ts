@@ -13,6 +13,7 @@ export {
   type ConditionPatch,
   GpuStore,
   type ListSelection,
+  type RewriteResult,
   type StoreOptions,
   type WriteContext,
   type WriteOperation,

@@ -103,6 +103,14 @@ export interface ConditionPatch {
   resourceVersion?: number;
 }
 
+/** Outcome of {@linkcode GpuStore.rewriteConditions}. */
+export interface RewriteResult {
+  /** GPUs rewritten, one new resource version and one MODIFIED event each. */
+  changed: number;
+  /** GPUs left as they were because the rewrite would break a per-object limit. */
+  skipped: { namespace: string; name: string; reason: string }[];
+}
+
 /** Writer-preference locked store of GPUs with watch fan-out. */
 export class GpuStore {
   /** Guards `#entries`, `#keys`, `#version` and `#listCache`. */
@@ -354,15 +362,17 @@ export class GpuStore {
   /**
    * Rewrites conditions of every GPU in one write each, for server-side
    * changes such as an expired provider lease. `rewrite` returns null to
-   * leave a GPU alone.
+   * leave a condition alone. A GPU that the rewrite would push over a
+   * per-object limit is skipped and reported; the others are still written.
    */
   async rewriteConditions(
     operation: WriteOperation,
     ctx: WriteContext,
     rewrite: (c: Readonly<Condition>) => Condition | null,
-  ): Promise<number> {
+  ): Promise<RewriteResult> {
     using _write = await this.lock.acquireWrite();
     let changed = 0;
+    const skipped: RewriteResult["skipped"] = [];
     for (const key of this.#sortedKeys()) {
       const old = this.#entries.get(key)!;
       let touched = false;
@@ -373,13 +383,21 @@ export class GpuStore {
         return next;
       });
       if (!touched) continue;
-      this.#commitLocked(operation, "MODIFIED", ctx, old, {
-        ...old.gpu,
-        status: { ...old.gpu.status, conditions },
-      });
+      try {
+        this.#commitLocked(operation, "MODIFIED", ctx, old, {
+          ...old.gpu,
+          status: { ...old.gpu.status, conditions },
+        });
+      } catch (err) {
+        // #commitLocked checks the limits before it changes anything.
+        if (!(err instanceof InvalidArgumentError)) throw err;
+        const { namespace, name } = old.gpu.metadata;
+        skipped.push({ namespace, name, reason: err.message });
+        continue;
+      }
       changed++;
     }
-    return changed;
+    return { changed, skipped };
   }
 
   /** Deletes a GPU; the DELETED event carries its last state at the delete's version. */

@@ -4,3 +4,4 @@
  * @module
  */
 export * from "./client.ts";
+export * from "./provider_client.ts";

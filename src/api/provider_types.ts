@@ -1,0 +1,47 @@
+/**
+ * Plain TypeScript shapes of the ProviderService messages, as protobufjs
+ * converts them (see `types.ts`).
+ *
+ * @module
+ */
+import type { Condition, DeepPartial, Timestamp } from "./types.ts";
+
+/** A google.protobuf.Duration. */
+export interface Duration {
+  seconds: number;
+  nanos: number;
+}
+
+/** A provider as the server tracks it (see `provider.proto`). */
+export interface Provider {
+  name: string;
+  /** Zero or null: no lease. */
+  leaseDuration: Duration | null;
+  lastHeartbeatTime: Timestamp | null;
+  leaseExpired: boolean;
+  conditionsOwned: number;
+  /** True after RegisterProvider; false when known only from writes. */
+  registered: boolean;
+  firstSeenTime: Timestamp | null;
+  leaseExpiries: number;
+}
+
+/** The request of SetConditions. */
+export interface SetConditionsRequest {
+  name: string;
+  namespace: string;
+  conditions: DeepPartial<Condition>[];
+  removeTypes: string[];
+  resourceVersion: number;
+}
+
+/** Converts milliseconds to a Duration. */
+export function durationFromMs(ms: number): Duration {
+  const seconds = Math.floor(ms / 1000);
+  return { seconds, nanos: Math.round((ms - seconds * 1000) * 1e6) };
+}
+
+/** Converts a Duration (or its absence) to milliseconds, rounded down to whole ones. */
+export function durationToMs(duration: DeepPartial<Duration> | null | undefined): number {
+  return (duration?.seconds ?? 0) * 1000 + Math.floor((duration?.nanos ?? 0) / 1e6);
+}

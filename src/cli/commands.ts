@@ -1,0 +1,186 @@
+/**
+ * The commands the CLI runs, checked from a verb's words and flags. Pure.
+ *
+ * @module
+ */
+import type { Verb } from "./cli_flags.ts";
+import { UsageError } from "./errors.ts";
+import {
+  defaultNamespaceOnly,
+  type FlagValues as Values,
+  indexOf,
+  invalid,
+  labelsOf,
+  namespaceOf,
+  outputOf,
+  type Scope,
+  scopeOf,
+  text,
+} from "./flag_values.ts";
+
+export type { Scope } from "./flag_values.ts";
+
+/** Condition statuses `set condition` accepts. */
+export const CONDITION_STATUSES = ["True", "False", "Unknown"] as const;
+
+/** A checked CLI command. */
+export type CliCommand =
+  | { readonly verb: "get"; readonly name?: string; readonly output: string; readonly scope: Scope }
+  | { readonly verb: "get"; readonly resource: "providers"; readonly output: string }
+  | { readonly verb: "describe"; readonly name?: string; readonly scope: Scope }
+  | {
+    readonly verb: "watch";
+    readonly output: string;
+    readonly scope: Scope;
+    readonly resourceVersion: string;
+  }
+  | {
+    readonly verb: "create";
+    readonly name: string;
+    readonly namespace: string;
+    readonly uuid: string;
+    readonly labels: Readonly<Record<string, string>>;
+    readonly productName: string;
+    readonly pciBusId: string;
+    readonly index: number;
+    readonly output: string;
+  }
+  | {
+    readonly verb: "set";
+    readonly gpu: string;
+    readonly type: string;
+    readonly status: typeof CONDITION_STATUSES[number];
+    readonly reason: string;
+    readonly message: string;
+    readonly output: string;
+  }
+  | { readonly verb: "clear"; readonly gpu: string; readonly type: string; readonly output: string }
+  | { readonly verb: "delete"; readonly name: string; readonly output: string };
+
+/**
+ * Checks a verb's words (after the verb) and flags and builds its command.
+ *
+ * @param verb the verb, not "help"
+ * @param words positional words after the verb: resource type, then names
+ * @param values the parsed flags
+ * @throws {UsageError} when a word or flag is missing, extra or malformed
+ */
+export function buildCommand(
+  verb: Exclude<Verb, "help">,
+  words: readonly string[],
+  values: Values,
+): CliCommand {
+  const output = outputOf(verb, values);
+  switch (verb) {
+    case "get":
+    case "describe": {
+      if (verb === "get" && RESOURCES.providers!.includes(words[0] ?? "")) {
+        return getProviders(words.slice(1), values, output);
+      }
+      const [name, ...extra] = resource(verb, words, "gpus");
+      if (extra.length > 0) throw new UsageError(`${verb} takes at most one gpu name`);
+      const scope = scopeOf(values);
+      if (name !== undefined && (scope.allNamespaces || scope.selector !== "")) {
+        throw new UsageError("a gpu name cannot be combined with --all-namespaces or --selector");
+      }
+      const named = name === undefined ? {} : { name };
+      return verb === "get"
+        ? { verb, ...named, output, scope } as const
+        : { verb, ...named, scope } as const;
+    }
+    case "watch": {
+      const names = resource(verb, words, "gpus");
+      if (names.length > 0) throw new UsageError("watch takes no gpu name: use --selector");
+      const resourceVersion = text(values, "resource-version") ?? "";
+      if (resourceVersion !== "" && !/^[0-9]+$/.test(resourceVersion)) {
+        throw invalid("resource-version", resourceVersion, "must be a resource version number");
+      }
+      return { verb, output, scope: scopeOf(values), resourceVersion } as const;
+    }
+    case "create": {
+      const name = only(verb, resource(verb, words, "gpu"), "NAME");
+      const uuid = text(values, "uuid");
+      if (uuid === undefined || uuid === "") throw new UsageError("create gpu needs --uuid");
+      return {
+        verb,
+        name,
+        namespace: namespaceOf(values),
+        uuid,
+        labels: labelsOf(values),
+        productName: text(values, "product-name") ?? "",
+        pciBusId: text(values, "pci-bus-id") ?? "",
+        index: indexOf(values),
+        output,
+      } as const;
+    }
+    case "set": {
+      defaultNamespaceOnly(verb, values);
+      const [gpu, type, status, ...extra] = resource(verb, words, "condition");
+      if (status === undefined || extra.length > 0) {
+        throw new UsageError("set condition takes GPU TYPE STATUS");
+      }
+      const statuses: readonly string[] = CONDITION_STATUSES;
+      if (!statuses.includes(status)) {
+        throw new UsageError(
+          `invalid condition status ${JSON.stringify(status)}: must be True, False or Unknown`,
+        );
+      }
+      return {
+        verb,
+        gpu: gpu!,
+        type: type!,
+        status: status as typeof CONDITION_STATUSES[number],
+        reason: text(values, "reason") ?? "",
+        message: text(values, "message") ?? "",
+        output,
+      } as const;
+    }
+    case "clear": {
+      defaultNamespaceOnly(verb, values);
+      const [gpu, type, ...extra] = resource(verb, words, "condition");
+      if (type === undefined || extra.length > 0) {
+        throw new UsageError("clear condition takes GPU TYPE");
+      }
+      return { verb, gpu: gpu!, type, output } as const;
+    }
+    case "delete": {
+      defaultNamespaceOnly(verb, values);
+      return { verb, name: only(verb, resource(verb, words, "gpu"), "NAME"), output } as const;
+    }
+  }
+}
+
+const RESOURCES: Readonly<Record<string, readonly string[]>> = {
+  gpus: ["gpu", "gpus"],
+  gpu: ["gpu", "gpus"],
+  condition: ["condition", "conditions"],
+  providers: ["provider", "providers"],
+};
+
+// `get providers`: every provider, no name and no GPU scope.
+function getProviders(names: readonly string[], values: Values, output: string): CliCommand {
+  if (names.length > 0) throw new UsageError("get providers takes no name");
+  for (const flag of ["namespace", "all-namespaces", "selector"]) {
+    if (values[flag] !== undefined) throw new UsageError(`get providers takes no --${flag}`);
+  }
+  return { verb: "get", resource: "providers", output };
+}
+
+/** Checks the resource type word and returns the words after it. */
+function resource(verb: Verb, words: readonly string[], expected: string): string[] {
+  const [kind, ...rest] = words;
+  if (kind === undefined) {
+    throw new UsageError(`${verb} needs a resource type: ${expected}`);
+  }
+  if (!(RESOURCES[expected] ?? []).includes(kind)) {
+    throw new UsageError(
+      `unknown resource type ${JSON.stringify(kind)} for ${verb}: use ${expected}`,
+    );
+  }
+  return rest;
+}
+
+function only(verb: Verb, names: readonly string[], what: string): string {
+  if (names.length !== 1) throw new UsageError(`${verb} gpu takes exactly one ${what}`);
+  return names[0]!;
+}

@@ -1,0 +1,126 @@
+/**
+ * Runs one CLI command: parse, connect, run, and turn every failure into one line and an exit
+ * status (0 done, 1 failed, 2 usage).
+ *
+ * @module
+ */
+import { ProviderClient } from "../client/mod.ts";
+import { parseCliArgs } from "./args.ts";
+import type { CliCommand } from "./commands.ts";
+import type { CommandContext } from "./context.ts";
+import { channelCredentials } from "./credentials.ts";
+import { errorMessage } from "./errors.ts";
+import { commandHelp, overviewHelp, usageText } from "./help.ts";
+import { type CliIo, stdio } from "./output.ts";
+import { runDescribe, runGet } from "./read_commands.ts";
+import { runGetProviders } from "./provider_commands.ts";
+import { runWatch } from "./watch_command.ts";
+import { runClear, runCreate, runDelete, runSet } from "./write_commands.ts";
+import type { EnvLookup } from "./connection.ts";
+
+/** Exit status of a command-line mistake, as the server's flag errors. */
+export const EXIT_USAGE = 2;
+
+/** Options of {@linkcode runCli}. */
+export interface RunCliOptions {
+  /** Environment lookup (default Deno.env.get; only DEVICE_API_* names are asked for). */
+  readonly env?: EnvLookup;
+  /** Output streams (default the process's stdout and stderr). */
+  readonly io?: CliIo;
+  /** Clock for ages (default Date.now). */
+  readonly nowMs?: () => number;
+}
+
+/**
+ * Runs an operator command such as `get gpus -o wide`, so one binary is both the server and
+ * its kubectl-style client.
+ *
+ * @param args arguments without the program name, verb included
+ * @param options see RunCliOptions
+ * @returns the exit status: 0 done, 1 the request failed, 2 usage error
+ * @example Usage
+ * ```ts ignore
+ * Deno.exit(await runCli(["get", "gpus", "--unix-socket", "/run/device-api/device.sock"]));
+ * ```
+ */
+export async function runCli(
+  args: readonly string[],
+  options: RunCliOptions = {},
+): Promise<number> {
+  const io = options.io ?? stdio();
+  const parsed = parseCliArgs(args, options.env ?? ((name) => Deno.env.get(name)));
+  if (!parsed.ok) {
+    io.err(`error: ${parsed.error}\n${usageText(parsed.verb)}`);
+    return EXIT_USAGE;
+  }
+  if (!("connection" in parsed)) {
+    const topic = parsed.command.topic;
+    io.out(topic === undefined ? overviewHelp() : commandHelp(topic));
+    return 0;
+  }
+  const { command, connection } = parsed;
+  let credentials;
+  try {
+    credentials = await channelCredentials(connection.tls);
+  } catch (err) {
+    io.err(`error: ${errorMessage(err, connection)}\n`);
+    return 1;
+  }
+  const client = new ProviderClient(connection.target, {
+    provider: connection.provider,
+    timeoutMs: connection.timeoutMs,
+    credentials,
+    channelOptions: {
+      // The server is on this node: never through a proxy, and no proxy variables are read,
+      // which the compiled binary's environment permission would refuse.
+      "grpc.enable_http_proxy": 0,
+      ...(connection.tls?.serverName
+        ? { "grpc.ssl_target_name_override": connection.tls.serverName }
+        : {}),
+    },
+  });
+  const ctx: CommandContext = {
+    client,
+    io,
+    nowMs: options.nowMs ?? Date.now,
+    onInterrupt,
+  };
+  try {
+    await execute(command, ctx);
+    return 0;
+  } catch (err) {
+    if (err instanceof Deno.errors.BrokenPipe) return 0; // the reader is gone (`| head`)
+    io.err(`error: ${errorMessage(err, connection)}\n`);
+    return 1;
+  } finally {
+    client.close();
+  }
+}
+
+function execute(command: CliCommand, ctx: CommandContext): Promise<void> {
+  switch (command.verb) {
+    case "get":
+      return "resource" in command ? runGetProviders(command, ctx) : runGet(command, ctx);
+    case "describe":
+      return runDescribe(command, ctx);
+    case "watch":
+      return runWatch(command, ctx);
+    case "create":
+      return runCreate(command, ctx);
+    case "set":
+      return runSet(command, ctx);
+    case "clear":
+      return runClear(command, ctx);
+    case "delete":
+      return runDelete(command, ctx);
+  }
+}
+
+const INTERRUPTS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
+
+function onInterrupt(handler: () => void): () => void {
+  for (const signal of INTERRUPTS) Deno.addSignalListener(signal, handler);
+  return () => {
+    for (const signal of INTERRUPTS) Deno.removeSignalListener(signal, handler);
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * A strict structural check of request bytes before protobufjs decodes them.
+ *
+ * protobufjs decodes leniently: it reads a known field whatever its wire
+ * type, and its Buffer reader clamps a string that runs past the end of the
+ * message. A truncated DeleteGpu for "gpu-10" would then delete "gpu-1", and
+ * a field sent with the wrong wire type would swallow the fields after it.
+ * This pass rejects such input as malformed (INVALID_ARGUMENT) instead:
+ * field number 0, a known field with the wrong wire type, a length or
+ * varint past the end of its message, an unbalanced or too deeply nested
+ * group, and a proto3 string that is not UTF-8. Unknown fields stay accepted.
+ *
+ * @module
+ */
+import type * as grpc from "@grpc/grpc-js";
+import protobuf from "protobufjs";
+import { protoRoot } from "../api/mod.ts";
+
+/** Deepest nesting of unknown groups accepted. */
+const MAX_GROUP_DEPTH = 32;
+
+const WIRE_NAMES = ["varint", "64-bit", "length-delimited", "start-group", "end-group", "32-bit"];
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+// Wire type of each scalar type, and the scalar types that may be packed.
+const BASIC = protobuf.types.basic as Readonly<Record<string, number>>;
+const PACKED = protobuf.types.packed as Readonly<Record<string, number>>;
+
+/**
+ * Finds what makes `bytes` malformed as a message of `type`.
+ *
+ * @returns a description naming the field, or null when the bytes are well-formed
+ */
+export function wireProblem(type: protobuf.Type, bytes: Uint8Array): string | null {
+  // The plain Reader bounds-checks every read (BufferReader clamps strings).
+  const r = new protobuf.Reader(bytes);
+  try {
+    checkMessage(type, r, bytes.length, "");
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+/**
+ * Wraps a service definition so that every request is checked by
+ * {@linkcode wireProblem} before it is decoded; a malformed one reaches the
+ * handler as the definition's decode-failure marker (`{ decodeError }`).
+ */
+export function strictRequests(
+  serviceName: string,
+  definition: grpc.ServiceDefinition,
+): grpc.ServiceDefinition {
+  const service = protoRoot().lookupService(serviceName);
+  const strict: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const [name, method] of Object.entries(definition)) {
+    const type = service.methods[name]?.resolvedRequestType;
+    if (!type) throw new Error(`Cannot check requests of ${serviceName}.${name}: no request type`);
+    const decode = method.requestDeserialize;
+    strict[name] = {
+      ...method,
+      requestDeserialize: (bytes) => {
+        const problem = wireProblem(type, bytes);
+        return problem === null ? decode(bytes) : { decodeError: problem };
+      },
+    };
+  }
+  return strict;
+}
+
+function checkMessage(type: protobuf.Type, r: protobuf.Reader, end: number, path: string): void {
+  while (r.pos < end) {
+    const at = r.pos;
+    const tag = r.uint32();
+    const no = tag >>> 3;
+    const wt = tag & 7;
+    if (no === 0) throw new Error(`invalid field number 0 at offset ${at}`);
+    const field = type.fieldsById[no];
+    if (!field) {
+      skipUnknown(r, end, no, wt, 0);
+    } else {
+      checkField(field, r, end, `${path}${path ? "." : ""}${snake(field.name)}`, wt);
+    }
+    if (r.pos > end) throw new Error(`field ${path || "request"}: message is truncated`);
+  }
+}
+
+function checkField(
+  field: protobuf.Field,
+  r: protobuf.Reader,
+  end: number,
+  path: string,
+  wt: number,
+): void {
+  field.resolve();
+  if (field instanceof protobuf.MapField) {
+    expectWireType(path, wt, 2);
+    const entryEnd = lengthEnd(r, end, path);
+    while (r.pos < entryEnd) {
+      const tag = r.uint32();
+      const no = tag >>> 3;
+      if (no === 1) checkValue(field.keyType, null, r, entryEnd, `${path}.key`, tag & 7);
+      else if (no === 2) {
+        checkValue(field.type, field.resolvedType, r, entryEnd, `${path}.value`, tag & 7);
+      } else if (no === 0) throw new Error(`field ${path}: invalid field number 0`);
+      else skipUnknown(r, entryEnd, no, tag & 7, 0);
+    }
+    if (r.pos !== entryEnd) throw new Error(`field ${path}: map entry is truncated`);
+    return;
+  }
+  const packable = field.repeated && PACKED[field.type] !== undefined;
+  if (packable && wt === 2) {
+    r.pos = lengthEnd(r, end, path); // packed scalars: the element bytes are not inspected
+    return;
+  }
+  checkValue(field.type, field.resolvedType, r, end, path, wt);
+}
+
+function checkValue(
+  typeName: string,
+  resolved: protobuf.Type | protobuf.Enum | null,
+  r: protobuf.Reader,
+  end: number,
+  path: string,
+  wt: number,
+): void {
+  if (resolved instanceof protobuf.Type) {
+    expectWireType(path, wt, 2);
+    const nestedEnd = lengthEnd(r, end, path);
+    checkMessage(resolved, r, nestedEnd, path);
+    return;
+  }
+  const expected = resolved instanceof protobuf.Enum ? 0 : BASIC[typeName];
+  if (expected === undefined) throw new Error(`field ${path}: unsupported type ${typeName}`);
+  expectWireType(path, wt, expected);
+  if (expected === 2) {
+    const valueEnd = lengthEnd(r, end, path);
+    if (typeName === "string") {
+      try {
+        utf8.decode(r.buf.subarray(r.pos, valueEnd));
+      } catch {
+        throw new Error(`field ${path}: string is not valid UTF-8`);
+      }
+    }
+    r.pos = valueEnd;
+  } else skipScalar(r, end, path, expected);
+}
+
+function skipUnknown(r: protobuf.Reader, end: number, no: number, wt: number, depth: number): void {
+  const path = `unknown field ${no}`;
+  if (wt === 2) {
+    r.pos = lengthEnd(r, end, path);
+  } else if (wt === 3) {
+    if (depth >= MAX_GROUP_DEPTH) throw new Error(`${path}: groups nested too deeply`);
+    while (true) {
+      if (r.pos >= end) throw new Error(`${path}: group is not terminated`);
+      const tag = r.uint32();
+      if ((tag & 7) === 4) {
+        if (tag >>> 3 !== no) throw new Error(`${path}: group ends with field ${tag >>> 3}`);
+        return;
+      }
+      if (tag >>> 3 === 0) throw new Error(`${path}: invalid field number 0 in a group`);
+      skipUnknown(r, end, tag >>> 3, tag & 7, depth + 1);
+    }
+  } else if (wt === 4) {
+    throw new Error(`${path}: end-group without a start-group`);
+  } else if (wt === 0 || wt === 1 || wt === 5) {
+    skipScalar(r, end, path, wt);
+  } else {
+    throw new Error(`${path}: invalid wire type ${wt}`);
+  }
+}
+
+function skipScalar(r: protobuf.Reader, end: number, path: string, wt: number): void {
+  if (wt === 0) r.uint64(); // throws past the end or beyond 10 bytes
+  else r.pos += wt === 1 ? 8 : 4;
+  if (r.pos > end) throw new Error(`field ${path}: value is truncated`);
+}
+
+function lengthEnd(r: protobuf.Reader, end: number, path: string): number {
+  const length = r.uint32();
+  if (r.pos + length > end) {
+    throw new Error(
+      `field ${path}: length ${length} runs past the end of the message (${
+        end - r.pos
+      } bytes left)`,
+    );
+  }
+  return r.pos + length;
+}
+
+function expectWireType(path: string, wt: number, expected: number): void {
+  if (wt !== expected) {
+    throw new Error(
+      `field ${path}: wire type ${WIRE_NAMES[wt] ?? wt}, expected ${WIRE_NAMES[expected]}`,
+    );
+  }
+}
+
+function snake(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}

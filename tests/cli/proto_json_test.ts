@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { gpuListToJson, gpuToJson, timestampToJson, watchEventToJson } from "../../src/cli/mod.ts";
+import { condition, sampleGpu } from "./_helpers.ts";
+
+Deno.test("timestampToJson() writes RFC 3339 UTC with 0, 3, 6 or 9 fraction digits", () => {
+  assert.equal(timestampToJson({ seconds: 1714564800, nanos: 0 }), "2024-05-01T12:00:00Z");
+  assert.equal(
+    timestampToJson({ seconds: 1714564800, nanos: 250_000_000 }),
+    "2024-05-01T12:00:00.250Z",
+  );
+  assert.equal(
+    timestampToJson({ seconds: 1714564800, nanos: 1_000 }),
+    "2024-05-01T12:00:00.000001Z",
+  );
+  assert.equal(
+    timestampToJson({ seconds: 1714564800, nanos: 7 }),
+    "2024-05-01T12:00:00.000000007Z",
+  );
+  assert.equal(timestampToJson(null), null);
+});
+
+Deno.test("gpuToJson() emits every field in schema order, int64 as strings", () => {
+  const gpu = sampleGpu("gpu-0", [
+    condition("NVMLReady", "False", {
+      reason: "XidCriticalError",
+      message: "Critical XID 79 reported",
+      lastTransitionTime: { seconds: 1714564500, nanos: 0 },
+      observedGeneration: 3,
+      owner: "nvml",
+    }),
+  ], 0);
+  gpu.metadata.labels = { zone: "a", ai: "x" };
+  gpu.spec.memoryTotalBytes = 85899345920;
+  gpu.resourceVersion = 9007199254740991;
+  gpu.metadata.resourceVersion = "9007199254740991";
+  const json = gpuToJson(gpu);
+  assert.equal(
+    JSON.stringify(json),
+    JSON.stringify({
+      metadata: {
+        name: "gpu-0",
+        resourceVersion: "9007199254740991",
+        namespace: "default",
+        uid: "8c2b8a1e-0000-4000-8000-000000000001",
+        generation: "1",
+        creationTimestamp: "2024-05-01T12:00:00Z",
+        labels: { ai: "x", zone: "a" },
+        annotations: {},
+      },
+      spec: {
+        uuid: "GPU-gpu-0",
+        productName: "",
+        pciBusId: "",
+        index: 0,
+        minorNumber: 0,
+        memoryTotalBytes: "85899345920",
+        serial: "",
+      },
+      status: {
+        conditions: [{
+          type: "NVMLReady",
+          status: "False",
+          lastTransitionTime: "2024-05-01T11:55:00Z",
+          reason: "XidCriticalError",
+          message: "Critical XID 79 reported",
+          observedGeneration: "3",
+          owner: "nvml",
+        }],
+        recommendedAction: "",
+      },
+      resourceVersion: "9007199254740991",
+    }),
+  );
+});
+
+Deno.test("gpuListToJson() wraps items as a GpuList with its resource version", () => {
+  const list = gpuListToJson([sampleGpu("a"), sampleGpu("b")], "42");
+  assert.deepEqual(list.metadata, { resourceVersion: "42" });
+  assert.deepEqual((list.items as { metadata: { name: string } }[]).map((g) => g.metadata.name), [
+    "a",
+    "b",
+  ]);
+});
+
+Deno.test("watchEventToJson() is a WatchGpusResponse: type, then object", () => {
+  const event = watchEventToJson("DELETED", sampleGpu("a"));
+  assert.deepEqual(Object.keys(event), ["type", "object"]);
+  assert.equal(event.type, "DELETED");
+});
