@@ -41,7 +41,8 @@ export const FLAGS: readonly FlagDefinition[] = Object.freeze([
     default: "",
     allowEmpty: true,
     socket: true,
-    help: "read-only Unix socket (Get, List, Watch and health only); empty disables it",
+    help:
+      "read-only Unix socket (reads and watches only; writes are PERMISSION_DENIED); empty disables it",
   }),
   modeFlag({
     name: "consumer-socket-mode",

@@ -1,6 +1,7 @@
 /**
  * The grpc.health.v1.Health service (Check, List, Watch) for "" (the whole
- * server) and the GpuService, turning NOT_SERVING when shutdown starts.
+ * server), the GpuService and the ProviderService, turning NOT_SERVING when
+ * shutdown starts.
  *
  * Unlike the grpc-health-check package, open Watch streams can be ended by
  * the server, which a graceful stop needs (grpc-js never finishes a
@@ -9,7 +10,7 @@
  * @module
  */
 import * as grpc from "@grpc/grpc-js";
-import { GPU_SERVICE, isDecodeFailure, serviceDefinition } from "../api/mod.ts";
+import { GPU_SERVICE, isDecodeFailure, PROVIDER_SERVICE, serviceDefinition } from "../api/mod.ts";
 import type { ExtraService } from "../server/mod.ts";
 
 /** Full name of the health service. */
@@ -24,7 +25,7 @@ type WatchCall = grpc.ServerWritableStream<{ service: string }, { status: Servin
 export class GrpcHealth implements ExtraService {
   readonly #definition: grpc.ServiceDefinition = serviceDefinition(HEALTH_SERVICE);
   #serving = false;
-  readonly #services = new Set(["", GPU_SERVICE]);
+  readonly #services = new Set(["", GPU_SERVICE, PROVIDER_SERVICE]);
   readonly #watches = new Set<WatchCall>();
 
   /** Status of a service name. */

@@ -109,7 +109,13 @@ Deno.test(
       `unix://${server.socket}`,
     ) as grpc.Client & Record<"Check" | "Watch" | "ServerReflectionInfo", AnyFn>;
     try {
-      for (const service of ["", "nvidia.device.v1alpha1.GpuService"]) {
+      for (
+        const service of [
+          "",
+          "nvidia.device.v1alpha1.GpuService",
+          "nvidia.device.v1alpha1.ProviderService",
+        ]
+      ) {
         const res = await new Promise<{ status: string }>((resolve, reject) =>
           health.Check(
             { service },
