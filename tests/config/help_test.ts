@@ -56,7 +56,7 @@ Deno.test("flagsMarkdown() has one row per flag", () => {
   assert.ok(
     rows.includes(
       "| `--consumer-socket` | string | `DEVICE_API_CONSUMER_SOCKET` | (empty) | " +
-        "read-only Unix socket (Get, List, Watch and health only); empty disables it |",
+        "read-only Unix socket (reads and watches only; writes are PERMISSION_DENIED); empty disables it |",
     ),
   );
 });
