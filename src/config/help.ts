@@ -14,7 +14,9 @@ const DESCRIPTION =
 const USAGE = [
   "device-api-server [flags]",
   "device-api-server get gpus|gpu NAME|providers [flags]",
-  "device-api-server watch gpus [flags]",
+  "device-api-server describe gpu NAME | watch gpus [flags]",
+  "device-api-server create gpu | set condition | clear condition | delete gpu ... [flags]",
+  "device-api-server help [COMMAND]   (operator commands and their flags)",
 ];
 
 /**

@@ -225,12 +225,10 @@ export class HealthMonitor {
     this.#set = undefined;
   }
 
+  // Always writes: the store turns an unchanged condition into a no-op, and an
+  // operator may have cleared or overridden what this provider wrote last, so
+  // a repeated event must reach the store again.
   async #write(entry: Entry, condition: ConditionInput): Promise<void> {
-    const last = entry.last;
-    if (
-      last && last.status === condition.status && last.reason === condition.reason &&
-      last.message === condition.message
-    ) return;
     try {
       await this.#o.writer.setConditions(entry.gpu.name, NVML_PROVIDER_NAME, [condition]);
       entry.last = condition;

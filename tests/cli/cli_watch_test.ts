@@ -129,3 +129,19 @@ Deno.test("watch gpus fails with one line when the server goes away", opts, asyn
     client.close();
   }
 });
+
+Deno.test("watch gpus ends quietly when its reader goes away (| head -1)", opts, async () => {
+  await using server = await startServer();
+  const client = server.client();
+  try {
+    await client.create(testGpu("gpu-0"));
+    const { child, lines } = spawnCli(["watch", "gpus", "--unix-socket", server.socket]);
+    assert.match(await next(lines), /^ADDED gpu-0 /);
+    await lines.return?.(); // closes the read end of the pipe
+    await client.create(testGpu("gpu-1")); // the next line has nowhere to go
+    const [status, stderr] = await Promise.all([child.status, new Response(child.stderr).text()]);
+    assert.deepEqual({ code: status.code, stderr }, { code: 0, stderr: "" });
+  } finally {
+    client.close();
+  }
+});

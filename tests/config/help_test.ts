@@ -14,7 +14,8 @@ Deno.test("helpText() follows the kubectl layout", () => {
   const help = helpText();
   assert.ok(help.includes("\nUsage:\n  device-api-server [flags]\n"));
   assert.ok(help.includes("  device-api-server get gpus|gpu NAME|providers [flags]\n"));
-  assert.ok(help.includes("  device-api-server watch gpus [flags]\n"));
+  assert.ok(help.includes("  device-api-server describe gpu NAME | watch gpus [flags]\n"));
+  assert.ok(help.includes("  device-api-server help [COMMAND]"));
   assert.ok(help.includes("\nFlags:\n"));
   assert.match(help, /^ {6}--grpc-address string +TCP address/m);
   assert.match(help, /^ {2}-v, --v int +log verbosity/m);

@@ -111,6 +111,19 @@ Deno.test(
       assert.equal(after.status.conditions.find((c) => c.type === "MemoryHealthy")?.status, "True");
       assert.equal(nvmlReady(await client.get(other.metadata.name))!.status, "True");
 
+      // An operator clears the XID condition; the same XID again sets it again.
+      const cleared = await client.get(target.metadata.name);
+      await client.updateStatus(target.metadata.name, {
+        conditions: cleared.status.conditions.filter((c) => c.type !== "NVMLReady"),
+      });
+      assert.equal(nvmlReady(await client.get(target.metadata.name)), undefined);
+      await driver.send("xid 1 43");
+      await until(
+        "XID again",
+        async () =>
+          nvmlReady(await client.get(target.metadata.name))?.status === "False" || undefined,
+      );
+
       // Double-bit ECC on the other GPU.
       await driver.send("ecc-dbe 0");
       await until(
