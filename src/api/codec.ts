@@ -10,6 +10,7 @@
 import { Buffer } from "node:buffer";
 import protobuf from "protobufjs";
 import { messageType } from "./proto_root.ts";
+import { wireProblem } from "./wire_check.ts";
 import type { Gpu, WatchEventType } from "./types.ts";
 
 /** Full name prefix of every message of the contract. */
@@ -41,6 +42,9 @@ export function isDecodeFailure(value: unknown): value is DecodeFailure {
  * handler can answer INVALID_ARGUMENT instead of grpc-js answering INTERNAL.
  */
 export function decodeMessage<T>(type: protobuf.Type, bytes: Uint8Array): T | DecodeFailure {
+  // protobufjs alone is lenient (wrong wire types, truncated strings): check first.
+  const problem = wireProblem(type, bytes);
+  if (problem !== null) return { decodeError: problem };
   try {
     return type.toObject(type.decode(bytes), TO_OBJECT) as T;
   } catch (err) {

@@ -17,3 +17,4 @@ export {
 } from "./proto_root.ts";
 export * from "./service_definition.ts";
 export * from "./provider_types.ts";
+export { wireProblem } from "./wire_check.ts";

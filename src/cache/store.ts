@@ -528,7 +528,10 @@ function versionPrecondition(field: string, metaVersion: unknown, intVersion: un
 function nonNegative(field: string, value: unknown): number {
   const n = typeof value === "number" ? value : 0;
   if (!Number.isSafeInteger(n) || n < 0) {
-    throw new InvalidArgumentError(field, `invalid resource version ${n}: must be >= 0`);
+    throw new InvalidArgumentError(
+      field,
+      `invalid resource version ${n}: must be a non-negative integer below 2^53`,
+    );
   }
   return n;
 }

@@ -12,6 +12,7 @@ import {
   VERB_FLAGS,
   VERB_OUTPUTS,
 } from "./cli_flags.ts";
+import { wrapWords } from "../config/mod.ts";
 
 const PROGRAM = "device-api-server";
 
@@ -134,7 +135,7 @@ export function commandHelp(verb: Verb): string {
   const flags = VERB_FLAGS[verb].map((name) => CLI_FLAGS.find((f) => f.name === name)!);
   return [
     `${page.summary}.`,
-    ...(page.about === "" ? [] : ["", ...wrap(page.about, 100)]),
+    ...(page.about === "" ? [] : ["", ...wrapWords(page.about, 100)]),
     "",
     ...usageLines(verb),
     "",
@@ -175,24 +176,10 @@ function flagLines(flags: readonly CliFlag[], outputs: readonly string[] = []): 
     if (f.name === "output") text = `output format: ${outputs.slice(1).join(", ")}`;
     if (f.default !== undefined) text += ` (default ${JSON.stringify(f.default)})`;
     if (f.env !== undefined) text += ` [$${f.env}]`;
-    const [first, ...rest] = wrap(text, 100 - 2 - column);
+    const [first, ...rest] = wrapWords(text, 100 - 2 - column);
     return [
       `  ${left[i]!.padEnd(column)}${first}`,
       ...rest.map((line) => " ".repeat(2 + column) + line),
     ];
   });
-}
-
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = "";
-  for (const word of text.split(" ")) {
-    if (line !== "" && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line === "" ? word : `${line} ${word}`;
-    }
-  }
-  return [...lines, line];
 }

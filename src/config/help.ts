@@ -95,8 +95,8 @@ function defaultNote(flag: FlagDefinition): string {
   return ` (default ${quoted ? JSON.stringify(flag.default) : flag.default})`;
 }
 
-/** Greedy word wrap at width; every line but the first is prefixed with indent. */
-function wrap(text: string, width: number, indent: string): string[] {
+/** Greedy word wrap of `text` at `width` columns; help pages of the server and the CLI share it. */
+export function wrapWords(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = "";
   for (const word of text.split(" ")) {
@@ -107,6 +107,10 @@ function wrap(text: string, width: number, indent: string): string[] {
       line = line === "" ? word : `${line} ${word}`;
     }
   }
-  lines.push(line);
-  return lines.map((l, i) => (i === 0 ? l : indent + l));
+  return [...lines, line];
+}
+
+/** Word wrap where every line but the first is prefixed with indent. */
+function wrap(text: string, width: number, indent: string): string[] {
+  return wrapWords(text, width).map((l, i) => (i === 0 ? l : indent + l));
 }

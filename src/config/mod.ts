@@ -11,4 +11,4 @@ export type { ActionFlag, FlagDefinition, FlagType } from "./flags.ts";
 export { parseConfig } from "./parse_config.ts";
 export type { ParseConfigOptions } from "./parse_config.ts";
 export { preflightConfig } from "./preflight.ts";
-export { flagsMarkdown, helpText } from "./help.ts";
+export { flagsMarkdown, helpText, wrapWords } from "./help.ts";

@@ -12,7 +12,7 @@ const PROC_ONLY = ["process_virtual_memory_bytes", "process_heap_bytes", "proces
 
 /** Options of {@linkcode createRegistry}. */
 export interface RegistryOptions {
-  /** Whether /proc/self may be read; defaults to asking Deno's permissions. */
+  /** Whether /proc/self can be read; defaults to trying it. */
   procReadable?: boolean;
 }
 
@@ -50,6 +50,13 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
   return registry;
 }
 
+// Tries the read itself: Deno resolves /proc/self to /proc/<pid>, so a
+// permission granted for "/proc/self" still denies the read prom-client does.
 function canRead(path: string): boolean {
-  return Deno.permissions.querySync({ name: "read", path }).state === "granted";
+  try {
+    Deno.readTextFileSync(`${path}/status`);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -4,23 +4,13 @@
  *
  * @module
  */
+import type { GpuSpec } from "../api/mod.ts";
 
 /** The provider name the NVML provider writes its conditions as (`Condition.owner`). */
 export const NVML_PROVIDER_NAME = "nvml";
 
-/** Hardware identity of a GPU, as `GpuSpec` carries it. */
-export interface GpuSpecInput {
-  /** UUID exactly as NVML reports it, e.g. "GPU-3f2504e0-4f89-11d3-9a0c-0305e82c3301". */
-  uuid: string;
-  productName: string;
-  /** PCI bus id, "%08X:%02X:%02X.0". */
-  pciBusId: string;
-  index: number;
-  minorNumber: number;
-  memoryTotalBytes: number;
-  /** Empty where the board has no serial. */
-  serial: string;
-}
+/** Hardware identity of a GPU: the contract's GpuSpec, every field filled. */
+export type GpuSpecInput = GpuSpec;
 
 /** One condition to set. */
 export interface ConditionInput {

@@ -40,7 +40,7 @@ export interface PermissionScope {
   tcpHosts: string[];
   /** Directories the server reads and writes (socket directories). */
   readWrite: string[];
-  /** Files and directories the server only reads (protos, TLS files, /proc/self). */
+  /** Files and directories the server only reads (TLS files). */
   readOnly: string[];
   /** Extra Unix datagram sockets it sends to or binds (systemd notify). */
   notifySockets: string[];
@@ -64,7 +64,7 @@ export const PRODUCTION_SCOPE: Readonly<PermissionScope> = Object.freeze({
   unixSockets: PRODUCTION_SOCKET_DIRS.flatMap((d) => [`${d}/device.sock`, `${d}/consumer.sock`]),
   tcpHosts: ["127.0.0.1", "[::1]", "localhost", "0.0.0.0", "[::]"],
   readWrite: [...PRODUCTION_SOCKET_DIRS],
-  readOnly: ["/etc/device-api", "/proc/self"],
+  readOnly: ["/etc/device-api"],
   // systemd's notify socket, and the sender socket bound in RuntimeDirectory.
   notifySockets: ["/run/systemd/notify", "/run/device-api/sd-notify.sock"],
   nvmlRoots: ["/", "/driver-root", "/run/nvidia/driver"],
@@ -87,7 +87,7 @@ export function scopeFromConfig(config: Config): PermissionScope {
     unixSockets: sockets,
     tcpHosts: [...hosts],
     readWrite: [...new Set(sockets.map((s) => dirname(s)))],
-    readOnly: [...new Set(tls.map((f) => dirname(f))), "/proc/self"],
+    readOnly: [...new Set(tls.map((f) => dirname(f)))],
     notifySockets: [],
     nvmlRoots: config.enableNvmlProvider && !config.nvmlLibraryPath ? [config.nvmlDriverRoot] : [],
     nvmlDirs: config.enableNvmlProvider && config.nvmlLibraryPath

@@ -14,7 +14,6 @@ import { type GpuStore, ShuttingDownError } from "../cache/mod.ts";
 import type { Logger } from "../logging/mod.ts";
 import { gpuServiceHandlers } from "./gpu_service.ts";
 import { prepareSocketPath, removeSocket } from "./unix_socket.ts";
-import { strictRequests } from "./wire_check.ts";
 
 /** A service registered next to the GpuService (health, reflection, providers). */
 export interface ExtraService {
@@ -164,7 +163,7 @@ export class DeviceApiServer {
       interceptors: o.interceptors ?? [],
     });
     server.addService(
-      strictRequests(GPU_SERVICE, serviceDefinition(GPU_SERVICE)),
+      serviceDefinition(GPU_SERVICE),
       gpuServiceHandlers(o.store, { readOnly, logger: o.logger }),
     );
     for (const extra of o.services ?? []) {

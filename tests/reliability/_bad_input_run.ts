@@ -25,22 +25,31 @@ export async function callRaw(
   if (method !== "WatchGpus") return await raw.unary(method, payload);
   const watch = raw.watch(payload);
   let settled: RawResult | undefined;
-  const first = watch.waitFor(1).then(() => ({ code: status.OK, details: "" }), () => undefined);
-  const ended = watch.ended;
+  // The first event, or else the final status: never undefined once the stream is over.
+  const outcome = watch.waitFor(1).then(
+    () => ({ code: status.OK, details: "" }),
+    () => watch.ended,
+  );
   const deadline = Date.now() + 20_000;
   while (!settled) {
-    settled = await Promise.race([
-      first,
-      ended,
-      new Promise<undefined>((r) => setTimeout(() => r(undefined), 20)),
-    ]);
-    if (!settled && opened && await opened()) settled = { code: status.OK, details: "" };
+    settled = await Promise.race([outcome, sleep(20)]);
+    // A scrape that fails or times out under load only means "not known yet".
+    if (!settled && opened && await opened().catch(() => false)) {
+      settled = { code: status.OK, details: "" };
+    }
     if (!settled && Date.now() > deadline) {
-      settled = { code: status.DEADLINE_EXCEEDED, details: "watch neither sent nor ended" };
+      settled = {
+        code: status.DEADLINE_EXCEEDED,
+        details: `watch neither sent, ended nor registered (${watch.events.length} events)`,
+      };
     }
   }
   watch.call.cancel();
   return settled;
+}
+
+function sleep(ms: number): Promise<undefined> {
+  return new Promise((r) => setTimeout(() => r(undefined), ms));
 }
 
 /** A client with its own connection. */

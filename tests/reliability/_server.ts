@@ -25,9 +25,11 @@ export async function startMeteredServer(
   return Object.assign(server, { metricsPort: Number(line.port) });
 }
 
-/** Scrapes /metrics once. */
+/** Scrapes /metrics once; gives up after 5 s so that no poll hangs on one scrape. */
 export async function scrape(port: number): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
+    signal: AbortSignal.timeout(5_000),
+  });
   return await res.text();
 }
 
@@ -84,7 +86,7 @@ export interface ChildScript {
   lines: string[];
   /** Waits for a line matching the predicate. */
   waitForLine(match: (line: string) => boolean, timeoutMs?: number): Promise<string>;
-  /** SIGKILLs the child (if still running) and waits for it. */
+  /** SIGKILLs the child (if still running) and waits for it and for its last output line. */
   kill(): Promise<Deno.CommandStatus>;
 }
 
@@ -103,7 +105,7 @@ export function spawnScript(script: string, args: string[]): ChildScript {
     exited = true;
     return s;
   });
-  (async () => {
+  const pump = (async () => {
     let buffer = "";
     for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
       buffer += chunk;
@@ -134,7 +136,9 @@ export function spawnScript(script: string, args: string[]): ChildScript {
           child.kill("SIGKILL");
         } catch { /* already gone */ }
       }
-      return await status;
+      const result = await status;
+      await pump;
+      return result;
     },
   };
 }

@@ -88,24 +88,6 @@ export function group(no: number, inner: Field[]): Field {
   return concat([start, ...inner, end]);
 }
 
-/** Field `no` in wire type `wt` with a small payload of that type. */
-export function anyWireType(no: number, wt: number): Field {
-  switch (wt) {
-    case WT.VARINT:
-      return varint(no, 5);
-    case WT.I64:
-      return fixed64(no, 5);
-    case WT.LEN:
-      return len(no, "x");
-    case WT.SGROUP:
-      return group(no, []);
-    case WT.I32:
-      return fixed32(no, 5);
-    default:
-      return tag(protobuf.Writer.create(), no, wt).finish();
-  }
-}
-
 /** Concatenates byte arrays. */
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -126,16 +108,6 @@ export function requestType(method: string): protobuf.Type {
 export function encode(typeName: string, value: Record<string, unknown>): Uint8Array {
   const type = messageType(`${PACKAGE}.${typeName}`);
   return type.encode(type.fromObject(value)).finish();
-}
-
-/** Whether the bytes decode as the type, as the server's (lenient) decoder sees them. */
-export function decodes(type: protobuf.Type, bytes: Uint8Array): boolean {
-  try {
-    type.decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A random mutation of `base`: bit flips, byte edits, insertions, deletions, splices, truncation. */
@@ -165,6 +137,78 @@ export function mutate(rng: Prng, base: Uint8Array): Uint8Array {
     }
   }
   return Uint8Array.from(out);
+}
+
+const STRINGS = [
+  "",
+  "-",
+  "gpu-0",
+  "gpu-1",
+  "GPU-0",
+  "default",
+  "other",
+  "Bad_NS",
+  "x".repeat(300),
+  "g\u00fc",
+  "a b",
+  "x/y",
+  "1",
+  "-1",
+  "99999999999999999999",
+  "zone=(",
+  "True",
+  "Maybe",
+  "\u0000",
+];
+const NUMBERS = [0, 1, -1, 2 ** 31, 2 ** 32, 2 ** 53, -(2 ** 53), 1e12, 253402300800];
+
+/**
+ * A structure-preserving mutation of `base`, a message of `type`: one leaf
+ * value replaced by an edge case, or one array element duplicated or
+ * multiplied, so the request reaches validation instead of the decoder.
+ */
+export function mutateFields(rng: Prng, type: protobuf.Type, base: Uint8Array): Uint8Array {
+  const value = type.toObject(type.decode(base), { longs: Number }) as Record<string, unknown>;
+  const leaves: [Record<string, unknown> | unknown[], string | number][] = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) {
+      node.forEach((
+        v,
+        i,
+      ) => (v !== null && typeof v === "object" ? walk(v) : leaves.push([node, i])));
+    } else if (node !== null && typeof node === "object") {
+      for (const [k, v] of Object.entries(node)) {
+        if (v !== null && typeof v === "object") walk(v);
+        else leaves.push([node as Record<string, unknown>, k]);
+      }
+    }
+  };
+  walk(value);
+  const arrays = collectArrays(value);
+  if (arrays.length && rng.int(4) === 0) {
+    const array = rng.pick(arrays);
+    const copies = rng.pick([1, 40]);
+    for (let i = 0; i < copies && array.length; i++) array.push(structuredClone(array[0]));
+  } else if (leaves.length) {
+    const [node, key] = rng.pick(leaves);
+    const old = (node as Record<string | number, unknown>)[key];
+    (node as Record<string | number, unknown>)[key] = typeof old === "string"
+      ? rng.pick(STRINGS)
+      : typeof old === "boolean"
+      ? !old
+      : rng.pick(NUMBERS);
+  }
+  return type.encode(type.fromObject(value)).finish();
+}
+
+function collectArrays(node: unknown, out: unknown[][] = []): unknown[][] {
+  if (Array.isArray(node)) {
+    out.push(node);
+    for (const v of node) collectArrays(v, out);
+  } else if (node !== null && typeof node === "object") {
+    for (const v of Object.values(node)) collectArrays(v, out);
+  }
+  return out;
 }
 
 /**

@@ -16,15 +16,8 @@ import {
   seed,
 } from "./_bad_input_run.ts";
 import { type Case, type Method, SERVER_ARGS } from "./_corpus.ts";
-import {
-  badConditions,
-  badVersions,
-  hugeLabels,
-  invalidNames,
-  invalidUuids,
-  unknownFields,
-  wrongNamespaces,
-} from "./_corpus_fields.ts";
+import { badConditions, hugeLabels, invalidNames, invalidUuids } from "./_corpus_fields.ts";
+import { badVersions, unknownFields, wrongNamespaces } from "./_corpus_scope.ts";
 import {
   emptyRequests,
   oversize,
@@ -34,7 +27,7 @@ import {
 } from "./_corpus_wire.ts";
 import { codeName, RawClient, type RawResult } from "./_raw_client.ts";
 import { metric, scrape, startMeteredServer, SUBPROCESS_TEST } from "./_server.ts";
-import { concat, encode, listVersion, mutate, Prng } from "./_wire.ts";
+import { encode, listVersion, mutate, mutateFields, Prng, requestType } from "./_wire.ts";
 
 const EMPTY = new Uint8Array(0);
 const INTERNAL_LOG = /internal error/;
@@ -67,7 +60,6 @@ Deno.test(
         ...unknownFields(),
       ];
       const failures: string[] = [];
-      console.log(`${cases.length} crafted cases`);
       for (const c of cases) {
         const got = await callRaw(raw, c.method, c.payload);
         const problems: string[] = [];
@@ -123,23 +115,61 @@ const ALLOWED: Record<Method, status[]> = {
 
 // Well-formed requests the mutations start from.
 const BASES: Record<Method, Uint8Array[]> = {
-  GetGpu: [encode("GetGpuRequest", { name: "gpu-0", opts: { namespace: "default" } })],
-  ListGpus: [encode("ListGpusRequest", { opts: { namespace: "other", labelSelector: "zone=a" } })],
-  WatchGpus: [encode("WatchGpusRequest", { opts: { resourceVersion: "0", namespace: "default" } })],
-  CreateGpu: [encode("CreateGpuRequest", {
-    gpu: { metadata: { name: "gpu-9", labels: { zone: "a" } }, spec: { uuid: "GPU-9" } },
-  })],
-  UpdateGpu: [encode("UpdateGpuRequest", {
-    gpu: { metadata: { name: "gpu-1", labels: { zone: "b" } }, spec: { uuid: "GPU-1" } },
-  })],
-  UpdateGpuStatus: [encode("UpdateGpuStatusRequest", {
-    name: "gpu-10",
-    status: { conditions: [{ type: "Ready", status: "False", reason: "XidError" }] },
-  })],
-  DeleteGpu: [encode("DeleteGpuRequest", { name: "gpu-1" })],
+  GetGpu: [
+    encode("GetGpuRequest", { name: "gpu-0", opts: { namespace: "default" } }),
+    encode("GetGpuRequest", { name: "gpu-0", opts: { namespace: "other", resourceVersion: "5" } }),
+  ],
+  ListGpus: [
+    encode("ListGpusRequest", { opts: { namespace: "other", labelSelector: "zone=a" } }),
+    encode("ListGpusRequest", { opts: { labelSelector: "zone in (a,b),!taint" } }),
+  ],
+  WatchGpus: [
+    encode("WatchGpusRequest", { opts: { resourceVersion: "0", namespace: "default" } }),
+    encode("WatchGpusRequest", { opts: { allowWatchBookmarks: true, labelSelector: "zone" } }),
+  ],
+  CreateGpu: [
+    encode("CreateGpuRequest", {
+      gpu: { metadata: { name: "gpu-9", labels: { zone: "a" } }, spec: { uuid: "GPU-9" } },
+    }),
+    encode("CreateGpuRequest", {
+      gpu: {
+        metadata: { name: "gpu-8", namespace: "fuzz", annotations: { a: "b" } },
+        spec: { uuid: "GPU-8", productName: "H100", index: 1 },
+        status: {
+          conditions: [{ type: "Ready", status: "True", lastTransitionTime: { seconds: 9 } }],
+        },
+      },
+    }),
+  ],
+  UpdateGpu: [
+    encode("UpdateGpuRequest", {
+      gpu: { metadata: { name: "gpu-1", labels: { zone: "b" } }, spec: { uuid: "GPU-1" } },
+    }),
+    encode("UpdateGpuRequest", {
+      gpu: {
+        metadata: { name: "gpu-0", namespace: "other", resourceVersion: "1" },
+        spec: { uuid: "GPU-other-0", serial: "s" },
+      },
+    }),
+  ],
+  UpdateGpuStatus: [
+    encode("UpdateGpuStatusRequest", {
+      name: "gpu-10",
+      status: { conditions: [{ type: "Ready", status: "False", reason: "XidError" }] },
+    }),
+    encode("UpdateGpuStatusRequest", {
+      name: "gpu-0",
+      resourceVersion: 1,
+      status: { recommendedAction: "reboot", conditions: [{ type: "A", status: "Unknown" }] },
+    }),
+  ],
+  DeleteGpu: [
+    encode("DeleteGpuRequest", { name: "gpu-1" }),
+    encode("DeleteGpuRequest", { name: "gpu-10" }),
+  ],
 };
 
-const PER_METHOD = 40;
+const PER_METHOD = 60;
 
 Deno.test(
   "GpuService survives seeded random and mutated payloads on every RPC",
@@ -162,9 +192,12 @@ Deno.test(
       const failures: string[] = [];
       for (const method of Object.keys(ALLOWED) as Method[]) {
         for (let i = 0; i < PER_METHOD; i++) {
+          const base = rng.pick(BASES[method]);
           const payload = i % 3 === 0
             ? rng.bytes(rng.int(48))
-            : mutate(rng, concat([rng.pick(BASES[method])]));
+            : i % 3 === 1
+            ? mutate(rng, base)
+            : mutateFields(rng, requestType(method), base);
           const label = `${method} #${i} (seed ${seedValue}) ${hex(payload)}`;
           const got: RawResult = await callRaw(
             raw,

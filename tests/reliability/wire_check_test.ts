@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { wireProblem } from "../../src/server/wire_check.ts";
+import { wireProblem } from "../../src/api/mod.ts";
 import {
   concat,
   encode,

@@ -12,9 +12,7 @@
  *
  * @module
  */
-import type * as grpc from "@grpc/grpc-js";
 import protobuf from "protobufjs";
-import { protoRoot } from "../api/mod.ts";
 
 /** Deepest nesting of unknown groups accepted. */
 const MAX_GROUP_DEPTH = 32;
@@ -39,32 +37,6 @@ export function wireProblem(type: protobuf.Type, bytes: Uint8Array): string | nu
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
   }
-}
-
-/**
- * Wraps a service definition so that every request is checked by
- * {@linkcode wireProblem} before it is decoded; a malformed one reaches the
- * handler as the definition's decode-failure marker (`{ decodeError }`).
- */
-export function strictRequests(
-  serviceName: string,
-  definition: grpc.ServiceDefinition,
-): grpc.ServiceDefinition {
-  const service = protoRoot().lookupService(serviceName);
-  const strict: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
-  for (const [name, method] of Object.entries(definition)) {
-    const type = service.methods[name]?.resolvedRequestType;
-    if (!type) throw new Error(`Cannot check requests of ${serviceName}.${name}: no request type`);
-    const decode = method.requestDeserialize;
-    strict[name] = {
-      ...method,
-      requestDeserialize: (bytes) => {
-        const problem = wireProblem(type, bytes);
-        return problem === null ? decode(bytes) : { decodeError: problem };
-      },
-    };
-  }
-  return strict;
 }
 
 function checkMessage(type: protobuf.Type, r: protobuf.Reader, end: number, path: string): void {
