@@ -1,0 +1,142 @@
+/**
+ * The benchmark's cases and the Go server's figures they are compared with.
+ *
+ * @module
+ */
+import type { UnaryMethod } from "./_protocol.ts";
+
+/** GPUs in the store for every case. */
+export const GPUS = 8;
+
+/** What the Go (grpc-go) server of the same contract measured on this kind of machine. */
+export interface GoReference {
+  /** Server CPU per operation, µs. */
+  cpuUs: number;
+  /** p99 latency, ms, where it was reported. */
+  p99Ms?: number;
+}
+
+/** One benchmark case. */
+export type CaseSpec =
+  & { name: string; title: string; go?: GoReference }
+  & (
+    | {
+      kind: "unary";
+      method: UnaryMethod;
+      /** Worker processes; the concurrency is split evenly between them. */
+      processes: number;
+      concurrency: number;
+    }
+    | {
+      kind: "watch";
+      watchers: number;
+      /** Watch worker processes and connections per process. */
+      processes: number;
+      channelsPerProcess: number;
+      /** UpdateGpuStatus per second; 0 for none (idle). */
+      rate: number;
+      /** Measured seconds, when the case needs its own (realistic, idle). */
+      seconds?: { full: number; quick: number };
+    }
+    | { kind: "codec" }
+  );
+
+/**
+ * Every case, in the order they run. Watch cases put 5 streams on each
+ * connection, as the realistic node does (20 watchers over 4 connections).
+ */
+export const CASES: readonly CaseSpec[] = [
+  {
+    name: "get-c1",
+    title: "GetGpu, c1",
+    kind: "unary",
+    method: "GetGpu",
+    processes: 1,
+    concurrency: 1,
+    go: { cpuUs: 225 },
+  },
+  {
+    name: "get-c64",
+    title: "GetGpu, c64",
+    kind: "unary",
+    method: "GetGpu",
+    processes: 2,
+    concurrency: 64,
+    go: { cpuUs: 63 },
+  },
+  {
+    name: "list-c1",
+    title: "ListGpus (8 GPUs), c1",
+    kind: "unary",
+    method: "ListGpus",
+    processes: 1,
+    concurrency: 1,
+  },
+  {
+    name: "list-c64",
+    title: "ListGpus (8 GPUs), c64",
+    kind: "unary",
+    method: "ListGpus",
+    processes: 2,
+    concurrency: 64,
+    go: { cpuUs: 127 },
+  },
+  {
+    name: "update-status-c8",
+    title: "UpdateGpuStatus, c8",
+    kind: "unary",
+    method: "UpdateGpuStatus",
+    processes: 1,
+    concurrency: 8,
+    go: { cpuUs: 109 },
+  },
+  {
+    name: "watch-100",
+    title: "Watch fan-out, 100 watchers, 200 updates/s",
+    kind: "watch",
+    watchers: 100,
+    processes: 4,
+    channelsPerProcess: 5,
+    rate: 200,
+    go: { cpuUs: 4400 },
+  },
+  {
+    name: "watch-1000",
+    title: "Watch fan-out, 1,000 watchers, 200 updates/s",
+    kind: "watch",
+    watchers: 1000,
+    processes: 4,
+    channelsPerProcess: 50,
+    rate: 200,
+  },
+  {
+    name: "watch-1000-r20",
+    title: "Watch fan-out, 1,000 watchers, 20 updates/s (the event rate of watch-100)",
+    kind: "watch",
+    watchers: 1000,
+    processes: 4,
+    channelsPerProcess: 50,
+    rate: 20,
+  },
+  {
+    name: "realistic",
+    title: "Realistic node: 8 GPUs, 20 watchers / 4 conns, 10 updates/s",
+    kind: "watch",
+    watchers: 20,
+    processes: 4,
+    channelsPerProcess: 1,
+    rate: 10,
+    seconds: { full: 20, quick: 3 },
+    go: { cpuUs: 1500, p99Ms: 3.7 },
+  },
+  {
+    name: "idle",
+    title: "Idle: 20 watch streams, no writes",
+    kind: "watch",
+    watchers: 20,
+    processes: 4,
+    channelsPerProcess: 1,
+    rate: 0,
+  },
+  { name: "codec", title: "In-process cost of the encoding techniques", kind: "codec" },
+];

@@ -1,0 +1,101 @@
+/**
+ * Server CPU time and memory from /proc, read by the benchmark driver.
+ *
+ * @module
+ */
+
+let ticksPerSecond: number | undefined;
+
+/** Clock ticks per second of /proc/<pid>/stat (`getconf CLK_TCK`, 100 on Linux). */
+export async function clockTicks(): Promise<number> {
+  if (ticksPerSecond) return ticksPerSecond;
+  try {
+    const out = await new Deno.Command("getconf", { args: ["CLK_TCK"], stderr: "null" }).output();
+    ticksPerSecond = Number(new TextDecoder().decode(out.stdout).trim()) || 100;
+  } catch {
+    ticksPerSecond = 100;
+  }
+  return ticksPerSecond;
+}
+
+/** User plus system CPU time of a process (all its threads) in milliseconds. */
+export async function cpuMs(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  // The command name may hold spaces and parentheses: fields start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const utime = Number(fields[11]); // field 14
+  const stime = Number(fields[12]); // field 15
+  return ((utime + stime) * 1000) / await clockTicks();
+}
+
+/** Busy CPU time of the whole machine (every core, all processes) in milliseconds. */
+export async function machineBusyMs(): Promise<number> {
+  const line = (await Deno.readTextFile("/proc/stat")).split("\n", 1)[0]!;
+  // cpu user nice system idle iowait irq softirq steal guest guest_nice
+  const t = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const busy = t.reduce((a, b) => a + b, 0) - t[3]! - t[4]!;
+  return (busy * 1000) / await clockTicks();
+}
+
+/** Memory figures of a process in MiB: current (VmRSS) and peak (VmHWM). */
+export interface Memory {
+  rss: number;
+  hwm: number;
+}
+
+/** Reads VmRSS and VmHWM from /proc/<pid>/status. */
+export async function memory(pid: number): Promise<Memory> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1]);
+  return { rss: kib("VmRSS") / 1024, hwm: kib("VmHWM") / 1024 };
+}
+
+/** Samples VmRSS every `intervalMs` and keeps the largest value seen. */
+export class RssSampler {
+  readonly #pid: number;
+  readonly #timer: ReturnType<typeof setInterval>;
+  #max = 0;
+  #last = 0;
+
+  /** Starts sampling. */
+  constructor(pid: number, intervalMs = 100) {
+    this.#pid = pid;
+    this.#timer = setInterval(() => void this.sample(), intervalMs);
+  }
+
+  /** Takes one sample now. */
+  async sample(): Promise<number> {
+    try {
+      this.#last = (await memory(this.#pid)).rss;
+      this.#max = Math.max(this.#max, this.#last);
+    } catch { /* the process is gone */ }
+    return this.#last;
+  }
+
+  /** Largest VmRSS sampled, in MiB. */
+  get max(): number {
+    return this.#max;
+  }
+
+  /** Stops sampling. */
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}
+
+/**
+ * Waits until the machine has been nearly idle (under `percent` of one core
+ * busy) for a second, at most `maxMs`; on a shared machine this keeps other
+ * work out of the measurement. Resolves with the last second's busy percent.
+ */
+export async function waitForQuiet(maxMs: number, percent = 15): Promise<number> {
+  const deadline = Date.now() + maxMs;
+  let busy = Infinity;
+  while (Date.now() < deadline) {
+    const before = await machineBusyMs();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    busy = (await machineBusyMs() - before) / 10;
+    if (busy < percent) break;
+  }
+  return busy;
+}

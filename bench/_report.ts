@@ -1,0 +1,82 @@
+/**
+ * The benchmark's Markdown tables.
+ *
+ * @module
+ */
+import { CASES } from "./_cases.ts";
+import type { CodecRow } from "./_codec_micro.ts";
+import type { CaseResult } from "./_run_case.ts";
+
+/** Go's CPU per delivered watch event with 100 watchers at 200 updates/s, µs. */
+const GO_PER_EVENT_US = 44;
+
+/** The table of server cases. */
+export function casesTable(results: CaseResult[]): string {
+  const lines = [
+    "| case | ops/s | p50 ms | p99 ms | server CPU/op µs | Go µs | JS/Go | server CPU % core | load CPU % core | other CPU % core | RSS idle MiB | RSS end MiB | peak RSS MiB (sampled / VmHWM) | notes |",
+    "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+  ];
+  for (const r of results) {
+    const go = CASES.find((c) => c.name === r.name)?.go;
+    const idle = r.ops === 0;
+    lines.push(
+      "| " + [
+        `${r.name}`,
+        idle ? "—" : fixed(r.opsPerS, 0),
+        idle ? "—" : fixed(r.latency.p50, 2),
+        idle ? "—" : fixed(r.latency.p99, 2) + (go?.p99Ms ? ` (Go ${go.p99Ms})` : ""),
+        idle ? "—" : fixed(r.serverCpuPerOpUs, 0),
+        go ? `${go.cpuUs}` : "—",
+        go && !idle ? fixed(r.serverCpuPerOpUs / go.cpuUs, 2) : "—",
+        fixed(r.serverCpuPercent, 1),
+        fixed(r.loadCpuPercent, 0),
+        fixed(r.otherCpuPercent, 0),
+        fixed(r.rssIdleMiB, 0),
+        fixed(r.rssEndMiB, 0),
+        `${fixed(r.rssPeakSampledMiB, 0)} / ${fixed(r.vmHwmMiB, 0)}`,
+        notes(r),
+      ].join(" | ") + " |",
+    );
+  }
+  return lines.join("\n");
+}
+
+/** The table of in-process technique costs. */
+export function codecTable(rows: CodecRow[]): string {
+  const lines = [
+    "| operation | technique | µs per operation |",
+    "|---|---|--:|",
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.operation} | ${r.server ? "**" + r.technique + "** (server)" : r.technique} | ${
+        fixed(r.us, 2)
+      } |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+function notes(r: CaseResult): string {
+  const out: string[] = [];
+  if (r.delivered !== undefined && r.ops > 0) {
+    const perEvent = `${fixed(r.cpuPerEventUs ?? NaN, 1)} µs/event`;
+    out.push(r.name === "watch-100" ? `${perEvent} (Go ${GO_PER_EVENT_US})` : perEvent);
+    out.push(`delivered ${r.delivered}, lost ${r.lost}`);
+    if (r.latencyFromSend) out.push(`from send p50/p99 ${pair(r.latencyFromSend)} ms`);
+    if (r.writerLatency) out.push(`writer's call p50/p99 ${pair(r.writerLatency)} ms`);
+  }
+  if (r.writerSkipped) out.push(`writer skipped ${r.writerSkipped} due updates (16 in flight)`);
+  const errors = Object.entries(r.streamErrors ?? {}).map(([code, n]) => `${n}× code ${code}`);
+  if (errors.length > 0) out.push(`streams ended: ${errors.join(", ")}`);
+  if (r.errors > 0) out.push(`${r.errors} call errors (${r.firstError ?? "?"})`);
+  return out.join("; ") || "";
+}
+
+function pair(s: { p50: number; p99: number }): string {
+  return `${fixed(s.p50, 2)}/${fixed(s.p99, 2)}`;
+}
+
+function fixed(n: number, digits: number): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : "—";
+}

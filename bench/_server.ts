@@ -1,0 +1,90 @@
+/**
+ * Starts the server exactly as `deno task start` does (`startCommand()`),
+ * on a temporary Unix socket with TCP, health and metrics off.
+ *
+ * @module
+ */
+import { FLAGS } from "../src/config/mod.ts";
+import { startCommand } from "../scripts/start.ts";
+import { LineReader } from "./_ipc.ts";
+
+/** Environment variable that replaces the server's `--v8-flags` ("" drops them). */
+export const V8_FLAGS_ENV = "BENCH_V8_FLAGS";
+
+/** Environment variable with extra server flags, space-separated (e.g. `--watch-queue-size=64`). */
+export const SERVER_ARGS_ENV = "BENCH_SERVER_ARGS";
+
+/** A running server under test. */
+export interface BenchServer extends AsyncDisposable {
+  pid: number;
+  socket: string;
+  /** The `deno` arguments it was started with. */
+  args: string[];
+}
+
+/** The `deno run` arguments of the start task, with the V8 flags override applied. */
+export function serverArgs(
+  socket: string,
+  v8Flags: string | undefined,
+  extra: string[] = [],
+): string[] {
+  const env = Object.fromEntries(FLAGS.map((f) => [f.env, Deno.env.get(f.env)]));
+  const args = startCommand([
+    `--unix-socket=${socket}`,
+    "--grpc-address=",
+    "--health-port=0",
+    "--metrics-port=0",
+    "--enable-nvml-provider=false",
+    "--log-format=json",
+    ...extra,
+  ], env);
+  if (v8Flags === undefined) return args;
+  const rest = args.filter((a) => !a.startsWith("--v8-flags="));
+  if (v8Flags === "") return rest;
+  rest.splice(rest.indexOf("--no-prompt") + 1, 0, `--v8-flags=${v8Flags}`);
+  return rest;
+}
+
+/** Starts a server and waits until it logs that it is ready. */
+export async function startServer(
+  v8Flags = Deno.env.get(V8_FLAGS_ENV),
+  extra = (Deno.env.get(SERVER_ARGS_ENV) ?? "").split(" ").filter((a) => a !== ""),
+): Promise<BenchServer> {
+  const dir = await Deno.makeTempDir({ prefix: "das-bench-" });
+  const socket = `${dir}/device.sock`;
+  const args = serverArgs(socket, v8Flags, extra);
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const logs = new LineReader(child.stderr);
+  const seen: string[] = [];
+  while (true) {
+    const line = await logs.next().catch(() => null);
+    if (!line) {
+      await child.status;
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      throw new Error(`Cannot start the server: it exited; log:\n${seen.join("\n")}`);
+    }
+    seen.push(JSON.stringify(line));
+    if (line.msg === "Server is ready") break;
+  }
+  // Keep reading so that a full pipe never blocks the server's logging.
+  (async () => {
+    while (await logs.next().catch(() => null));
+  })();
+  return {
+    pid: child.pid,
+    socket,
+    args,
+    async [Symbol.asyncDispose]() {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+      await child.status;
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * `deno task bench`: the server's throughput, latency, CPU per operation and
+ * memory, with the server and the load in separate processes (see
+ * `docs/performance.md` for the method and the results).
+ *
+ * Flags: `--quick` (short smoke run), `--case NAME` (repeatable, or a
+ * comma-separated list), `--idle-seconds N` (default 60), `--duration S`
+ * and `--warmup S` (per case, default 5 and 1), `--json FILE` (raw results).
+ * On a shared machine: `--wait-quiet S` waits up to S seconds before each
+ * case for the cores to go idle, and `--attempts N` runs a case up to N
+ * times, keeping the run that other processes disturbed least.
+ * `BENCH_V8_FLAGS` replaces the server's `--v8-flags` ("" for none);
+ * `BENCH_SERVER_ARGS` adds server flags (space-separated).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { CASES, type CaseSpec } from "./_cases.ts";
+import { codecCosts, type CodecRow } from "./_codec_micro.ts";
+import { casesTable, codecTable } from "./_report.ts";
+import { type CaseResult, runCase, type Timing } from "./_run_case.ts";
+import { SERVER_ARGS_ENV, V8_FLAGS_ENV } from "./_server.ts";
+import { waitForQuiet } from "./_proc.ts";
+
+/** Parsed command line of the benchmark. */
+export interface BenchOptions {
+  cases: CaseSpec[];
+  timing: Timing;
+  json: string | undefined;
+  /** Seconds to wait for an idle machine before each case; 0 does not wait. */
+  waitQuietS: number;
+  /** Runs per case at most; the least disturbed one is kept. */
+  attempts: number;
+}
+
+/** Other processes' CPU (% of one core) under which a run counts as undisturbed. */
+const QUIET_PERCENT = 15;
+
+/** Parses the benchmark's flags. */
+export function parseBenchArgs(args: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args,
+    options: {
+      quick: { type: "boolean", default: false },
+      case: { type: "string", multiple: true },
+      "idle-seconds": { type: "string" },
+      duration: { type: "string" },
+      warmup: { type: "string" },
+      json: { type: "string" },
+      "wait-quiet": { type: "string" },
+      attempts: { type: "string" },
+    },
+    strict: true,
+  });
+  const quick = values.quick ?? false;
+  const names = (values.case ?? []).flatMap((c) => c.split(",")).filter((c) => c !== "");
+  const unknown = names.filter((n) => !CASES.some((c) => c.name === n));
+  if (unknown.length > 0) {
+    throw new RangeError(
+      `Cannot run case ${unknown.join(", ")}: known cases are ${
+        CASES.map((c) => c.name).join(", ")
+      }`,
+    );
+  }
+  return {
+    cases: names.length > 0 ? CASES.filter((c) => names.includes(c.name)) : [...CASES],
+    timing: {
+      quick,
+      warmupS: seconds("warmup", values.warmup, quick ? 0.3 : 1),
+      durationS: seconds("duration", values.duration, quick ? 1 : 5),
+      idleSeconds: seconds("idle-seconds", values["idle-seconds"], quick ? 3 : 60),
+    },
+    json: values.json,
+    waitQuietS: values["wait-quiet"] === undefined
+      ? 0
+      : seconds("wait-quiet", values["wait-quiet"], 0),
+    attempts: Math.ceil(seconds("attempts", values.attempts, 1)),
+  };
+}
+
+function seconds(flag: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new RangeError(`Cannot use --${flag}=${raw}: must be a positive number of seconds`);
+  }
+  return n;
+}
+
+async function main(args: string[]): Promise<number> {
+  let options: BenchOptions;
+  try {
+    options = parseBenchArgs(args);
+  } catch (err) {
+    console.error(`error: ${err instanceof Error ? err.message : err}`);
+    return 2;
+  }
+  const overrides = [V8_FLAGS_ENV, SERVER_ARGS_ENV]
+    .filter((name) => Deno.env.get(name) !== undefined)
+    .map((name) => `, ${name}=${JSON.stringify(Deno.env.get(name))}`);
+  console.error(
+    `device-api-server benchmark: deno ${Deno.version.deno}, ` +
+      `${navigator.hardwareConcurrency} cores${overrides.join("")}`,
+  );
+  const results: CaseResult[] = [];
+  let codec: CodecRow[] | undefined;
+  for (const spec of options.cases) {
+    console.error(`running ${spec.name}: ${spec.title}`);
+    if (spec.kind === "codec") {
+      codec = await codecCosts(options.timing.quick ? 50 : 500);
+      continue;
+    }
+    let best: CaseResult | undefined;
+    for (let attempt = 1; attempt <= options.attempts; attempt++) {
+      if (options.waitQuietS > 0) await waitForQuiet(options.waitQuietS * 1000, QUIET_PERCENT);
+      const result = await runCase(spec, options.timing);
+      console.error(`  ${JSON.stringify(summaryLine(result))}`);
+      if (!best || result.otherCpuPercent < best.otherCpuPercent) best = result;
+      if (best.otherCpuPercent < QUIET_PERCENT) break;
+    }
+    results.push(best!);
+  }
+  if (options.json) {
+    await Deno.writeTextFile(options.json, JSON.stringify({ results, codec }, null, 2) + "\n");
+  }
+  if (results.length > 0) console.log(casesTable(results));
+  if (codec) console.log((results.length > 0 ? "\n" : "") + codecTable(codec));
+  return 0;
+}
+
+function summaryLine(r: CaseResult): Record<string, number | string> {
+  return {
+    ops: r.ops,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    cpuPerOpUs: Math.round(r.serverCpuPerOpUs),
+    hwm: Math.round(r.vmHwmMiB),
+    otherCpu: Math.round(r.otherCpuPercent),
+  };
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
