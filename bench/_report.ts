@@ -78,5 +78,7 @@ function pair(s: { p50: number; p99: number }): string {
 }
 
 function fixed(n: number, digits: number): string {
-  return Number.isFinite(n) ? n.toFixed(digits) : "—";
+  if (!Number.isFinite(n)) return "—";
+  const text = n.toFixed(digits);
+  return /^-0(\.0+)?$/.test(text) ? text.slice(1) : text; // no "-0"
 }

@@ -10,6 +10,9 @@ import { cpuMs } from "./_proc.ts";
 
 const WORKER = new URL("./_worker.ts", import.meta.url).pathname;
 
+/** Longest wait for a worker's reply: a hung server must not hang the benchmark. */
+export const REPLY_TIMEOUT_MS = 120_000;
+
 /** One load-generator process. */
 export class WorkerProcess {
   readonly config: WorkerConfig;
@@ -50,10 +53,19 @@ export class WorkerProcess {
     return cpuMs(this.pid);
   }
 
-  /** Sends a command and waits for its one reply. */
+  /** Sends a command and waits for its one reply, at most {@linkcode REPLY_TIMEOUT_MS}. */
   async request(command: Command): Promise<Message> {
     await this.#commands.send(command);
-    const reply = await this.#replies.next();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Cannot ${command.cmd}: worker ${this.pid} did not answer`)),
+        REPLY_TIMEOUT_MS,
+      );
+    });
+    const reply = await Promise.race([this.#replies.next(), timeout]).finally(() =>
+      clearTimeout(timer)
+    );
     if (!reply) throw new Error(`Cannot ${command.cmd}: worker ${this.pid} exited`);
     if (typeof reply.error === "string") {
       throw new Error(`Cannot ${command.cmd}: worker ${this.pid}: ${reply.error}`);

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { setImmediate } from "node:timers";
 import { encodeBookmark, encodeWatchEvent } from "../api/codec.ts";
 import type { Gpu } from "../api/types.ts";
 import { type CacheError, CapacityError, TooOldResourceVersionError } from "./errors.ts";
@@ -34,6 +35,12 @@ export interface BroadcasterOptions {
   bookmarkIntervalMs?: number;
   /** Timer functions, injectable for tests. */
   timers?: BookmarkTimers;
+  /**
+   * Runs the batched flush of watcher queues after the current critical
+   * section (default: `setImmediate`, so the writer's response goes out
+   * before the fan-out). Tests pass `(fn) => fn()` for synchronous delivery.
+   */
+  schedule?: (flush: () => void) => void;
 }
 
 /** The timer the broadcaster runs while some watcher wants bookmarks. */
@@ -68,6 +75,9 @@ export class Broadcaster {
   // no idle cost, no per-stream timers.
   #bookmarkWatchers = 0;
   #bookmarkTimer: unknown = undefined;
+  // Watchers with queued events, flushed together once per event-loop turn.
+  readonly #pending = new Set<Watcher>();
+  #flushScheduled = false;
 
   /** Creates a broadcaster with no watchers and an empty history. */
   constructor(options: BroadcasterOptions) {
@@ -127,12 +137,13 @@ export class Broadcaster {
         if (w.wantsBookmarks && --this.#bookmarkWatchers === 0) this.#stopBookmarks();
       },
       onEvict: this.#options.onEvict,
+      onPending: (w) => this.#markPending(w),
     });
     this.#watchers.add(watcher);
     if (request.bookmarks && this.#bookmarkWatchers++ === 0) this.#startBookmarks();
     if (from === null) {
       const objects = [...snapshot()];
-      watcher.allowBurst(objects.length + 1);
+      watcher.beginBurst(objects.length + 1);
       for (const { gpu, bytes } of objects) {
         const meta = gpu.metadata;
         if (watcher.selects(meta.namespace, meta.labels)) {
@@ -145,12 +156,12 @@ export class Broadcaster {
     } else {
       // A replay arrives all at once too: it must not count as falling behind.
       const backlog = [...this.#history.since(from)];
-      watcher.allowBurst(backlog.length);
+      watcher.beginBurst(backlog.length);
       for (const event of backlog) watcher.offer(event);
     }
     // The extra room covers only what is still queued of the burst, so live
     // events are bounded by queueSize as soon as the burst is written.
-    watcher.allowBurst(watcher.queued);
+    watcher.endBurst();
     return watcher;
   }
 
@@ -162,6 +173,18 @@ export class Broadcaster {
       bytes ??= encodeBookmark(this.#currentVersion);
       watcher.send(bytes, this.#currentVersion);
     }
+  }
+
+  #markPending(watcher: Watcher): void {
+    this.#pending.add(watcher);
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    (this.#options.schedule ?? setImmediate)(() => {
+      this.#flushScheduled = false;
+      const watchers = [...this.#pending];
+      this.#pending.clear();
+      for (const w of watchers) w.flush();
+    });
   }
 
   #startBookmarks(): void {

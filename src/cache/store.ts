@@ -83,6 +83,8 @@ export interface StoreOptions {
   onCommit?: (commit: Commit) => void;
   /** Observes every watcher evicted for falling behind. */
   onEvict?: (watcher: Watcher) => void;
+  /** Schedules the fan-out of committed events (see BroadcasterOptions.schedule). */
+  schedule?: (flush: () => void) => void;
 }
 
 /** Selection of List and Watch. */
@@ -140,6 +142,7 @@ export class GpuStore {
       historySize: this.limits.watchHistorySize,
       currentVersion: this.#version,
       onEvict: options.onEvict,
+      schedule: options.schedule,
     });
   }
 

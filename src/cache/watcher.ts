@@ -38,8 +38,12 @@ export class Watcher {
   readonly #queueSize: number;
   readonly #onClose: (watcher: Watcher) => void;
   readonly #onEvict: ((watcher: Watcher) => void) | undefined;
+  // Asks for a flush of the queue; the broadcaster batches these so that the
+  // writes happen after the write's critical section, not inside it.
+  readonly #onPending: (watcher: Watcher) => void;
   // Extra queue room for the initial snapshot, which arrives all at once.
   #allowance = 0;
+  #bursting = false;
   #queue: Uint8Array[] = [];
   #head = 0; // index of the next queued event to write
   #blocked = false;
@@ -56,6 +60,7 @@ export class Watcher {
       fromVersion: number;
       onClose: (w: Watcher) => void;
       onEvict?: (w: Watcher) => void;
+      onPending?: (w: Watcher) => void;
     },
   ) {
     this.#sink = sink;
@@ -63,6 +68,7 @@ export class Watcher {
     this.#queueSize = options.queueSize;
     this.#onClose = options.onClose;
     this.#onEvict = options.onEvict;
+    this.#onPending = options.onPending ?? ((w) => w.flush());
     this.lastVersion = options.fromVersion;
   }
 
@@ -88,35 +94,20 @@ export class Watcher {
     else this.lastVersion = event.resourceVersion;
   }
 
-  /** Queues already-encoded bytes (initial ADDED events, bookmarks). */
+  /** Queues already-encoded bytes (initial ADDED events, bookmarks) for the next flush. */
   send(bytes: Uint8Array, version: number): void {
     if (this.#closed) return;
     this.lastVersion = version;
-    if (!this.#blocked && this.queued === 0) {
-      this.#blocked = !this.#sink.write(bytes);
-      return;
-    }
     this.#queue.push(bytes);
-    if (this.queued > this.#queueSize + this.#allowance) {
-      this.#onEvict?.(this);
-      this.fail(
-        new CapacityError(
-          `watch fell behind by more than ${this.#queueSize} events and was closed; ` +
-            "re-list and re-watch from the list's resource version",
-        ),
-      );
-    }
+    // Only events held back by the transport count against the bound: a burst
+    // committed in one critical section is flushed right after it.
+    if (this.#blocked) this.#evictIfBehind();
+    else if (this.queued === 1) this.#onPending(this);
   }
 
-  /** Grants extra queue room for `events` snapshot events delivered at once. */
-  allowBurst(events: number): void {
-    this.#allowance = events;
-  }
-
-  /** Tells the watcher that the transport accepts writes again. */
-  drained(): void {
+  /** Writes queued events while the transport accepts them. */
+  flush(): void {
     if (this.#closed) return;
-    this.#blocked = false;
     while (this.queued > 0 && !this.#blocked) {
       const bytes = this.#queue[this.#head]!;
       this.#queue[this.#head++] = EMPTY; // release the reference early
@@ -125,12 +116,47 @@ export class Watcher {
     if (this.queued === 0) {
       this.#queue = [];
       this.#head = 0;
-      this.#allowance = 0;
+      if (!this.#bursting) this.#allowance = 0;
+    } else {
+      this.#evictIfBehind();
     }
+  }
+
+  #evictIfBehind(): void {
+    if (this.queued <= this.#queueSize + this.#allowance) return;
+    this.#onEvict?.(this);
+    this.fail(
+      new CapacityError(
+        `watch fell behind by more than ${this.#queueSize} events and was closed; ` +
+          "re-list and re-watch from the list's resource version",
+      ),
+    );
+  }
+
+  /** Grants extra queue room while a snapshot or replay of `events` events is queued at once. */
+  beginBurst(events: number): void {
+    this.#allowance = events;
+    this.#bursting = true;
+  }
+
+  /** Ends the burst: the extra room shrinks to what is still queued of it, then to none. */
+  endBurst(): void {
+    this.#bursting = false;
+    this.#allowance = this.queued;
+  }
+
+  /** Tells the watcher that the transport accepts writes again. */
+  drained(): void {
+    if (this.#closed) return;
+    this.#blocked = false;
+    this.flush();
   }
 
   /** Ends the stream with an error and unregisters; idempotent. */
   fail(error: CacheError): void {
+    if (this.#closed) return;
+    // Events not yet flushed go out first (shutdown), as far as the transport takes them.
+    if (!this.#blocked && !(error instanceof CapacityError)) this.flush();
     if (this.#closed) return;
     this.close();
     this.#sink.fail(error);

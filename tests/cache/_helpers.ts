@@ -25,6 +25,8 @@ export function newStore(options: StoreOptions = {}): GpuStore {
     initialVersion: 100,
     now: () => 1_000_000,
     uid: () => `uid-${++uid}`,
+    // Deliver watch events synchronously, so tests see them right after a write.
+    schedule: (flush) => flush(),
     ...options,
   });
 }

@@ -140,6 +140,7 @@ Deno.test("EventHistory.push() drops the oldest event when full and moves comple
 
 Deno.test("Broadcaster.subscribe() resumes from exactly completeAfter but not before it", () => {
   const broadcaster = new Broadcaster({
+    schedule: (flush) => flush(),
     maxWatchers: 10,
     queueSize: 10,
     historySize: 2,
@@ -450,6 +451,7 @@ Deno.test("Broadcaster runs one bookmark timer only while a watcher wants bookma
   let next = 0;
   let tick = () => {};
   const broadcaster = new Broadcaster({
+    schedule: (flush) => flush(),
     maxWatchers: 10,
     queueSize: 10,
     historySize: 10,
@@ -486,4 +488,23 @@ Deno.test("Broadcaster runs one bookmark timer only while a watcher wants bookma
   b.watcher.fail(new ShuttingDownError("bye"));
   assert.equal(running.size, 0, "the timer stops with the last bookmark watcher");
   plain.watcher.close();
+});
+
+Deno.test("GpuStore writes reach watchers in one batched flush after the write, in order", async () => {
+  const flushes: (() => void)[] = [];
+  const store = newStore({ schedule: (flush) => flushes.push(flush) });
+  const early = await watch(store);
+  await store.create(gpuInput("a"), CTX);
+  await store.create(gpuInput("b"), CTX);
+  assert.deepEqual(early.sink.summary(), [], "nothing is written inside the write itself");
+  assert.equal(flushes.length, 1, "one flush for every pending watcher");
+  // A watcher that subscribes before the flush sees both objects once, in its snapshot.
+  const late = await watch(store);
+  flushes.splice(0).forEach((flush) => flush());
+  assert.deepEqual(early.sink.summary(), ["ADDED a@101", "ADDED b@102"]);
+  assert.deepEqual(
+    late.sink.summary(),
+    ["ADDED a@101", "ADDED b@102"],
+    "no duplicate from the pending flush",
+  );
 });

@@ -14,6 +14,7 @@ function setup(options: { watchQueueSize?: number } = {}) {
   const store = new GpuStore({
     initialVersion: 100,
     limits: { watchQueueSize: options.watchQueueSize ?? 1024 },
+    schedule: (flush) => flush(), // watch events reach sinks right after each write
     ...collectors.hooks,
   });
   collectors.bind(store);
