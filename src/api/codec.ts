@@ -71,7 +71,19 @@ let gpuType: protobuf.Type | undefined;
  */
 export function encodeGpu(gpu: Gpu): Buffer {
   gpuType ??= messageType(`${PACKAGE}.Gpu`);
-  return encodeMessage(gpuType, withoutDefaults(gpu));
+  return retained(encodeMessage(gpuType, withoutDefaults(gpu)));
+}
+
+/**
+ * Copies bytes that the server keeps (stored objects, the watch history)
+ * into a buffer of their own. protobufjs allocates small results as slices
+ * of shared 8 KiB slabs, and one long-lived slice pins its whole slab: with
+ * thousands of history events that multiplied the memory they need.
+ */
+export function retained(bytes: Uint8Array): Buffer {
+  const own = new Uint8Array(bytes.length);
+  own.set(bytes);
+  return Buffer.from(own.buffer, 0, own.length);
 }
 
 // Map fields of the contract: their entries are data, never defaults to drop.
@@ -104,7 +116,7 @@ const TAG_2_VARINT = 16;
 export function encodeWatchEvent(type: WatchEventType, gpuBytes: Uint8Array): Buffer {
   const w = protobuf.Writer.create();
   w.uint32(TAG_1_BYTES).string(type).uint32(TAG_2_BYTES).bytes(gpuBytes);
-  return asBuffer(w.finish());
+  return retained(w.finish());
 }
 
 /** Composes a BOOKMARK event, which carries only metadata.resource_version. */
@@ -126,7 +138,7 @@ export function encodeGpuList(resourceVersion: number, items: readonly Uint8Arra
   w.uint32(TAG_1_BYTES).fork().uint32(TAG_1_BYTES).string(String(resourceVersion)).ldelim();
   for (const item of items) w.uint32(TAG_2_BYTES).bytes(item);
   w.ldelim();
-  return asBuffer(w.finish());
+  return retained(w.finish());
 }
 
 /** Composes a CreateGpuResponse from already-encoded Gpu bytes. */

@@ -9,19 +9,26 @@
 import { encodeWatchEvent } from "../api/codec.ts";
 import type { Gpu, WatchEventType } from "../api/types.ts";
 
-/** One change, encoded once. */
+/**
+ * One change, encoded once. It keeps only what watchers filter on and the
+ * bytes, not the object: the history holds thousands of these, and the
+ * object of an old version would otherwise stay alive with each.
+ */
 export class WatchEvent {
   /** Resource version the change produced. */
   readonly resourceVersion: number;
   /** ADDED, MODIFIED or DELETED. */
   readonly type: WatchEventType;
-  /** The object after the change (the last state for DELETED). */
-  readonly gpu: Readonly<Gpu>;
+  /** Namespace of the object. */
+  readonly namespace: string;
+  /** Labels after the change (the last labels for DELETED). */
+  readonly labels: Readonly<Record<string, string>>;
   /** The encoded Gpu. */
   readonly gpuBytes: Uint8Array;
   /** Labels before the change, for selector transitions (MODIFIED only). */
   readonly previousLabels: Readonly<Record<string, string>> | null;
-  #encoded = new Map<WatchEventType, Uint8Array>();
+  #bytes: Uint8Array | undefined; // as `type`
+  #other: Map<WatchEventType, Uint8Array> | undefined; // as another type, for filtered watchers
 
   /** Creates an event from a committed object and its encoding. */
   constructor(
@@ -32,17 +39,20 @@ export class WatchEvent {
   ) {
     this.resourceVersion = gpu.resourceVersion;
     this.type = type;
-    this.gpu = gpu;
+    this.namespace = gpu.metadata.namespace;
+    this.labels = gpu.metadata.labels;
     this.gpuBytes = gpuBytes;
     this.previousLabels = previousLabels;
   }
 
   /** The encoded WatchGpusResponse, as `type` or as another type for filtered watchers. */
   bytes(as: WatchEventType = this.type): Uint8Array {
-    let bytes = this.#encoded.get(as);
+    if (as === this.type) return this.#bytes ??= encodeWatchEvent(as, this.gpuBytes);
+    this.#other ??= new Map();
+    let bytes = this.#other.get(as);
     if (!bytes) {
       bytes = encodeWatchEvent(as, this.gpuBytes);
-      this.#encoded.set(as, bytes);
+      this.#other.set(as, bytes);
     }
     return bytes;
   }

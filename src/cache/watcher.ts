@@ -180,10 +180,9 @@ export class Watcher {
   // Kubernetes semantics for selectors: an object that starts matching is
   // ADDED and one that stops matching is DELETED for this watcher.
   #typeFor(event: WatchEvent): WatchEventType | undefined {
-    const meta = event.gpu.metadata;
-    const now = this.selects(meta.namespace, meta.labels);
+    const now = this.selects(event.namespace, event.labels);
     if (event.type !== "MODIFIED" || !event.previousLabels) return now ? event.type : undefined;
-    const before = this.selects(meta.namespace, event.previousLabels);
+    const before = this.selects(event.namespace, event.previousLabels);
     if (now) return before ? "MODIFIED" : "ADDED";
     return before ? "DELETED" : undefined;
   }
