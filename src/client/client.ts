@@ -12,11 +12,11 @@
  * @module
  */
 import * as grpc from "@grpc/grpc-js";
+import { callUnary, identityMetadata } from "./_unary.ts";
 import { GPU_SERVICE, serviceDefinition } from "../api/mod.ts";
 import type { DeepPartial, Gpu, GpuStatus, ListOptions, WatchEventType } from "../api/mod.ts";
 
-/** Metadata key a provider names itself with (see `docs/api.md`). */
-export const PROVIDER_HEADER = "x-device-api-provider";
+export { PROVIDER_HEADER } from "./_unary.ts";
 
 /** Options of {@linkcode DeviceApiClient}. */
 export interface ClientOptions {
@@ -51,12 +51,6 @@ const FATAL_WATCH_CODES = new Set([
 const Client = grpc.makeGenericClientConstructor(serviceDefinition(GPU_SERVICE), "GpuService");
 
 type StreamFn = (req: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<WatchEvent>;
-type UnaryFn = (
-  req: unknown,
-  md: grpc.Metadata,
-  opts: grpc.CallOptions,
-  cb: grpc.requestCallback<unknown>,
-) => void;
 
 /** Typed client of the GpuService. */
 export class DeviceApiClient {
@@ -164,18 +158,13 @@ export class DeviceApiClient {
   }
 
   #metadata(): grpc.Metadata {
-    const md = new grpc.Metadata();
-    if (this.#provider) md.set(PROVIDER_HEADER, this.#provider);
-    return md;
+    return identityMetadata(this.#provider);
   }
 
   #unary<T>(method: string, req: unknown): Promise<T> {
-    const fn = (this.grpc as unknown as Record<string, UnaryFn>)[method]!.bind(this.grpc);
-    return new Promise((resolve, reject) => {
-      fn(req, this.#metadata(), { deadline: Date.now() + this.#timeoutMs }, (err, res) => {
-        if (err) reject(err);
-        else resolve(res as T);
-      });
+    return callUnary(this.grpc, method, req, {
+      provider: this.#provider,
+      timeoutMs: this.#timeoutMs,
     });
   }
 }

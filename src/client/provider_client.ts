@@ -17,7 +17,8 @@
 import * as grpc from "@grpc/grpc-js";
 import { durationFromMs, PROVIDER_SERVICE, serviceDefinition } from "../api/mod.ts";
 import type { Condition, DeepPartial, Gpu, Provider } from "../api/mod.ts";
-import { type ClientOptions, DeviceApiClient, PROVIDER_HEADER } from "./client.ts";
+import { type ClientOptions, DeviceApiClient } from "./client.ts";
+import { callUnary } from "./_unary.ts";
 
 /** Options of {@linkcode ProviderClient.setConditions}. */
 export interface SetConditionsOptions {
@@ -43,13 +44,6 @@ const ProviderServiceClient = grpc.makeGenericClientConstructor(
   serviceDefinition(PROVIDER_SERVICE),
   "ProviderService",
 );
-
-type UnaryFn = (
-  req: unknown,
-  md: grpc.Metadata,
-  opts: grpc.CallOptions,
-  cb: grpc.requestCallback<unknown>,
-) => void;
 
 /** A DeviceApiClient that also speaks the ProviderService. */
 export class ProviderClient extends DeviceApiClient {
@@ -106,16 +100,9 @@ export class ProviderClient extends DeviceApiClient {
   }
 
   #unary<T>(method: string, req: unknown): Promise<T> {
-    const fn = (this.#providers as unknown as Record<string, UnaryFn>)[method]!.bind(
-      this.#providers,
-    );
-    const md = new grpc.Metadata();
-    if (this.#provider) md.set(PROVIDER_HEADER, this.#provider);
-    return new Promise((resolve, reject) => {
-      fn(req, md, { deadline: Date.now() + this.#timeoutMs }, (err, res) => {
-        if (err) reject(err);
-        else resolve(res as T);
-      });
+    return callUnary(this.#providers, method, req, {
+      provider: this.#provider,
+      timeoutMs: this.#timeoutMs,
     });
   }
 }
