@@ -14,7 +14,11 @@ import { PRODUCTION_SCOPE, runtimeFlags } from "../src/runtime/mod.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
-/** Files embedded next to the code: read at run time through import.meta. */
+/**
+ * Files embedded next to the code. The protos are also text imports of
+ * src/api/proto_root.ts (so they are in the module graph and need no read
+ * permission); including the folder keeps them browsable under import.meta.
+ */
 export const EMBEDDED = ["proto/"];
 
 /** Import-map entries that only tests use; the binary leaves them out. */

@@ -1,14 +1,18 @@
 /**
  * Loads the wire contract's protobuf definitions once per process.
  *
- * The .proto files are read through `import.meta` (never the working
- * directory) so that the compiled binary finds the copies embedded in it.
+ * The .proto files are imported as text modules: they are part of the
+ * module graph, so `deno compile` embeds them and the server reads no file
+ * (and needs no read permission) to load its contract, wherever it runs.
  *
  * @module
  */
 import protobuf from "protobufjs";
+import gpuProto from "../../proto/device/v1alpha1/gpu.proto" with { type: "text" };
+import providerProto from "../../proto/device/v1alpha1/provider.proto" with { type: "text" };
+import healthProto from "../../proto/grpc/health/v1/health.proto" with { type: "text" };
 
-/** Directory holding `device/v1alpha1/gpu.proto` and the other contract files. */
+/** Directory holding `device/v1alpha1/gpu.proto` and the other contract files (for tools and tests). */
 export const PROTO_DIR: string = new URL("../../proto/", import.meta.url).pathname;
 
 /** Path of the GpuService contract, relative to {@linkcode PROTO_DIR}. */
@@ -43,10 +47,7 @@ export function protoRoot(): protobuf.Root {
     const json = (protobuf.common as unknown as Record<string, protobuf.INamespace>)[name];
     if (json?.nested) root.addJSON(json.nested);
   }
-  for (const file of contractFiles()) {
-    const text = Deno.readTextFileSync(PROTO_DIR + file);
-    protobuf.parse(text, root, { keepCase: false });
-  }
+  for (const file of contractFiles()) protobuf.parse(SOURCES[file]!, root, { keepCase: false });
   root.resolveAll();
   cached = root;
   return root;
@@ -56,6 +57,13 @@ export function protoRoot(): protobuf.Root {
 export function contractFiles(): string[] {
   return [GPU_PROTO, PROVIDER_PROTO, HEALTH_PROTO];
 }
+
+/** The text of each contract file. */
+const SOURCES: Readonly<Record<string, string>> = {
+  [GPU_PROTO]: gpuProto,
+  [PROVIDER_PROTO]: providerProto,
+  [HEALTH_PROTO]: healthProto,
+};
 
 /** Looks up a message type of the contract by its full name. */
 export function messageType(fullName: string): protobuf.Type {

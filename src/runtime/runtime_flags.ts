@@ -10,7 +10,6 @@
  */
 import { dirname, join } from "node:path";
 import type { Config } from "../config/mod.ts";
-import { PROTO_DIR } from "../api/mod.ts";
 import { NVML_LIBRARY_DIRS } from "../nvml/mod.ts";
 
 /**
@@ -134,12 +133,13 @@ export function runtimeFlags(scope: PermissionScope, options: { embedded: boolea
 
 /**
  * Files read at run time from the source tree, which the compiled binary
- * embeds instead: our protos and @grpc/reflection's own proto files.
+ * embeds instead (npm package files are readable there without permission):
+ * @grpc/reflection's own proto files.
  */
 export function sourceFiles(): string[] {
   const reflection =
     new URL("../../node_modules/@grpc/reflection/build/proto", import.meta.url).pathname;
-  return [PROTO_DIR.replace(/\/$/, ""), Deno.realPathSync(reflection)];
+  return [Deno.realPathSync(reflection)];
 }
 
 function bracket(host: string): string {
