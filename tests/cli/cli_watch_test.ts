@@ -137,10 +137,18 @@ Deno.test("watch gpus ends quietly when its reader goes away (| head -1)", opts,
     await client.create(testGpu("gpu-0"));
     const { child, lines } = spawnCli(["watch", "gpus", "--unix-socket", server.socket]);
     assert.match(await next(lines), /^ADDED gpu-0 /);
-    await lines.return?.(); // closes the read end of the pipe
-    await client.create(testGpu("gpu-1")); // the next line has nowhere to go
-    const [status, stderr] = await Promise.all([child.status, new Response(child.stderr).text()]);
-    assert.deepEqual({ code: status.code, stderr }, { code: 0, stderr: "" });
+    await lines.return?.(); // closes the read end of the pipe, asynchronously
+    // Lines written before the close lands still fit in the pipe's buffer:
+    // keep producing events until a write finds the pipe closed.
+    let exited = false;
+    const status = child.status.finally(() => (exited = true));
+    for (let i = 1; i <= 200 && !exited; i++) {
+      await client.create(testGpu(`gpu-${i}`));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    if (!exited) child.kill("SIGKILL"); // it never noticed: fail below instead of hanging
+    const [{ code }, stderr] = await Promise.all([status, new Response(child.stderr).text()]);
+    assert.deepEqual({ code, stderr }, { code: 0, stderr: "" });
   } finally {
     client.close();
   }
