@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { freePort, REPO_ROOT, startServer, testGpu } from "../_helpers/server_process.ts";
+import { queryReflection } from "../_helpers/grpc_helpers.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -157,43 +158,13 @@ Deno.test(
   opts,
   async () => {
     await using server = await startServer();
-    const reflectionDir =
-      `${REPO_ROOT}node_modules/.deno/@grpc+reflection@1.0.4/node_modules/@grpc/reflection/build/proto`;
-    const client = clientFor(
-      "grpc/reflection/v1/reflection.proto",
-      [reflectionDir],
-      "grpc.reflection.v1.ServerReflection",
+    const { services, descriptorText } = await queryReflection(
       `unix://${server.socket}`,
-    ) as grpc.Client & Record<"Check" | "Watch" | "ServerReflectionInfo", AnyFn>;
-    try {
-      const call = client.ServerReflectionInfo() as grpc.ClientDuplexStream<
-        unknown,
-        Record<string, unknown>
-      >;
-      const responses: Record<string, unknown>[] = [];
-      const done = new Promise<void>((resolve, reject) => {
-        call.on("data", (r) => {
-          responses.push(r);
-          if (responses.length === 2) call.end();
-        });
-        call.on("end", resolve);
-        call.on("error", reject);
-      });
-      call.write({ list_services: "" });
-      call.write({ file_containing_symbol: "nvidia.device.v1alpha1.GpuService" });
-      await done;
-      const services = (responses[0]!.list_services_response as { service: { name: string }[] })
-        .service.map((s) => s.name);
-      assert.ok(services.includes("nvidia.device.v1alpha1.GpuService"), services.join());
-      assert.ok(services.includes("grpc.health.v1.Health"), services.join());
-      const files =
-        (responses[1]!.file_descriptor_response as { file_descriptor_proto: Uint8Array[] })
-          .file_descriptor_proto;
-      const text = new TextDecoder().decode(files[0]);
-      assert.match(text, /nvidia\.device\.v1alpha1/);
-      assert.match(text, /WatchGpus/);
-    } finally {
-      client.close();
-    }
+      "nvidia.device.v1alpha1.GpuService",
+    );
+    assert.ok(services.includes("nvidia.device.v1alpha1.GpuService"), services.join());
+    assert.ok(services.includes("grpc.health.v1.Health"), services.join());
+    assert.match(descriptorText, /nvidia\.device\.v1alpha1/);
+    assert.match(descriptorText, /WatchGpus/);
   },
 );

@@ -5,25 +5,15 @@
 import assert from "node:assert/strict";
 import { status } from "@grpc/grpc-js";
 import type { ClientReadableStream } from "@grpc/grpc-js";
-import type { WatchEvent } from "../../src/client/mod.ts";
 import { VERSION } from "../../src/version/mod.ts";
 import { startServer, testGpu } from "../_helpers/server_process.ts";
+import { take } from "../_helpers/grpc_helpers.ts";
 import { eventually } from "./_exposition.ts";
 import { startWithMetrics } from "./_metrics_server.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const SERVICE = "nvidia.device.v1alpha1.GpuService";
 const PROVIDER = "metrics-test";
-
-async function take(it: AsyncIterator<WatchEvent>, n: number): Promise<WatchEvent[]> {
-  const out: WatchEvent[] = [];
-  while (out.length < n) {
-    const r = await it.next();
-    if (r.done) throw new Error(`stream ended after ${out.length} events`);
-    out.push(r.value);
-  }
-  return out;
-}
 
 function gpu(name: string, ...statuses: string[]) {
   return testGpu(name, `GPU-${name}`, {

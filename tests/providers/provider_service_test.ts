@@ -3,10 +3,9 @@
  * server, and heartbeats carried by writes that change nothing.
  */
 import assert from "node:assert/strict";
-import * as grpc from "@grpc/grpc-js";
 import { status } from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
-import { REPO_ROOT, startServer, testGpu } from "../_helpers/server_process.ts";
+import { startServer, testGpu } from "../_helpers/server_process.ts";
+import { queryReflection } from "../_helpers/grpc_helpers.ts";
 import { OPTS, providerClient, rejectsWith } from "./_server.ts";
 
 Deno.test("ProviderService validates names, leases and identities", OPTS, async (t) => {
@@ -145,45 +144,13 @@ Deno.test(
   OPTS,
   async () => {
     await using server = await startServer();
-    const reflectionDir =
-      `${REPO_ROOT}node_modules/.deno/@grpc+reflection@1.0.4/node_modules/@grpc/reflection/build/proto`;
-    const pkg = grpc.loadPackageDefinition(
-      protoLoader.loadSync("grpc/reflection/v1/reflection.proto", {
-        includeDirs: [reflectionDir],
-        keepCase: true,
-      }),
+    const { services, descriptorText } = await queryReflection(
+      `unix://${server.socket}`,
+      "nvidia.device.v1alpha1.ProviderService",
     );
-    // deno-lint-ignore no-explicit-any
-    const Reflection = (pkg as any).grpc.reflection.v1.ServerReflection as typeof grpc.Client;
-    const client = new Reflection(`unix://${server.socket}`, grpc.credentials.createInsecure());
-    try {
-      const call = (client as unknown as {
-        ServerReflectionInfo(): grpc.ClientDuplexStream<unknown, Record<string, unknown>>;
-      }).ServerReflectionInfo();
-      const responses: Record<string, unknown>[] = [];
-      const done = new Promise<void>((resolve, reject) => {
-        call.on("data", (r) => {
-          responses.push(r);
-          if (responses.length === 2) call.end();
-        });
-        call.on("end", resolve);
-        call.on("error", reject);
-      });
-      call.write({ list_services: "" });
-      call.write({ file_containing_symbol: "nvidia.device.v1alpha1.ProviderService" });
-      await done;
-      const services = (responses[0]!.list_services_response as { service: { name: string }[] })
-        .service.map((s) => s.name);
-      assert.ok(services.includes("nvidia.device.v1alpha1.ProviderService"), services.join());
-      const files =
-        (responses[1]!.file_descriptor_response as { file_descriptor_proto: Uint8Array[] })
-          .file_descriptor_proto;
-      const text = files.map((f) => new TextDecoder().decode(f)).join("\n");
-      for (const needed of ["SetConditions", "RegisterProvider", "google.protobuf.Duration"]) {
-        assert.ok(text.includes(needed), `the descriptors lack ${needed}`);
-      }
-    } finally {
-      client.close();
+    assert.ok(services.includes("nvidia.device.v1alpha1.ProviderService"), services.join());
+    for (const needed of ["SetConditions", "RegisterProvider", "google.protobuf.Duration"]) {
+      assert.ok(descriptorText.includes(needed), `the descriptors lack ${needed}`);
     }
   },
 );

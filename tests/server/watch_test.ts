@@ -4,20 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { status } from "@grpc/grpc-js";
-import type { WatchEvent } from "../../src/client/mod.ts";
 import { startServer, testGpu } from "../_helpers/server_process.ts";
+import { take } from "../_helpers/grpc_helpers.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
-
-async function take(it: AsyncIterator<WatchEvent>, n: number): Promise<WatchEvent[]> {
-  const out: WatchEvent[] = [];
-  while (out.length < n) {
-    const r = await it.next();
-    if (r.done) throw new Error(`stream ended after ${out.length} events`);
-    out.push(r.value);
-  }
-  return out;
-}
 
 Deno.test(
   "WatchGpus sends the snapshot, then live events, then resumes from a version",
