@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { FLAGS } from "../src/config/mod.ts";
+import { readConfigEnv } from "../src/config/mod.ts";
 import { startCommand } from "../scripts/start.ts";
 import { LineReader } from "./_ipc.ts";
 
@@ -28,7 +28,7 @@ export function serverArgs(
   v8Flags: string | undefined,
   extra: string[] = [],
 ): string[] {
-  const env = Object.fromEntries(FLAGS.map((f) => [f.env, Deno.env.get(f.env)]));
+  const env = readConfigEnv();
   const args = startCommand([
     `--unix-socket=${socket}`,
     "--grpc-address=",

@@ -15,7 +15,7 @@
 import { parseArgs } from "node:util";
 import { status } from "@grpc/grpc-js";
 import { DeviceApiClient } from "../src/client/mod.ts";
-import { FLAGS } from "../src/config/mod.ts";
+import { readConfigEnv } from "../src/config/mod.ts";
 import { startCommand } from "../scripts/start.ts";
 
 const { values: opt } = parseArgs({
@@ -219,7 +219,7 @@ async function main(): Promise<number> {
     `--metrics-port=${metricsPort}`,
     `--max-watchers=${Number(opt.watchers) + Number(opt.reconnecting) + Number(opt.paused) + 8}`,
   ];
-  const env = Object.fromEntries(FLAGS.map((f) => [f.env, Deno.env.get(f.env)]));
+  const env = readConfigEnv();
   const command = startCommand(args, env);
   console.log(`server: deno ${command.join(" ")}`);
   const server = new Deno.Command(Deno.execPath(), {

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { FLAGS, parseConfig } from "../src/config/mod.ts";
+import { parseConfig, readConfigEnv } from "../src/config/mod.ts";
 import { runtimeFlags, scopeFromConfig } from "../src/runtime/mod.ts";
 
 const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
@@ -25,7 +25,7 @@ export function startCommand(args: string[], env: Record<string, string | undefi
 }
 
 if (import.meta.main) {
-  const env = Object.fromEntries(FLAGS.map((f) => [f.env, Deno.env.get(f.env)]));
+  const env = readConfigEnv();
   const child = new Deno.Command(Deno.execPath(), { args: startCommand(Deno.args, env) }).spawn();
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     Deno.addSignalListener(signal, () => child.kill(signal));

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { FLAGS, helpText, parseConfig, preflightConfig } from "./config/mod.ts";
+import { helpText, parseConfig, preflightConfig, readConfigEnv } from "./config/mod.ts";
 import { isCliCommand, runCli } from "./cli/mod.ts";
 import { createLogger } from "./logging/mod.ts";
 import { serve } from "./app/mod.ts";
@@ -17,9 +17,7 @@ const EXIT_USAGE = 2;
 async function main(args: string[]): Promise<number> {
   // `device-api-server get gpus` and the other operator commands: the CLI parses its own flags.
   if (isCliCommand(args)) return await runCli(args);
-  // Only the variables the server reads: the permission set allows no others.
-  const env = Object.fromEntries(FLAGS.map((f) => [f.env, Deno.env.get(f.env)]));
-  const parsed = parseConfig(args, env);
+  const parsed = parseConfig(args, readConfigEnv());
   if (!parsed.ok) {
     for (const error of parsed.errors) console.error(`error: ${error}`);
     console.error("Run 'device-api-server --help' for usage.");

@@ -12,3 +12,4 @@ export { parseConfig } from "./parse_config.ts";
 export type { ParseConfigOptions } from "./parse_config.ts";
 export { preflightConfig } from "./preflight.ts";
 export { flagsMarkdown, helpText, wrapWords } from "./help.ts";
+export { readConfigEnv } from "./read_env.ts";
