@@ -9,18 +9,12 @@
  * @module
  */
 import { setImmediate } from "node:timers";
-import { encodeBookmark, encodeWatchEvent } from "../api/codec.ts";
-import type { Gpu } from "../api/types.ts";
+import { encodeBookmark, encodeWatchEvent } from "../api/mod.ts";
 import { type CacheError, CapacityError, TooOldResourceVersionError } from "./errors.ts";
 import { EventHistory } from "./event_history.ts";
+import type { StoredGpu } from "./store_types.ts";
 import type { WatchEvent } from "./watch_event.ts";
 import { Watcher, type WatchFilter, type WatchSink } from "./watcher.ts";
-
-/** A stored object and its encoding, as the store holds it. */
-export interface StoredGpu {
-  readonly gpu: Readonly<Gpu>;
-  readonly bytes: Uint8Array;
-}
 
 /** Options of {@linkcode Broadcaster}. */
 export interface BroadcasterOptions {

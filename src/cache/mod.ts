@@ -8,16 +8,17 @@ export * from "./errors.ts";
 export * from "./limits.ts";
 export { type LockHold, type LockKind, RwLock, type RwLockOptions } from "./rw_lock.ts";
 export { type LabelMatcher, parseLabelSelector } from "./label_selector.ts";
-export {
-  type Commit,
-  type ConditionPatch,
-  GpuStore,
-  type ListSelection,
-  type RewriteResult,
-  type StoreOptions,
-  type WriteContext,
-  type WriteOperation,
-} from "./store.ts";
-export { Broadcaster, type StoredGpu } from "./broadcaster.ts";
+export { GpuStore } from "./store.ts";
+export type {
+  Commit,
+  ConditionPatch,
+  ListSelection,
+  RewriteResult,
+  StoredGpu,
+  StoreOptions,
+  WriteContext,
+  WriteOperation,
+} from "./store_types.ts";
+export { Broadcaster } from "./broadcaster.ts";
 export { Watcher, type WatchSink } from "./watcher.ts";
 export { DEFAULT_NAMESPACE, parseResourceVersion, validateName } from "./validation.ts";

@@ -11,33 +11,42 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
-import { encodeGpu, encodeGpuList } from "../api/codec.ts";
-import type {
-  Condition,
-  DeepPartial,
-  Gpu,
-  GpuStatus,
-  Timestamp,
-  WatchEventType,
-} from "../api/types.ts";
-import { Broadcaster, type StoredGpu } from "./broadcaster.ts";
 import {
-  AlreadyExistsError,
-  CapacityError,
-  ConflictError,
-  InvalidArgumentError,
-  NotFoundError,
-} from "./errors.ts";
-import { MATCH_ALL, parseLabelSelector } from "./label_selector.ts";
+  type Condition,
+  type DeepPartial,
+  encodeGpu,
+  encodeGpuList,
+  type Gpu,
+  type GpuStatus,
+  type Timestamp,
+  type WatchEventType,
+} from "../api/mod.ts";
+import { Broadcaster } from "./broadcaster.ts";
+import { AlreadyExistsError, CapacityError, InvalidArgumentError } from "./errors.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
-import { type LockHold, type LockKind, RwLock } from "./rw_lock.ts";
+import { type LockHold, RwLock } from "./rw_lock.ts";
+import { compileSelection } from "./selection.ts";
+import { GpuEntries } from "./store_entries.ts";
+import {
+  deepFreeze,
+  mergeConditions,
+  normalizeConditionPatch,
+  same,
+  settleConditions,
+} from "./store_support.ts";
+import type {
+  ConditionPatch,
+  ListSelection,
+  RewriteResult,
+  StoredGpu,
+  StoreOptions,
+  WriteContext,
+  WriteOperation,
+} from "./store_types.ts";
 import {
   normalizeAnnotations,
-  normalizeCondition,
   normalizeLabels,
   normalizeNamespace,
-  normalizeNamespaceFilter,
   normalizeSpec,
   normalizeStatus,
   parseResourceVersion,
@@ -46,82 +55,14 @@ import {
 import { WatchEvent } from "./watch_event.ts";
 import type { Watcher, WatchSink } from "./watcher.ts";
 
-/** Who is writing: the provider identity, or "" for an anonymous writer. */
-export interface WriteContext {
-  provider: string;
-}
-
-/** The kinds of write, as counted by metrics. */
-export type WriteOperation =
-  | "create"
-  | "update"
-  | "update_status"
-  | "set_conditions"
-  | "delete"
-  | "lease_expired";
-
-/** A committed write, reported to {@linkcode StoreOptions.onCommit}. */
-export interface Commit {
-  operation: WriteOperation;
-  provider: string;
-  type: WatchEventType;
-  gpu: Readonly<Gpu>;
-}
-
-/** Options of {@linkcode GpuStore}. */
-export interface StoreOptions {
-  limits?: Partial<Limits>;
-  /** First resource version; defaults to the clock in microseconds so versions survive restarts. */
-  initialVersion?: number;
-  /** Wall clock in milliseconds, for timestamps. */
-  now?: () => number;
-  /** Generates object uids. */
-  uid?: () => string;
-  /** Observes every lock acquisition and its wait. */
-  onLockAcquire?: (kind: LockKind, waitedMs: number) => void;
-  /** Observes every committed write. */
-  onCommit?: (commit: Commit) => void;
-  /** Observes every watcher evicted for falling behind. */
-  onEvict?: (watcher: Watcher) => void;
-  /** Schedules the fan-out of committed events (see BroadcasterOptions.schedule). */
-  schedule?: (flush: () => void) => void;
-}
-
-/** Selection of List and Watch. */
-export interface ListSelection {
-  /** One namespace, or "" for every namespace. */
-  namespace?: string;
-  /** Kubernetes label selector, or "". */
-  labelSelector?: string;
-}
-
-/** A condition-level write: set some conditions, remove others, touch nothing else. */
-export interface ConditionPatch {
-  namespace?: string;
-  name: string;
-  set: DeepPartial<Condition>[];
-  remove: string[];
-  /** Precondition: the stored version must equal this one; 0 for none. */
-  resourceVersion?: number;
-}
-
-/** Outcome of {@linkcode GpuStore.rewriteConditions}. */
-export interface RewriteResult {
-  /** GPUs rewritten, one new resource version and one MODIFIED event each. */
-  changed: number;
-  /** GPUs left as they were because the rewrite would break a per-object limit. */
-  skipped: { namespace: string; name: string; reason: string }[];
-}
-
 /** Writer-preference locked store of GPUs with watch fan-out. */
 export class GpuStore {
-  /** Guards `#entries`, `#keys`, `#version` and `#listCache`. */
+  /** Guards `#entries`, `#version` and `#listCache`. */
   readonly lock: RwLock;
   /** Fan-out of committed changes; publish happens under the write lock. */
   readonly broadcaster: Broadcaster;
   readonly limits: Readonly<Limits>;
-  readonly #entries = new Map<string, StoredGpu>();
-  #keys: string[] | null = null; // sorted keys, rebuilt after create/delete
+  readonly #entries = new GpuEntries();
   #listCache: { version: number; bytes: Uint8Array } | null = null;
   #version: number;
   readonly #now: () => number;
@@ -158,26 +99,26 @@ export class GpuStore {
 
   /** Every stored object sorted by (namespace, name); a consistent view, no lock needed. */
   snapshot(): StoredGpu[] {
-    return this.#sortedKeys().map((k) => this.#entries.get(k)!);
+    return this.#entries.sorted();
   }
 
   /** Reads one object, encoded; waits for any write that began before. */
   async getEncoded(namespace: string, name: string): Promise<Uint8Array> {
     const key = this.#key("namespace", namespace, "name", name);
     using _read = await this.#read();
-    return this.#require(key).bytes;
+    return this.#entries.require(key).bytes;
   }
 
   /** Reads one object as a private copy. */
   async get(namespace: string, name: string): Promise<Gpu> {
     const key = this.#key("namespace", namespace, "name", name);
     using _read = await this.#read();
-    return structuredClone(this.#require(key).gpu) as Gpu;
+    return structuredClone(this.#entries.require(key).gpu) as Gpu;
   }
 
   /** Lists objects as private copies, with the version the list is consistent at. */
   async list(selection: ListSelection = {}): Promise<{ resourceVersion: number; items: Gpu[] }> {
-    const select = this.#selector(selection);
+    const { select } = compileSelection(selection);
     using _read = await this.#read();
     const items = this.snapshot().filter((s) => select(s.gpu)).map((s) =>
       structuredClone(s.gpu) as Gpu
@@ -187,7 +128,7 @@ export class GpuStore {
 
   /** Lists objects as an encoded ListGpusResponse; the unfiltered list is cached per version. */
   async listEncoded(selection: ListSelection = {}): Promise<Uint8Array> {
-    const select = this.#selector(selection);
+    const { select } = compileSelection(selection);
     using _read = await this.#read();
     const unfiltered = !selection.namespace && !selection.labelSelector;
     if (unfiltered && this.#listCache?.version === this.#version) return this.#listCache.bytes;
@@ -204,10 +145,7 @@ export class GpuStore {
   async watch(
     selection: ListSelection & { fromVersion: number | null; bookmarks: boolean; sink: WatchSink },
   ): Promise<Watcher> {
-    const namespace = normalizeNamespaceFilter("opts.namespace", selection.namespace);
-    const matches = selection.labelSelector
-      ? parseLabelSelector(selection.labelSelector)
-      : MATCH_ALL;
+    const { namespace, matches } = compileSelection(selection);
     using _read = await this.#read();
     return this.broadcaster.subscribe(
       {
@@ -261,7 +199,7 @@ export class GpuStore {
         annotations,
       },
       spec,
-      status: { ...status, conditions: this.#settleConditions(status.conditions, [], ctx, now) },
+      status: { ...status, conditions: settleConditions(status.conditions, [], ctx.provider, now) },
       resourceVersion: 0,
     });
     return { stored, created: true };
@@ -281,7 +219,7 @@ export class GpuStore {
     const labels = normalizeLabels("gpu.metadata.labels", meta?.labels);
     const annotations = normalizeAnnotations("gpu.metadata.annotations", meta?.annotations);
     using _write = await this.lock.acquireWrite();
-    const old = this.#requireForWrite(`${namespace}/${name}`, precondition);
+    const old = this.#entries.requireForWrite(`${namespace}/${name}`, precondition);
     const unchanged = same(old.gpu.spec, spec) && same(old.gpu.metadata.labels, labels) &&
       same(old.gpu.metadata.annotations, annotations);
     if (unchanged) return old;
@@ -312,11 +250,11 @@ export class GpuStore {
     const precondition = nonNegative("resource_version", request.resourceVersion);
     const status = normalizeStatus("status", request.status, this.limits.maxConditions);
     using _write = await this.lock.acquireWrite();
-    const old = this.#requireForWrite(`${namespace}/${name}`, precondition);
-    const conditions = this.#settleConditions(
+    const old = this.#entries.requireForWrite(`${namespace}/${name}`, precondition);
+    const conditions = settleConditions(
       status.conditions,
       old.gpu.status.conditions,
-      ctx,
+      ctx.provider,
       this.#timestamp(),
     );
     const next: GpuStatus = { conditions, recommendedAction: status.recommendedAction };
@@ -329,34 +267,12 @@ export class GpuStore {
     const name = validateName("name", patch.name);
     const namespace = normalizeNamespace("namespace", patch.namespace);
     const precondition = nonNegative("resource_version", patch.resourceVersion);
-    const set = patch.set.map((c, i) => normalizeCondition(`set[${i}]`, c));
-    const types = new Set(set.map((c) => c.type));
-    if (types.size !== set.length) {
-      throw new InvalidArgumentError("set", "duplicate condition type");
-    }
-    for (const [i, type] of patch.remove.entries()) {
-      if (types.has(type)) {
-        throw new InvalidArgumentError(
-          `remove[${i}]`,
-          `condition ${JSON.stringify(type)} is also set`,
-        );
-      }
-    }
+    const normalized = normalizeConditionPatch(patch.set, patch.remove);
     using _write = await this.lock.acquireWrite();
-    const old = this.#requireForWrite(`${namespace}/${name}`, precondition);
-    const removed = new Set(patch.remove);
+    const old = this.#entries.requireForWrite(`${namespace}/${name}`, precondition);
     const current = old.gpu.status.conditions;
-    const merged = current.filter((c) => !removed.has(c.type)).map((c) =>
-      set.find((s) => s.type === c.type) ?? c
-    );
-    for (const c of set) if (!current.some((o) => o.type === c.type)) merged.push(c);
-    if (merged.length > this.limits.maxConditions) {
-      throw new InvalidArgumentError(
-        "set",
-        `too many conditions: the GPU would have ${merged.length}, the limit is ${this.limits.maxConditions}`,
-      );
-    }
-    const conditions = this.#settleConditions(merged, current, ctx, this.#timestamp());
+    const merged = mergeConditions(current, normalized, this.limits.maxConditions);
+    const conditions = settleConditions(merged, current, ctx.provider, this.#timestamp());
     const next: GpuStatus = { ...old.gpu.status, conditions };
     if (same(old.gpu.status, next)) return old;
     return this.#commitLocked("set_conditions", "MODIFIED", ctx, old, { ...old.gpu, status: next });
@@ -376,7 +292,7 @@ export class GpuStore {
     using _write = await this.lock.acquireWrite();
     let changed = 0;
     const skipped: RewriteResult["skipped"] = [];
-    for (const key of this.#sortedKeys()) {
+    for (const key of this.#entries.sortedKeys()) {
       const old = this.#entries.get(key)!;
       let touched = false;
       const conditions = old.gpu.status.conditions.map((c) => {
@@ -407,7 +323,7 @@ export class GpuStore {
   async delete(namespace: string, name: string, ctx: WriteContext): Promise<StoredGpu> {
     const key = this.#key("namespace", namespace, "name", name);
     using _write = await this.lock.acquireWrite();
-    const old = this.#require(key);
+    const old = this.#entries.require(key);
     return this.#commitLocked("delete", "DELETED", ctx, old, old.gpu);
   }
 
@@ -438,38 +354,12 @@ export class GpuStore {
     const frozen = deepFreeze(stamped);
     const stored: StoredGpu = { gpu: frozen, bytes };
     const key = `${frozen.metadata.namespace}/${frozen.metadata.name}`;
-    if (type === "DELETED") {
-      this.#entries.delete(key);
-      this.#keys = null;
-    } else {
-      if (!old) this.#keys = null;
-      this.#entries.set(key, stored);
-    }
+    if (type === "DELETED") this.#entries.delete(key);
+    else this.#entries.set(key, stored);
     const previousLabels = type === "MODIFIED" && old ? old.gpu.metadata.labels : null;
     this.broadcaster.publish(new WatchEvent(type, frozen, bytes, previousLabels));
     this.#onCommit?.({ operation, provider: ctx.provider, type, gpu: frozen });
     return stored;
-  }
-
-  // Keeps lastTransitionTime for conditions whose status did not change and
-  // the owner of conditions whose content did not change.
-  #settleConditions(
-    next: Condition[],
-    previous: readonly Condition[],
-    ctx: WriteContext,
-    now: Timestamp,
-  ): Condition[] {
-    return next.map((c) => {
-      const old = previous.find((p) => p.type === c.type);
-      const statusSame = old?.status === c.status;
-      const contentSame = statusSame && old.reason === c.reason && old.message === c.message &&
-        old.observedGeneration === c.observedGeneration;
-      return {
-        ...c,
-        lastTransitionTime: statusSame ? old.lastTransitionTime : (c.lastTransitionTime ?? now),
-        owner: contentSame ? old.owner : ctx.provider,
-      };
-    });
   }
 
   #read(): LockHold | Promise<LockHold> {
@@ -478,42 +368,6 @@ export class GpuStore {
 
   #key(nsField: string, namespace: string, nameField: string, name: string): string {
     return `${normalizeNamespace(nsField, namespace)}/${validateName(nameField, name)}`;
-  }
-
-  #require(key: string): StoredGpu {
-    const stored = this.#entries.get(key);
-    if (!stored) {
-      const [namespace, name] = key.split("/");
-      throw new NotFoundError(
-        `gpu ${JSON.stringify(name)} not found in namespace ${JSON.stringify(namespace)}`,
-      );
-    }
-    return stored;
-  }
-
-  #requireForWrite(key: string, precondition: number): StoredGpu {
-    const stored = this.#require(key);
-    if (precondition > 0 && stored.gpu.resourceVersion !== precondition) {
-      throw new ConflictError(
-        `resource version conflict on gpu ${JSON.stringify(stored.gpu.metadata.name)}: ` +
-          `expected ${precondition}, stored ${stored.gpu.resourceVersion}; read it again and retry`,
-      );
-    }
-    return stored;
-  }
-
-  #selector(selection: ListSelection): (gpu: Readonly<Gpu>) => boolean {
-    const namespace = normalizeNamespaceFilter("opts.namespace", selection.namespace);
-    const matches = selection.labelSelector
-      ? parseLabelSelector(selection.labelSelector)
-      : MATCH_ALL;
-    return (gpu) =>
-      (namespace === "" || gpu.metadata.namespace === namespace) && matches(gpu.metadata.labels);
-  }
-
-  #sortedKeys(): string[] {
-    this.#keys ??= [...this.#entries.keys()].sort(byNamespaceThenName);
-    return this.#keys;
   }
 
   #timestamp(): Timestamp {
@@ -537,26 +391,4 @@ function nonNegative(field: string, value: unknown): number {
     );
   }
   return n;
-}
-
-// Orders "namespace/name" keys by (namespace, name): a plain string sort
-// would put "a-b/x" before "a/x", since '-' sorts before '/'.
-function byNamespaceThenName(a: string, b: string): number {
-  const [an, bn] = [a.slice(0, a.indexOf("/")), b.slice(0, b.indexOf("/"))];
-  if (an !== bn) return an < bn ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-// Normalized objects are built with a fixed key order and sorted maps, so
-// their JSON is a canonical form.
-function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-function deepFreeze<T>(value: T): Readonly<T> {
-  if (value && typeof value === "object" && !Object.isFrozen(value) && !Buffer.isBuffer(value)) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
 }

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Condition, DeepPartial, GpuSpec, GpuStatus, Timestamp } from "../api/types.ts";
+import type { Condition, DeepPartial, GpuSpec, GpuStatus, Timestamp } from "../api/mod.ts";
 import { InvalidArgumentError } from "./errors.ts";
 
 /** The namespace an empty namespace stands for. */

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { encodeWatchEvent } from "../api/codec.ts";
-import type { Gpu, WatchEventType } from "../api/types.ts";
+import { encodeWatchEvent } from "../api/mod.ts";
+import type { Gpu, WatchEventType } from "../api/mod.ts";
 
 /**
  * One change, encoded once. It keeps only what watchers filter on and the

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { WatchEventType } from "../api/types.ts";
+import type { WatchEventType } from "../api/mod.ts";
 import { type CacheError, CapacityError } from "./errors.ts";
 import type { LabelMatcher } from "./label_selector.ts";
 import type { WatchEvent } from "./watch_event.ts";
