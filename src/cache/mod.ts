@@ -7,7 +7,13 @@
 export * from "./errors.ts";
 export * from "./limits.ts";
 export { type LockHold, type LockKind, RwLock, type RwLockOptions } from "./rw_lock.ts";
-export { type LabelMatcher, parseLabelSelector } from "./label_selector.ts";
+export {
+  type LabelMatcher,
+  MAX_SELECTOR_CHARS,
+  MAX_SELECTOR_REQUIREMENTS,
+  MAX_SELECTOR_VALUES,
+  parseLabelSelector,
+} from "./label_selector.ts";
 export { GpuStore } from "./store.ts";
 export type {
   Commit,

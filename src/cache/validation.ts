@@ -116,7 +116,7 @@ export function normalizeLabels(field: string, labels: unknown): Record<string, 
   const entries = mapEntries(field, labels);
   for (const [key, value] of entries) {
     checkQualifiedName(`${field}[${JSON.stringify(clip(key))}]`, key);
-    if (!LABEL_VALUE_RE.test(value)) {
+    if (!isLabelValue(value)) {
       throw new InvalidArgumentError(
         `${field}[${JSON.stringify(clip(key))}]`,
         "invalid label value: at most 63 characters of [A-Za-z0-9._-], " +
@@ -134,12 +134,21 @@ export function normalizeAnnotations(field: string, annotations: unknown): Recor
   return Object.fromEntries(entries);
 }
 
+/** Whether a key is a Kubernetes qualified name: optional DNS-subdomain prefix and '/', and a 63-character name. */
+export function isQualifiedName(key: string): boolean {
+  const slash = key.indexOf("/");
+  if (slash < 0) return LABEL_NAME_RE.test(key);
+  return DNS_SUBDOMAIN_RE.test(key.slice(0, slash)) && LABEL_NAME_RE.test(key.slice(slash + 1));
+}
+
+/** Whether a string is a Kubernetes label value: empty, or up to 63 of [A-Za-z0-9._-] with alphanumeric ends. */
+export function isLabelValue(value: string): boolean {
+  return LABEL_VALUE_RE.test(value);
+}
+
 /** Checks a Kubernetes qualified name: optional DNS-subdomain prefix and a 63-character name. */
 export function checkQualifiedName(field: string, key: string): void {
-  const slash = key.indexOf("/");
-  const prefix = slash >= 0 ? key.slice(0, slash) : "";
-  const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if ((slash >= 0 && !DNS_SUBDOMAIN_RE.test(prefix)) || !LABEL_NAME_RE.test(name)) {
+  if (!isQualifiedName(key)) {
     throw new InvalidArgumentError(
       field,
       "invalid key: must be a name of at most 63 characters of [A-Za-z0-9._-] " +
