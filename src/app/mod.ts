@@ -4,3 +4,5 @@
  * @module
  */
 export { serve } from "./serve.ts";
+export { type Components, createComponents, type LifecycleFlags } from "./components.ts";
+export { type Phase, ServerLifecycle } from "./lifecycle.ts";

@@ -10,6 +10,7 @@ export {
   type ExtraService,
   isLoopback,
   type ServerState,
+  type StopOptions,
 } from "./server.ts";
 export { DUPLICATE_WINDOW_MS, onShutdownSignals, type ShutdownHandlers } from "./signals.ts";
 export { codeName, isInternal, PermissionDeniedError, toGrpcError } from "./status.ts";

@@ -10,7 +10,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { GPU_SERVICE, serviceDefinition } from "../api/mod.ts";
-import { type GpuStore, ShuttingDownError } from "../cache/mod.ts";
+import type { GpuStore } from "../cache/mod.ts";
 import type { Logger } from "../logging/mod.ts";
 import { gpuServiceHandlers } from "./gpu_service.ts";
 import { prepareSocketPath, removeSocket } from "./unix_socket.ts";
@@ -50,6 +50,16 @@ export interface BoundListeners {
   tcpPort?: number;
 }
 
+/** Options of {@linkcode DeviceApiServer.stop}. */
+export interface StopOptions {
+  /** Drain in-flight calls first (true) or close every connection now (false). */
+  graceful: boolean;
+  /** Longest drain before the remaining connections are closed. */
+  timeoutMs: number;
+  /** Aborting it turns a graceful stop in progress into a forced one. */
+  signal?: AbortSignal;
+}
+
 /** Lifecycle states, in order. */
 export type ServerState = "new" | "serving" | "draining" | "stopped";
 
@@ -61,7 +71,7 @@ export class DeviceApiServer {
   #consumer: grpc.Server | undefined;
   #sockets: string[] = []; // socket files this server created and must remove
   #state: ServerState = "new";
-  #stopped: Promise<void> | undefined;
+  #stopped: Promise<boolean> | undefined;
 
   /** Creates a server; nothing binds until {@linkcode DeviceApiServer.start}. */
   constructor(options: DeviceApiServerOptions) {
@@ -110,48 +120,46 @@ export class DeviceApiServer {
   }
 
   /**
-   * Stops serving. Graceful: stop accepting, end every watch stream with
-   * UNAVAILABLE, let in-flight unary calls finish, and force-stop what is
-   * left after `timeoutMs`. Not graceful: close every connection now. Either
-   * way the socket files are removed. A second call with `graceful: false`
-   * turns a graceful stop in progress into a forced one.
+   * Stops serving, as grpc-go's `stop(graceful)`. Graceful: stop accepting,
+   * end the extra services' streams (health, reflection), let in-flight calls
+   * finish, and force-stop what is left after `timeoutMs` or when `signal`
+   * aborts. Not graceful: close every connection now. Either way the socket
+   * files this server created are removed. GpuService watches are the
+   * store's: end them first (grpc-js never finishes a drain while a stream is
+   * open). A second call with `graceful: false` turns a graceful stop in
+   * progress into a forced one.
    *
    * @returns whether the stop completed without forcing
    */
-  async stop(options: { graceful: boolean; timeoutMs: number }): Promise<boolean> {
+  async stop(options: StopOptions): Promise<boolean> {
     if (!options.graceful) this.#forceShutdown();
-    if (this.#stopped) {
-      await this.#stopped;
-      return options.graceful;
-    }
+    this.#stopped ??= this.#shutdown(options);
+    return await this.#stopped;
+  }
+
+  async #shutdown(options: StopOptions): Promise<boolean> {
     this.#state = "draining";
     let forced = !options.graceful;
-    this.#stopped = (async () => {
-      // 1. End streams first: grpc-js never finishes a tryShutdown while a stream is open.
-      this.#options.store.broadcaster.closeAll(
-        new ShuttingDownError(
-          "server is shutting down; reconnect and re-watch from your last resource version",
-        ),
-      );
-      for (const extra of this.#options.services ?? []) extra.closeStreams?.();
-      // 2. Stop accepting and drain in-flight calls, under a deadline.
-      if (!forced) {
-        const drained = await this.#tryShutdown(options.timeoutMs);
-        if (!drained) {
-          forced = true;
+    // 1. End the streams of the extra services (health Watch, reflection).
+    for (const extra of this.#options.services ?? []) extra.closeStreams?.();
+    // 2. Stop accepting and drain in-flight calls, under the deadline.
+    if (!forced) {
+      const drained = await this.#tryShutdown(options.timeoutMs, options.signal);
+      if (!drained) {
+        forced = true;
+        if (!options.signal?.aborted) {
           this.#log.warning(
             "Graceful shutdown timed out; closing remaining connections",
             "timeout",
             `${options.timeoutMs}ms`,
           );
-          this.#forceShutdown();
         }
+        this.#forceShutdown();
       }
-      // 3. Remove the socket files so a restarted server binds at once.
-      await this.#removeSockets();
-      this.#state = "stopped";
-    })();
-    await this.#stopped;
+    }
+    // 3. Remove the socket files so a restarted server binds at once.
+    await this.#removeSockets();
+    this.#state = "stopped";
     return !forced;
   }
 
@@ -198,16 +206,24 @@ export class DeviceApiServer {
     return port;
   }
 
-  #tryShutdown(timeoutMs: number): Promise<boolean> {
+  // Resolves true once every server drained, false at the deadline or on abort.
+  #tryShutdown(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return Promise.resolve(false);
     const servers = [this.#main, this.#consumer].filter((s) => s !== undefined);
     const drained = Promise.all(
       servers.map((s) => new Promise<void>((resolve) => s.tryShutdown(() => resolve()))),
     ).then(() => true);
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<boolean>((
-      resolve,
-    ) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-    return Promise.race([drained, deadline]).finally(() => clearTimeout(timer));
+    let onAbort = () => {};
+    const cut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+      onAbort = () => resolve(false);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+    return Promise.race([drained, cut]).finally(() => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    });
   }
 
   #forceShutdown(): void {

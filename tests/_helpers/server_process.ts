@@ -25,6 +25,8 @@ export interface StartOptions {
   noTcp?: boolean;
   /** Command to run instead of `deno run <flags> src/main.ts`. */
   command?: string[];
+  /** Return as soon as the process is spawned instead of waiting for "Server is ready". */
+  noWait?: boolean;
 }
 
 /** A running server subprocess. */
@@ -143,6 +145,7 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
       if (!options.dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
+  if (options.noWait) return proc;
   try {
     await waitForLog((l) => l.msg === "Server is ready");
   } catch (err) {
@@ -169,4 +172,14 @@ export function freePort(): number {
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
   return port;
+}
+
+/** Whether something exists at `path` (a dangling symlink counts). */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -5,18 +5,9 @@
 import assert from "node:assert/strict";
 import { status } from "@grpc/grpc-js";
 import { DUPLICATE_WINDOW_MS } from "../../src/server/mod.ts";
-import { MAIN, startServer, testGpu } from "../_helpers/server_process.ts";
+import { exists, MAIN, startServer, testGpu } from "../_helpers/server_process.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test(
   "server creates the socket directory 0750 and the socket 0660, and removes it on SIGTERM",

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { createLogger, type Logger } from "../../src/logging/mod.ts";
 import { createNotifier, SENDER_SOCKET_NAME } from "../../src/systemd/mod.ts";
 import { FakeNotifySocket } from "./_fake_notify_socket.ts";
+import { exists } from "../_helpers/server_process.ts";
 
 function jsonLogger(): { log: Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
@@ -18,15 +19,6 @@ function jsonLogger(): { log: Logger; lines: Record<string, unknown>[] } {
 }
 
 const errors = (lines: Record<string, unknown>[]) => lines.filter((l) => "err" in l);
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("createNotifier() sends READY=1 with MAINPID and STATUS, then STATUS and STOPPING=1", async () => {
   await using fake = await FakeNotifySocket.open();

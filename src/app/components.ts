@@ -1,0 +1,168 @@
+/**
+ * Where the server's components are created from a validated configuration:
+ * one function per component group, so wiring a new option is a line here,
+ * while the order in which they start and stop lives in `lifecycle.ts`.
+ *
+ * @module
+ */
+import type { Config } from "../config/mod.ts";
+import { GpuStore } from "../cache/mod.ts";
+import type { Logger } from "../logging/mod.ts";
+import { createMetrics, type Metrics, ProviderCollectors } from "../metrics/mod.ts";
+import { gpuGate, GrpcHealth, Readiness } from "../health/mod.ts";
+import { type NvmlProvider, startNvmlProvider, storeWriter } from "../nvml/mod.ts";
+import { heartbeatInterceptor, ProviderLeases, providerService } from "../providers/mod.ts";
+import { DeviceApiServer, reflectionService } from "../server/mod.ts";
+import { createNotifier, type Notifier, readNotifyEnv } from "../systemd/mod.ts";
+import { startTcpTls, type TcpTls } from "../tls/mod.ts";
+import { VERSION } from "../version/mod.ts";
+
+/** What readiness reads; only the lifecycle writes it. */
+export interface LifecycleFlags {
+  /** Every gRPC listener is bound. */
+  listening: boolean;
+  /** Shutdown has begun. */
+  shuttingDown: boolean;
+}
+
+/** The components that exist before anything binds. */
+export interface Components {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly store: GpuStore;
+  readonly providers: ProviderLeases;
+  readonly flags: LifecycleFlags;
+  readonly readiness: Readiness;
+  readonly grpcHealth: GrpcHealth;
+  /** Under systemd (Type=notify): READY, STOPPING and watchdog pings; a no-op elsewhere. */
+  readonly notifier: Notifier;
+}
+
+/**
+ * Creates the store, providers, metrics, readiness, gRPC health and the
+ * systemd notifier; nothing binds, nothing starts.
+ *
+ * @param config the validated configuration
+ * @param log the root logger
+ * @returns the components, for {@linkcode ServerLifecycle}
+ */
+export function createComponents(config: Config, log: Logger): Components {
+  const startedAt = Date.now();
+  const metrics = createMetrics({ version: VERSION });
+  const providerMetrics = new ProviderCollectors(metrics.registry);
+  const store = new GpuStore({
+    // A committed write under a provider's identity is also its heartbeat.
+    // (`providers` is created below, before anything can write.)
+    onCommit: (commit) => {
+      metrics.hooks.onCommit(commit);
+      providers.onCommit(commit);
+    },
+    onLockAcquire: metrics.hooks.onLockAcquire,
+    limits: {
+      maxGpus: config.maxGpus,
+      maxConditions: config.maxConditions,
+      maxObjectBytes: config.maxObjectBytes,
+      maxWatchers: config.maxWatchers,
+      watchQueueSize: config.watchQueueSize,
+      watchHistorySize: config.watchHistorySize,
+    },
+    onEvict: (w) => {
+      metrics.hooks.onEvict();
+      log.warning(
+        "Evicted a watcher that fell behind",
+        "queued",
+        w.queued,
+        "lastResourceVersion",
+        w.lastVersion,
+      );
+    },
+  });
+  metrics.bind(store);
+  const providers = new ProviderLeases({
+    store,
+    logger: log.withName("providers"),
+    onExpire: providerMetrics.hooks.onLeaseExpired,
+  });
+  providerMetrics.bind(providers);
+  const flags: LifecycleFlags = { listening: false, shuttingDown: false };
+  const readiness = new Readiness()
+    .add("listeners", () => (flags.listening ? null : "gRPC listeners are not bound yet"))
+    .add("shutdown", () => (flags.shuttingDown ? "server is shutting down" : null))
+    .add(
+      "gpus",
+      gpuGate({
+        minGpus: config.readinessMinGpus,
+        gracePeriodMs: config.readinessGracePeriodMs,
+        startedAt,
+        gpuCount: () => store.size,
+      }),
+    );
+  return {
+    config,
+    log,
+    metrics,
+    store,
+    providers,
+    flags,
+    readiness,
+    grpcHealth: new GrpcHealth(),
+    notifier: createNotifier(readNotifyEnv(), log.withName("systemd")),
+  };
+}
+
+/**
+ * Loads the TCP listener's TLS files (watched and re-read on change); the Unix
+ * sockets stay plaintext.
+ *
+ * @returns the TLS state, or undefined when TCP is off or TLS is not configured
+ * @throws {Error} when the files cannot be loaded
+ */
+export async function createTcpTls(c: Components): Promise<TcpTls | undefined> {
+  const { config } = c;
+  if (config.grpcAddress === "" || config.tlsCertFile === "") return undefined;
+  return await startTcpTls({
+    certFile: config.tlsCertFile,
+    keyFile: config.tlsKeyFile,
+    clientCaFile: config.tlsClientCaFile,
+    logger: c.log.withName("tls"),
+  });
+}
+
+/** Creates the gRPC server (not bound yet) with every service and interceptor. */
+export function createGrpcServer(c: Components, tls: TcpTls | undefined): DeviceApiServer {
+  const { config, log, store, providers } = c;
+  return new DeviceApiServer({
+    store,
+    logger: log,
+    unixSocket: config.unixSocket,
+    socketMode: config.socketMode,
+    consumerSocket: config.consumerSocket,
+    consumerSocketMode: config.consumerSocketMode,
+    grpcAddress: config.grpcAddress,
+    tcpCredentials: tls?.credentials,
+    maxMessageBytes: config.maxMessageBytes,
+    interceptors: [c.metrics.interceptor, heartbeatInterceptor(providers)],
+    services: [
+      c.grpcHealth,
+      reflectionService(),
+      providerService({ leases: providers, store, logger: log }),
+    ],
+  });
+}
+
+/** Starts the built-in NVML provider; a missing driver is never fatal. */
+export async function createNvmlProvider(c: Components): Promise<NvmlProvider> {
+  const { config } = c;
+  const nvml = await startNvmlProvider({
+    writer: storeWriter(c.store),
+    logger: c.log.withName("nvml"),
+    driverRoot: config.nvmlDriverRoot,
+    libraryPath: config.nvmlLibraryPath || undefined,
+    ignoredXids: config.nvmlIgnoredXids,
+    ignoreAllXids: config.ignoreAllXids,
+    criticalXids: config.nvmlCriticalXids,
+  });
+  c.metrics.setNvmlUp(nvml.up);
+  return nvml;
+}
