@@ -247,7 +247,7 @@ export class GpuStore {
   ): Promise<StoredGpu> {
     const name = validateName("name", request.name);
     const namespace = normalizeNamespace("namespace", request.namespace);
-    const precondition = nonNegative("resource_version", request.resourceVersion);
+    const precondition = nonNegative("resource_version", request.resourceVersion) || null; // 0: none
     const status = normalizeStatus("status", request.status, this.limits.maxConditions);
     using _write = await this.lock.acquireWrite();
     const old = this.#entries.requireForWrite(`${namespace}/${name}`, precondition);
@@ -266,8 +266,8 @@ export class GpuStore {
   async setConditions(patch: ConditionPatch, ctx: WriteContext): Promise<StoredGpu> {
     const name = validateName("name", patch.name);
     const namespace = normalizeNamespace("namespace", patch.namespace);
-    const precondition = nonNegative("resource_version", patch.resourceVersion);
-    const normalized = normalizeConditionPatch(patch.set, patch.remove);
+    const precondition = nonNegative("resource_version", patch.resourceVersion) || null; // 0: none
+    const normalized = normalizeConditionPatch(patch.set, patch.remove, this.limits.maxConditions);
     using _write = await this.lock.acquireWrite();
     const old = this.#entries.requireForWrite(`${namespace}/${name}`, precondition);
     const current = old.gpu.status.conditions;
@@ -376,10 +376,16 @@ export class GpuStore {
   }
 }
 
-// UpdateGpu's precondition: metadata.resource_version, else the int64 copy.
-function versionPrecondition(field: string, metaVersion: unknown, intVersion: unknown): number {
-  return parseResourceVersion(field, metaVersion) ??
-    nonNegative("gpu.resource_version", intVersion);
+// UpdateGpu's precondition is metadata.resource_version alone (the contract): empty is
+// unconditional whatever the int64 copy holds (which must still be well-formed); any other
+// value, "0" included, must equal the stored version.
+function versionPrecondition(
+  field: string,
+  metaVersion: unknown,
+  intVersion: unknown,
+): number | null {
+  nonNegative("gpu.resource_version", intVersion);
+  return parseResourceVersion(field, metaVersion);
 }
 
 function nonNegative(field: string, value: unknown): number {

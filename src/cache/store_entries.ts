@@ -63,14 +63,14 @@ export class GpuEntries {
   }
 
   /**
-   * The object under `key`, checked against a version precondition (0: none).
+   * The object under `key`, checked against a version precondition (null: an unconditional write).
    *
    * @throws {NotFoundError} when there is none
    * @throws {ConflictError} when its version is not `precondition`
    */
-  requireForWrite(key: string, precondition: number): StoredGpu {
+  requireForWrite(key: string, precondition: number | null): StoredGpu {
     const stored = this.require(key);
-    if (precondition > 0 && stored.gpu.resourceVersion !== precondition) {
+    if (precondition !== null && stored.gpu.resourceVersion !== precondition) {
       throw new ConflictError(
         `resource version conflict on gpu ${JSON.stringify(stored.gpu.metadata.name)}: ` +
           `expected ${precondition}, stored ${stored.gpu.resourceVersion}; read it again and retry`,

@@ -7,7 +7,7 @@
 import { Buffer } from "node:buffer";
 import type { Condition, DeepPartial, Timestamp } from "../api/mod.ts";
 import { InvalidArgumentError } from "./errors.ts";
-import { normalizeCondition } from "./validation.ts";
+import { normalizeCondition, validateConditionType } from "./validation.ts";
 
 /**
  * Keeps lastTransitionTime for conditions whose status did not change and
@@ -43,13 +43,21 @@ export interface NormalizedPatch {
 export function normalizeConditionPatch(
   set: DeepPartial<Condition>[],
   remove: string[],
+  maxConditions: number,
 ): NormalizedPatch {
   const normalized = set.map((c, i) => normalizeCondition(`set[${i}]`, c));
   const types = new Set(normalized.map((c) => c.type));
   if (types.size !== normalized.length) {
     throw new InvalidArgumentError("set", "duplicate condition type");
   }
+  if (remove.length > maxConditions) {
+    throw new InvalidArgumentError(
+      "remove",
+      `too many types to remove: ${remove.length}, the limit is ${maxConditions}`,
+    );
+  }
   for (const [i, type] of remove.entries()) {
+    validateConditionType(`remove[${i}]`, type);
     if (types.has(type)) {
       throw new InvalidArgumentError(
         `remove[${i}]`,

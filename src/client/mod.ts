@@ -5,3 +5,6 @@
  */
 export * from "./client.ts";
 export * from "./provider_client.ts";
+export * from "./endpoint.ts";
+export * from "./retry.ts";
+export * from "./resumable.ts";
