@@ -15,7 +15,7 @@ import { heartbeatInterceptor, ProviderLeases, providerService } from "../provid
 import { DeviceApiServer, onShutdownSignals, reflectionService } from "../server/mod.ts";
 import { createNotifier, readNotifyEnv } from "../systemd/mod.ts";
 import { startTcpTls, type TcpTls } from "../tls/mod.ts";
-import { VERSION } from "../version/mod.ts";
+import { serverInfoService, VERSION } from "../version/mod.ts";
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -116,6 +116,7 @@ export async function serve(config: Config, log: Logger): Promise<number> {
     services: [
       grpcHealth,
       reflectionService(),
+      serverInfoService(),
       providerService({ leases: providers, store, logger: log }),
     ],
   });
