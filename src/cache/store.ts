@@ -13,6 +13,7 @@
  */
 import { Buffer } from "node:buffer";
 import { encodeGpu, encodeGpuList } from "../api/codec.ts";
+import { timestampFromMs } from "../api/mod.ts";
 import type {
   Condition,
   DeepPartial,
@@ -518,7 +519,7 @@ export class GpuStore {
 
   #timestamp(): Timestamp {
     const ms = this.#now();
-    return { seconds: Math.floor(ms / 1000), nanos: Math.round((ms % 1000) * 1e6) };
+    return timestampFromMs(ms);
   }
 }
 
