@@ -5,3 +5,4 @@
  */
 export * from "./client.ts";
 export * from "./provider_client.ts";
+export * from "./endpoint.ts";
