@@ -101,12 +101,6 @@ function withoutDefaults(value: unknown): unknown {
   return out;
 }
 
-/** Decodes Gpu bytes into the normalized plain shape. */
-export function decodeGpu(bytes: Uint8Array): Gpu {
-  gpuType ??= messageType(`${PACKAGE}.Gpu`);
-  return gpuType.toObject(gpuType.decode(bytes), TO_OBJECT) as Gpu;
-}
-
 // Field tags: (field number << 3) | wire type 2 (length-delimited) or 0 (varint).
 const TAG_1_BYTES = 10;
 const TAG_2_BYTES = 18;

@@ -41,6 +41,22 @@ export function durationFromMs(ms: number): Duration {
   return { seconds, nanos: Math.round((ms - seconds * 1000) * 1e6) };
 }
 
+/**
+ * Converts epoch milliseconds to a Timestamp: the one conversion the store and the lease
+ * expiry use, split as a Duration is.
+ *
+ * @param ms milliseconds since the epoch
+ * @returns whole seconds and the rest in nanoseconds
+ * @example Usage
+ * ```ts
+ * import { timestampFromMs } from "./provider_types.ts";
+ * timestampFromMs(1500); // { seconds: 1, nanos: 500000000 }
+ * ```
+ */
+export function timestampFromMs(ms: number): Timestamp {
+  return durationFromMs(ms);
+}
+
 /** Converts a Duration (or its absence) to milliseconds, rounded down to whole ones. */
 export function durationToMs(duration: DeepPartial<Duration> | null | undefined): number {
   return (duration?.seconds ?? 0) * 1000 + Math.floor((duration?.nanos ?? 0) / 1e6);

@@ -61,12 +61,6 @@ export interface Gpu {
   resourceVersion: number;
 }
 
-/** Options of GetGpu. */
-export interface GetOptions {
-  resourceVersion: string;
-  namespace: string;
-}
-
 /** Options of ListGpus and WatchGpus. */
 export interface ListOptions {
   resourceVersion: string;

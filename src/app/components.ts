@@ -15,7 +15,7 @@ import { heartbeatInterceptor, ProviderLeases, providerService } from "../provid
 import { DeviceApiServer, reflectionService } from "../server/mod.ts";
 import { createNotifier, type Notifier, readNotifyEnv } from "../systemd/mod.ts";
 import { startTcpTls, type TcpTls } from "../tls/mod.ts";
-import { VERSION } from "../version/mod.ts";
+import { serverInfoService, VERSION } from "../version/mod.ts";
 
 /** What readiness reads; only the lifecycle writes it. */
 export interface LifecycleFlags {
@@ -146,6 +146,7 @@ export function createGrpcServer(c: Components, tls: TcpTls | undefined): Device
     services: [
       c.grpcHealth,
       reflectionService(),
+      serverInfoService(),
       providerService({ leases: providers, store, logger: log }),
     ],
   });

@@ -19,6 +19,7 @@ import {
   type Gpu,
   type GpuStatus,
   type Timestamp,
+  timestampFromMs,
   type WatchEventType,
 } from "../api/mod.ts";
 import { Broadcaster } from "./broadcaster.ts";
@@ -372,7 +373,7 @@ export class GpuStore {
 
   #timestamp(): Timestamp {
     const ms = this.#now();
-    return { seconds: Math.floor(ms / 1000), nanos: Math.round((ms % 1000) * 1e6) };
+    return timestampFromMs(ms);
   }
 }
 

@@ -1,39 +1,26 @@
 /**
  * Turns the CLI's command line into a checked command: the verb, its arguments and flags, and
- * the connection. Pure apart from the environment lookup it is given.
+ * the connection. The server's scanner reads the line, so both take flags the same way. Pure
+ * apart from the environment lookup it is given.
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { scanArgs } from "../config/mod.ts";
+import { CLI_SCAN_FLAGS, CLI_VERBS, CONNECTION_FLAGS, type Verb, VERB_FLAGS } from "./cli_flags.ts";
 import {
-  CLI_FLAGS,
-  CLI_VERBS,
-  CONNECTION_FLAGS,
-  firstWord,
-  type Verb,
-  VERB_FLAGS,
-} from "./cli_flags.ts";
-import { type Connection, type EnvLookup, resolveConnection } from "./connection.ts";
+  type Connection,
+  type ConnectionFlags,
+  type EnvLookup,
+  resolveConnection,
+} from "./connection.ts";
 import { UsageError } from "./errors.ts";
 import { buildCommand, type CliCommand } from "./commands.ts";
-import type { FlagValues } from "./flag_values.ts";
+import { flagOn, type FlagValues, text } from "./flag_values.ts";
 
-/** Outcome of {@linkcode parseCliArgs}. */
+/** Outcome of {@linkcode parseCliArgs}: the connection is there for commands that talk to a server. */
 export type ParseCliResult =
-  | { readonly ok: true; readonly command: CliCommand; readonly connection: Connection }
-  | { readonly ok: true; readonly command: { verb: "help"; topic: Verb | undefined } }
+  | { readonly ok: true; readonly command: CliCommand; readonly connection?: Connection }
   | { readonly ok: false; readonly verb: Verb | undefined; readonly error: string };
-
-const PARSE_OPTIONS = Object.fromEntries(
-  CLI_FLAGS.map((f) => [
-    f.name,
-    {
-      type: f.type === "" ? "boolean" as const : "string" as const,
-      ...(f.short === undefined ? {} : { short: f.short }),
-      ...(f.multiple ? { multiple: true } : {}),
-    },
-  ]),
-);
 
 /**
  * Parses a CLI command line (`get gpus -o wide --unix-socket /run/d.sock`).
@@ -49,7 +36,8 @@ const PARSE_OPTIONS = Object.fromEntries(
  * ```
  */
 export function parseCliArgs(args: readonly string[], env: EnvLookup): ParseCliResult {
-  const word = firstWord(args);
+  const { values, positionals, errors } = scanArgs(args, CLI_SCAN_FLAGS);
+  const word = positionals[0];
   const verb = (CLI_VERBS as readonly string[]).includes(word ?? "") ? word as Verb : undefined;
   try {
     if (verb === undefined) {
@@ -57,75 +45,37 @@ export function parseCliArgs(args: readonly string[], env: EnvLookup): ParseCliR
         word === undefined ? "no command given" : `unknown command ${JSON.stringify(word)}`,
       );
     }
-    const { values, positionals } = scan(args);
-    const rest = positionals.slice(positionals.indexOf(verb) + 1);
-    if (verb === "help") return { ok: true, command: { verb, topic: helpTopic(rest) } };
-    if (values.help === true) return { ok: true, command: { verb: "help", topic: verb } };
+    if (errors[0] !== undefined) throw new UsageError(errors[0].message);
+    if (verb !== "help" && flagOn(values, "help")) {
+      return { ok: true, command: { verb: "help", topic: verb } };
+    }
     checkFlagsApply(verb, values);
-    const connection = resolveConnection({
-      "unix-socket": str(values["unix-socket"]),
-      "grpc-address": str(values["grpc-address"]),
-      timeout: str(values.timeout),
-      provider: str(values.provider),
-      "tls-ca-file": str(values["tls-ca-file"]),
-      "tls-cert-file": str(values["tls-cert-file"]),
-      "tls-key-file": str(values["tls-key-file"]),
-      "tls-server-name": str(values["tls-server-name"]),
-    }, env);
-    return { ok: true, command: buildCommand(verb, rest, values), connection };
+    const command = buildCommand(verb, positionals.slice(1), values);
+    if (!needsServer(command)) return { ok: true, command };
+    return { ok: true, command, connection: resolveConnection(connectionFlags(values), env) };
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     return { ok: false, verb, error: err.message };
   }
 }
 
-function scan(args: readonly string[]): { values: FlagValues; positionals: string[] } {
-  try {
-    return parseArgs({
-      args: [...args],
-      options: PARSE_OPTIONS,
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    const message = err instanceof Error ? err.message : String(err);
-    const flag = /'(-[^' ]*)/.exec(message)?.[1] ?? "";
-    const long = /--([a-z-]+)/.exec(message)?.[0] ?? flag;
-    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw new UsageError(`unknown flag: ${flag}`);
-    if (message.includes("argument missing")) {
-      throw new UsageError(`flag needs an argument: ${long}`);
-    }
-    if (message.includes("argument is ambiguous")) {
-      throw new UsageError(
-        `flag needs an argument: ${long} (write ${long}=VALUE for a value that starts with "-")`,
-      );
-    }
-    if (message.includes("does not take an argument")) {
-      throw new UsageError(`flag ${long} takes no value`);
-    }
-    throw new UsageError(message.split("\n")[0] ?? message);
-  }
+function needsServer(command: CliCommand): boolean {
+  return command.verb !== "help" && command.verb !== "completion" &&
+    !(command.verb === "version" && command.client);
 }
 
-function helpTopic(rest: readonly string[]): Verb | undefined {
-  const topic = rest[0];
-  if (topic === undefined) return undefined;
-  if (!(CLI_VERBS as readonly string[]).includes(topic)) {
-    throw new UsageError(`unknown help topic ${JSON.stringify(topic)}`);
+function connectionFlags(values: FlagValues): ConnectionFlags {
+  const flags: Record<string, string> = {};
+  for (const flag of CONNECTION_FLAGS) {
+    const value = text(values, flag.name);
+    if (value !== undefined) flags[flag.name] = value;
   }
-  return topic as Verb;
+  return flags;
 }
 
 function checkFlagsApply(verb: Verb, values: FlagValues): void {
   const allowed = new Set([...VERB_FLAGS[verb], ...CONNECTION_FLAGS.map((f) => f.name)]);
-  for (const flag of CLI_FLAGS) {
-    if (values[flag.name] !== undefined && !allowed.has(flag.name)) {
-      throw new UsageError(`flag --${flag.name} does not apply to ${verb}`);
-    }
+  for (const name of values.keys()) {
+    if (!allowed.has(name)) throw new UsageError(`flag --${name} does not apply to ${verb}`);
   }
-}
-
-function str(value: FlagValues[string]): string | undefined {
-  return typeof value === "string" ? value : undefined;
 }

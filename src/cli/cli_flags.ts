@@ -6,7 +6,14 @@
  *
  * @module
  */
-import { FLAGS } from "../config/mod.ts";
+import {
+  ACTION_FLAGS,
+  type FlagDefinition,
+  FLAGS,
+  SCAN_FLAGS,
+  scanArgs,
+  type ScanFlag,
+} from "../config/mod.ts";
 
 /** Verbs the CLI answers; the first word that is not a flag selects one. */
 export const CLI_VERBS = [
@@ -17,6 +24,8 @@ export const CLI_VERBS = [
   "set",
   "clear",
   "delete",
+  "version",
+  "completion",
   "help",
 ] as const;
 
@@ -39,10 +48,15 @@ export interface CliFlag {
   readonly env?: string;
 }
 
-function serverFlag(name: string): { default: string; env: string } {
+/**
+ * The server's flag of that name, whose default, environment variable and parser the CLI shares.
+ *
+ * @throws {Error} when the server has no such flag (a programming error)
+ */
+export function serverFlag(name: string): FlagDefinition {
   const flag = FLAGS.find((f) => f.name === name);
   if (flag === undefined) throw new Error(`Cannot find server flag: --${name} is not defined`);
-  return { default: flag.default, env: flag.env };
+  return flag;
 }
 
 /** Default provider identity of CLI writes (`Condition.owner` of what it sets). */
@@ -54,7 +68,8 @@ export const CONNECTION_FLAGS: readonly CliFlag[] = Object.freeze([
     name: "unix-socket",
     type: "string",
     help: "Unix socket of the server",
-    ...serverFlag("unix-socket"),
+    default: serverFlag("unix-socket").default,
+    env: serverFlag("unix-socket").env,
   },
   {
     name: "grpc-address",
@@ -91,6 +106,9 @@ export const CONNECTION_FLAGS: readonly CliFlag[] = Object.freeze([
 /** Flags that only some verbs take. */
 export const COMMAND_FLAGS: readonly CliFlag[] = Object.freeze([
   { name: "output", short: "o", type: "string", help: "output format (see the command's help)" },
+  { name: "no-headers", type: "", help: "print tables and custom columns without the header" },
+  { name: "watch", short: "w", type: "", help: "after the list, print each change as it happens" },
+  { name: "client", type: "", help: "print the client's version only; no server is asked" },
   { name: "namespace", short: "n", type: "string", help: "namespace", default: "default" },
   { name: "all-namespaces", short: "A", type: "", help: "every namespace; adds NAMESPACE" },
   {
@@ -114,33 +132,46 @@ export const CLI_FLAGS: readonly CliFlag[] = Object.freeze([...CONNECTION_FLAGS,
 
 /** The command flags each verb takes on top of the connection flags. */
 export const VERB_FLAGS: Readonly<Record<Verb, readonly string[]>> = Object.freeze({
-  get: ["output", "namespace", "all-namespaces", "selector"],
+  get: ["output", "namespace", "all-namespaces", "selector", "no-headers", "watch"],
   describe: ["namespace", "all-namespaces", "selector"],
   watch: ["output", "namespace", "all-namespaces", "selector", "resource-version"],
   create: ["namespace", "uuid", "label", "product-name", "pci-bus-id", "index", "output"],
   set: ["reason", "message", "output", "namespace"],
   clear: ["output", "namespace"],
   delete: ["output", "namespace"],
+  version: ["output", "client"],
+  completion: [],
   help: [],
 });
 
 /** Output formats each verb accepts with -o; the first is the default. */
 export const VERB_OUTPUTS: Readonly<Record<Verb, readonly string[]>> = Object.freeze({
-  get: ["table", "wide", "json", "yaml", "name"],
+  get: ["table", "wide", "json", "yaml", "name", "jsonpath=TEMPLATE", "custom-columns=SPEC"],
   describe: [],
   watch: ["lines", "json"],
   create: ["text", "json", "yaml", "name"],
   set: ["text", "json", "yaml", "name"],
   clear: ["text", "json", "yaml", "name"],
   delete: ["text", "name"],
+  version: ["text", "json", "yaml"],
+  completion: [],
   help: [],
 });
+
+/** The CLI's flags as the shared scanner sees them. */
+export const CLI_SCAN_FLAGS: readonly ScanFlag[] = Object.freeze(
+  CLI_FLAGS.map((f) => ({ name: f.name, short: f.short, bool: f.type === "" })),
+);
+
+// The server's flags and the CLI's: the first positional of a line scanned with both is the verb.
+const ALL_SCAN_FLAGS = [...SCAN_FLAGS, ...CLI_SCAN_FLAGS];
 
 /**
  * Tells whether args are a CLI command rather than server flags: the first word that is not a
  * flag or a flag's value is a verb. Knows which flags take a value, the server's and the CLI's.
  *
  * @param args command-line arguments without the program name
+ * @returns true for a CLI command
  * @example Usage
  * ```ts
  * import { isCliCommand } from "./cli_flags.ts";
@@ -149,28 +180,6 @@ export const VERB_OUTPUTS: Readonly<Record<Verb, readonly string[]>> = Object.fr
  * ```
  */
 export function isCliCommand(args: readonly string[]): boolean {
-  const word = firstWord(args);
+  const word = scanArgs(args, ALL_SCAN_FLAGS, { actions: ACTION_FLAGS }).positionals[0];
   return word !== undefined && (CLI_VERBS as readonly string[]).includes(word);
-}
-
-/** The first positional word of args, skipping flags and the values of flags that take one. */
-export function firstWord(args: readonly string[]): string | undefined {
-  const takesValue = new Set<string>();
-  for (const flag of FLAGS) {
-    if (flag.type === "bool") continue;
-    takesValue.add(flag.name);
-    if (flag.short !== undefined) takesValue.add(flag.short);
-  }
-  for (const flag of CLI_FLAGS) {
-    if (flag.type === "") continue;
-    takesValue.add(flag.name);
-    if (flag.short !== undefined) takesValue.add(flag.short);
-  }
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? "";
-    if (arg === "--") return args[i + 1];
-    if (!arg.startsWith("-") || arg === "-") return arg;
-    if (!arg.includes("=") && takesValue.has(arg.replace(/^--?/, ""))) i++;
-  }
-  return undefined;
 }

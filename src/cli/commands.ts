@@ -3,10 +3,11 @@
  *
  * @module
  */
-import type { Verb } from "./cli_flags.ts";
+import { CLI_VERBS, type Verb } from "./cli_flags.ts";
 import { UsageError } from "./errors.ts";
 import {
   defaultNamespaceOnly,
+  flagOn,
   type FlagValues as Values,
   indexOf,
   invalid,
@@ -25,7 +26,14 @@ export const CONDITION_STATUSES = ["True", "False", "Unknown"] as const;
 
 /** A checked CLI command. */
 export type CliCommand =
-  | { readonly verb: "get"; readonly name?: string; readonly output: string; readonly scope: Scope }
+  | {
+    readonly verb: "get";
+    readonly name?: string;
+    readonly output: string;
+    readonly scope: Scope;
+    readonly noHeaders: boolean;
+    readonly watch: boolean;
+  }
   | { readonly verb: "get"; readonly resource: "providers"; readonly output: string }
   | { readonly verb: "describe"; readonly name?: string; readonly scope: Scope }
   | {
@@ -55,7 +63,16 @@ export type CliCommand =
     readonly output: string;
   }
   | { readonly verb: "clear"; readonly gpu: string; readonly type: string; readonly output: string }
-  | { readonly verb: "delete"; readonly name: string; readonly output: string };
+  | { readonly verb: "delete"; readonly name: string; readonly output: string }
+  | { readonly verb: "version"; readonly client: boolean; readonly output: string }
+  | { readonly verb: "completion"; readonly shell: Shell }
+  | { readonly verb: "help"; readonly topic: Verb | undefined };
+
+/** Shells `completion` writes a script for. */
+export const SHELLS = ["bash", "zsh", "fish"] as const;
+
+/** A shell `completion` writes a script for. */
+export type Shell = typeof SHELLS[number];
 
 /**
  * Checks a verb's words (after the verb) and flags and builds its command.
@@ -66,12 +83,32 @@ export type CliCommand =
  * @throws {UsageError} when a word or flag is missing, extra or malformed
  */
 export function buildCommand(
-  verb: Exclude<Verb, "help">,
+  verb: Verb,
   words: readonly string[],
   values: Values,
 ): CliCommand {
   const output = outputOf(verb, values);
   switch (verb) {
+    case "help": {
+      const [topic, ...extra] = words;
+      if (extra.length > 0) throw new UsageError("help takes at most one command");
+      if (topic !== undefined && !(CLI_VERBS as readonly string[]).includes(topic)) {
+        throw new UsageError(`unknown help topic ${JSON.stringify(topic)}`);
+      }
+      return { verb, topic: topic as Verb | undefined };
+    }
+    case "version":
+      if (words.length > 0) throw new UsageError("version takes no arguments");
+      return { verb, client: flagOn(values, "client"), output };
+    case "completion": {
+      const [shell, ...extra] = words;
+      if (
+        shell === undefined || extra.length > 0 || !(SHELLS as readonly string[]).includes(shell)
+      ) {
+        throw new UsageError(`completion takes one shell: ${SHELLS.join(", ")}`);
+      }
+      return { verb, shell: shell as Shell };
+    }
     case "get":
     case "describe": {
       if (verb === "get" && RESOURCES.providers!.includes(words[0] ?? "")) {
@@ -84,9 +121,9 @@ export function buildCommand(
         throw new UsageError("a gpu name cannot be combined with --all-namespaces or --selector");
       }
       const named = name === undefined ? {} : { name };
-      return verb === "get"
-        ? { verb, ...named, output, scope } as const
-        : { verb, ...named, scope } as const;
+      if (verb === "describe") return { verb, ...named, scope } as const;
+      const watch = flagOn(values, "watch");
+      return { verb, ...named, output, scope, noHeaders: flagOn(values, "no-headers"), watch };
     }
     case "watch": {
       const names = resource(verb, words, "gpus");
@@ -150,7 +187,8 @@ export function buildCommand(
   }
 }
 
-const RESOURCES: Readonly<Record<string, readonly string[]>> = {
+/** The words of each resource type, singular and plural. */
+export const RESOURCES: Readonly<Record<string, readonly string[]>> = {
   gpus: ["gpu", "gpus"],
   gpu: ["gpu", "gpus"],
   condition: ["condition", "conditions"],
@@ -160,8 +198,9 @@ const RESOURCES: Readonly<Record<string, readonly string[]>> = {
 // `get providers`: every provider, no name and no GPU scope.
 function getProviders(names: readonly string[], values: Values, output: string): CliCommand {
   if (names.length > 0) throw new UsageError("get providers takes no name");
-  for (const flag of ["namespace", "all-namespaces", "selector"]) {
-    if (values[flag] !== undefined) throw new UsageError(`get providers takes no --${flag}`);
+  if (output.includes("=")) throw invalid("output", output, "get providers prints no templates");
+  for (const flag of ["namespace", "all-namespaces", "selector", "watch", "no-headers"]) {
+    if (values.has(flag)) throw new UsageError(`get providers takes no --${flag}`);
   }
   return { verb: "get", resource: "providers", output };
 }

@@ -6,8 +6,13 @@
  * @module
  */
 import { isIP } from "node:net";
-import { type FlagDefinition, FLAGS } from "../config/mod.ts";
-import { DEFAULT_PROVIDER } from "./cli_flags.ts";
+import {
+  type FlagDefinition,
+  formatDurationMs,
+  parseDurationMs,
+  ValueError,
+} from "../config/mod.ts";
+import { DEFAULT_PROVIDER, serverFlag } from "./cli_flags.ts";
 import { UsageError } from "./errors.ts";
 
 /** How to reach the server. */
@@ -131,12 +136,6 @@ function tcpTarget(raw: string, where: string): string {
   return grpcAddress;
 }
 
-function serverFlag(name: string): FlagDefinition {
-  const flag = FLAGS.find((f) => f.name === name);
-  if (flag === undefined) throw new Error(`Cannot find server flag: --${name} is not defined`);
-  return flag;
-}
-
 // The server's own parser checks the value, so both accept exactly the same addresses.
 function apply(flag: FlagDefinition, raw: string, where: string) {
   try {
@@ -147,23 +146,28 @@ function apply(flag: FlagDefinition, raw: string, where: string) {
   }
 }
 
-const DURATION = /^(?:[0-9]+(?:\.[0-9]+)?(?:ms|s|m|h))+$/;
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** The longest --timeout: a request that has not answered in a day will not. */
+const MAX_TIMEOUT_MS = 24 * 3_600_000;
 
 /**
  * Parses `--timeout` as a Go duration (`500ms`, `10s`, `1m30s`), between 1ms and 24h.
  *
+ * @param raw the flag's value
+ * @returns milliseconds, rounded to whole ones
  * @throws {UsageError} for anything else
  */
 export function parseTimeout(raw: string): number {
-  const reason = `invalid value ${JSON.stringify(raw)} for flag --timeout: ` +
-    "must be a duration between 1ms and 24h, such as 500ms, 10s or 1m";
-  if (!DURATION.test(raw)) throw new UsageError(reason);
   let ms = 0;
-  for (const [, value, unit] of raw.matchAll(/([0-9.]+)(ms|s|m|h)/g)) {
-    ms += Number(value) * (UNIT_MS[unit ?? ""] ?? 0);
+  try {
+    ms = Math.round(parseDurationMs(raw, MAX_TIMEOUT_MS));
+  } catch (err) {
+    if (!(err instanceof ValueError)) throw err;
   }
-  ms = Math.round(ms);
-  if (ms < 1 || ms > 24 * 3_600_000) throw new UsageError(reason);
+  if (ms < 1) {
+    throw new UsageError(
+      `invalid value ${JSON.stringify(raw)} for flag --timeout: must be a duration between 1ms ` +
+        `and ${formatDurationMs(MAX_TIMEOUT_MS)}, such as 500ms, 10s or 1m`,
+    );
+  }
   return ms;
 }

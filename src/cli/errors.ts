@@ -5,6 +5,7 @@
  * @module
  */
 import { status } from "@grpc/grpc-js";
+import { formatDurationMs } from "../config/mod.ts";
 
 /** A command-line mistake: the CLI prints it with the command's usage and exits 2. */
 export class UsageError extends Error {
@@ -76,7 +77,7 @@ export function errorMessage(err: unknown, context: ErrorContext): string {
     }
     case status.DEADLINE_EXCEEDED:
       return `the device-api-server at ${context.target} did not answer within ${
-        formatMs(context.timeoutMs)
+        formatDurationMs(context.timeoutMs)
       }`;
     default:
       return details !== "" ? details : `request failed with gRPC status ${status[err.code]}`;
@@ -98,13 +99,4 @@ function connectReason(text: string): string {
   const code = /\b(E[A-Z]+)\b/.exec(text)?.[1];
   const word = code === undefined ? undefined : ERRNO_WORDS[code];
   return word === undefined ? text : `${word} (${code})`;
-}
-
-/** Writes a deadline the way it was likely given: `10s`, `1m30s`, `500ms`. */
-export function formatMs(ms: number): string {
-  if (ms < 1000 || ms % 1000 !== 0) return ms >= 1000 ? `${ms / 1000}s` : `${ms}ms`;
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = (ms % 60_000) / 1000;
-  return `${h > 0 ? `${h}h` : ""}${m > 0 ? `${m}m` : ""}${s > 0 ? `${s}s` : ""}`;
 }

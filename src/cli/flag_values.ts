@@ -4,14 +4,14 @@
  *
  * @module
  */
+import { parseBool, ValueError } from "../config/mod.ts";
 import type { Verb } from "./cli_flags.ts";
 import { VERB_OUTPUTS } from "./cli_flags.ts";
 import { UsageError } from "./errors.ts";
+import { compileOutput } from "./printers.ts";
 
-/** Flag values as node:util parseArgs returns them. */
-export type FlagValues = Readonly<
-  Record<string, string | boolean | (string | boolean)[] | undefined>
->;
+/** Flag values as the shared scanner returns them: every value given, in order. */
+export type FlagValues = ReadonlyMap<string, readonly string[]>;
 
 /** Which GPUs a read covers: a namespace ("" for every one) and a label selector. */
 export interface Scope {
@@ -22,8 +22,18 @@ export interface Scope {
 
 /** A string flag's value; undefined when absent. */
 export function text(values: FlagValues, name: string): string | undefined {
-  const value = values[name];
-  return typeof value === "string" ? value : undefined;
+  return values.get(name)?.at(-1);
+}
+
+/** A boolean flag: absent is false, `--x` true, `--x=false` false. */
+export function flagOn(values: FlagValues, name: string): boolean {
+  const raw = text(values, name);
+  try {
+    return raw !== undefined && parseBool(raw);
+  } catch (err) {
+    if (!(err instanceof ValueError)) throw err;
+    throw invalid(name, raw ?? "", err.message);
+  }
 }
 
 /** The usage error of a malformed flag value. */
@@ -36,8 +46,19 @@ export function outputOf(verb: Verb, values: FlagValues): string {
   const allowed = VERB_OUTPUTS[verb];
   const raw = text(values, "output");
   if (raw === undefined) return allowed[0] ?? "";
-  if (!allowed.slice(1).includes(raw)) {
+  const eq = raw.indexOf("=");
+  const format = eq < 0 ? raw : `${raw.slice(0, eq)}=`;
+  const choice = allowed.slice(1).find((o) => o === raw || o.startsWith(format) && eq > 0);
+  if (choice === undefined) {
     throw invalid("output", raw, `must be one of ${allowed.slice(1).join(", ")}`);
+  }
+  if (eq > 0) {
+    try {
+      compileOutput(raw);
+    } catch (err) {
+      if (!(err instanceof SyntaxError)) throw err;
+      throw invalid("output", raw, err.message);
+    }
   }
   return raw;
 }
@@ -51,7 +72,7 @@ export function namespaceOf(values: FlagValues): string {
 
 /** The GPUs a read covers, from -n, -A and -l. */
 export function scopeOf(values: FlagValues): Scope {
-  const allNamespaces = values["all-namespaces"] === true;
+  const allNamespaces = flagOn(values, "all-namespaces");
   if (allNamespaces && text(values, "namespace") !== undefined) {
     throw new UsageError("--namespace and --all-namespaces cannot be used together");
   }
@@ -74,10 +95,8 @@ export function defaultNamespaceOnly(verb: Verb, values: FlagValues): void {
 
 /** The --label KEY=VALUE flags as a map; a key given twice is a mistake. */
 export function labelsOf(values: FlagValues): Record<string, string> {
-  const raw = values.label;
   const labels = new Map<string, string>();
-  for (const item of Array.isArray(raw) ? raw : []) {
-    if (typeof item !== "string") continue;
+  for (const item of values.get("label") ?? []) {
     const eq = item.indexOf("=");
     if (eq <= 0) throw invalid("label", item, "must be KEY=VALUE");
     const key = item.slice(0, eq);

@@ -27,17 +27,28 @@ const PAGES: Readonly<Record<Verb, Page>> = {
   get: {
     summary: "List GPUs, or show one",
     usage: [
-      "get gpus [-o wide|json|yaml|name] [-n NS | -A] [-l SELECTOR]",
-      "get gpu NAME [-o …]",
+      "get gpus [-o FORMAT] [--no-headers] [-w] [-n NS | -A] [-l SELECTOR]",
+      "get gpu NAME [-o FORMAT] [-w]",
       "get providers [-o wide|json|yaml|name]",
     ],
     about: "READY is the worst of the GPU's conditions: False if any is False, else Unknown if " +
       "any is not True or there is none, else True. -o json and -o yaml print the protobuf " +
       "JSON mapping (a GpuList for a list); -o wide adds PRODUCT, PCI BUS ID and INDEX. " +
+      "-o jsonpath=TEMPLATE prints kubectl-style JSONPath over that JSON; " +
+      "-o custom-columns=HEADER:PATH,… prints one column per PATH for each GPU. -w keeps " +
+      "printing each change after the list, in the same format, until Ctrl-C. " +
       "get providers lists the providers the server knows: LEASE (<none> without one), LAST " +
       "HEARTBEAT, STATE (Up or LeaseExpired) and CONDITIONS (how many it owns); -o wide adds " +
       "REGISTERED and EXPIRIES.",
-    examples: ["get gpus", "get gpus -o wide -l zone=a", "get gpu gpu-0 -o yaml", "get providers"],
+    examples: [
+      "get gpus",
+      "get gpus -o wide -l zone=a",
+      "get gpu gpu-0 -o yaml",
+      "get gpus -o jsonpath='{.items[*].metadata.name}'",
+      "get gpus -o custom-columns=NAME:.metadata.name,UUID:.spec.uuid --no-headers",
+      "get gpus -w",
+      "get providers",
+    ],
   },
   describe: {
     summary: "Show GPUs in detail, conditions included",
@@ -88,6 +99,20 @@ const PAGES: Readonly<Record<Verb, Page>> = {
     usage: ["delete gpu NAME [-o name]"],
     about: "Deletes the GPU; watchers see a DELETED event.",
     examples: ["delete gpu gpu-0"],
+  },
+  version: {
+    summary: "Print the client's and the server's version",
+    usage: ["version [--client] [-o json|yaml]"],
+    about: "Prints the release of this binary, then asks the server for its own over the " +
+      "ServerInfoService; --client skips the server.",
+    examples: ["version", "version --client -o json"],
+  },
+  completion: {
+    summary: "Print a shell completion script",
+    usage: ["completion bash|zsh|fish"],
+    about: "bash and zsh: source <(device-api-server completion bash). fish: save the output " +
+      "as ~/.config/fish/completions/device-api-server.fish.",
+    examples: ["completion bash > /etc/bash_completion.d/device-api-server"],
   },
   help: {
     summary: "Show help for a command",

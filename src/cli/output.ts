@@ -42,10 +42,24 @@ export function stdio(): CliIo {
  * @param value the protobuf JSON object
  */
 export function printObject(io: CliIo, format: "json" | "yaml", value: JsonObject): void {
+  io.out(objectText(format, value));
+}
+
+/**
+ * An object as `-o json` (indented by 4, as kubectl) or `-o yaml` writes it.
+ *
+ * @param format "json" or "yaml"
+ * @param value the protobuf JSON object
+ * @returns the text, ending with a newline
+ * @example Usage
+ * ```ts
+ * import { objectText } from "./output.ts";
+ * objectText("yaml", { name: "gpu-0" }); // "name: gpu-0\n"
+ * ```
+ */
+export function objectText(format: "json" | "yaml", value: JsonObject): string {
   // YAML 1.1 quoting keeps timestamps and yes/no strings strings for 1.1 parsers too; no folding.
-  io.out(
-    format === "json"
-      ? `${JSON.stringify(value, null, 4)}\n`
-      : stringify(value, { version: "1.1", lineWidth: 0 }),
-  );
+  return format === "json"
+    ? `${JSON.stringify(value, null, 4)}\n`
+    : stringify(value, { version: "1.1", lineWidth: 0 });
 }

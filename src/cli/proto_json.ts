@@ -1,11 +1,14 @@
 /**
- * The protobuf JSON mapping of GPUs for `-o json` and `-o yaml`: lowerCamelCase field names in
- * schema order, 64-bit integers as strings, Timestamps as RFC 3339, every field present (a GPU
- * with index 0 still shows `"index": 0`), map keys sorted. Pure.
+ * The protobuf JSON mapping for `-o json` and `-o yaml`, derived from the schema by protobufjs
+ * reflection: lowerCamelCase field names in schema order, 64-bit integers as strings, Timestamps
+ * as RFC 3339 and Durations as seconds with an `s`, every field present (a GPU with index 0 still
+ * shows `"index": 0`), map keys sorted. A field added to the .proto appears without a change
+ * here. Pure.
  *
  * @module
  */
-import type { Condition, Gpu, GpuSpec, ObjectMeta, Timestamp } from "../api/mod.ts";
+import type protobuf from "protobufjs";
+import { type Gpu, messageType, PACKAGE, type Provider, type Timestamp } from "../api/mod.ts";
 
 /** A JSON value as the printers emit it. */
 export type JsonValue =
@@ -19,87 +22,96 @@ export type JsonValue =
 /** A JSON object. */
 export type JsonObject = { [key: string]: JsonValue };
 
+const LONGS = new Set(["int64", "uint64", "sint64", "fixed64", "sfixed64"]);
+
 /**
  * Writes a Timestamp as protobuf JSON does: RFC 3339 in UTC with 0, 3, 6 or 9 fraction digits.
  *
  * @param ts the timestamp; null (unset) stays null
  * @returns e.g. `2024-05-01T10:00:00Z` or `2024-05-01T10:00:00.250Z`
+ * @example Usage
+ * ```ts
+ * import { timestampToJson } from "./proto_json.ts";
+ * timestampToJson({ seconds: 1714557600, nanos: 250_000_000 }); // "2024-05-01T10:00:00.250Z"
+ * ```
  */
 export function timestampToJson(ts: Timestamp | null | undefined): string | null {
   if (!ts) return null;
-  const base = new Date(ts.seconds * 1000).toISOString().slice(0, 19);
-  const nanos = ts.nanos ?? 0;
-  let fraction = "";
-  if (nanos !== 0) {
-    const digits = String(nanos).padStart(9, "0");
-    fraction = "." +
-      (nanos % 1e6 === 0 ? digits.slice(0, 3) : nanos % 1e3 === 0 ? digits.slice(0, 6) : digits);
-  }
-  return `${base}${fraction}Z`;
+  return `${new Date(ts.seconds * 1000).toISOString().slice(0, 19)}${fraction(ts.nanos)}Z`;
 }
 
-function int64(value: number | null | undefined): string {
-  return String(value ?? 0);
-}
-
-function sortedMap(map: Record<string, string> | null | undefined): JsonObject {
-  const out: JsonObject = {};
-  for (const key of Object.keys(map ?? {}).sort()) out[key] = map![key] ?? "";
-  return out;
-}
-
-function conditionToJson(c: Condition): JsonObject {
-  return {
-    type: c.type ?? "",
-    status: c.status ?? "",
-    lastTransitionTime: timestampToJson(c.lastTransitionTime),
-    reason: c.reason ?? "",
-    message: c.message ?? "",
-    observedGeneration: int64(c.observedGeneration),
-    owner: c.owner ?? "",
-  };
+// ".250", ".000001", ".000000007": 3, 6 or 9 digits, as the JSON mapping writes nanos.
+function fraction(nanos: number | null | undefined): string {
+  if (!nanos) return "";
+  const digits = String(nanos).padStart(9, "0");
+  return "." +
+    (nanos % 1e6 === 0 ? digits.slice(0, 3) : nanos % 1e3 === 0 ? digits.slice(0, 6) : digits);
 }
 
 /**
- * Converts a GPU to its protobuf JSON object, as `grpcurl` or protojson with EmitUnpopulated
- * would print it.
+ * Converts a message of the contract to its protobuf JSON object, as `grpcurl` or protojson with
+ * EmitUnpopulated would print it.
+ *
+ * @param typeName the message's name in the contract's package, e.g. `Gpu`
+ * @param value the message as the client returns it
+ * @returns a plain object for JSON.stringify or YAML
+ * @example Usage
+ * ```ts
+ * import { messageToJson } from "./proto_json.ts";
+ * messageToJson("ListMeta", { resourceVersion: "7" }); // { resourceVersion: "7" }
+ * ```
+ */
+export function messageToJson(typeName: string, value: unknown): JsonObject {
+  return objectToJson(messageType(`${PACKAGE}.${typeName}`), value);
+}
+
+function objectToJson(type: protobuf.Type, value: unknown): JsonObject {
+  const object = (value ?? {}) as Record<string, unknown>;
+  const out: JsonObject = {};
+  for (const field of type.fieldsArray) {
+    const raw = object[field.name];
+    if (field.map) {
+      const map = (raw ?? {}) as Record<string, unknown>;
+      const sorted: JsonObject = {};
+      for (const key of Object.keys(map).sort()) sorted[key] = scalarToJson(field, map[key]);
+      out[field.name] = sorted;
+    } else if (field.repeated) {
+      out[field.name] = ((raw ?? []) as unknown[]).map((item) => fieldToJson(field, item));
+    } else {
+      out[field.name] = fieldToJson(field, raw);
+    }
+  }
+  return out;
+}
+
+function fieldToJson(field: protobuf.Field, value: unknown): JsonValue {
+  const type = field.resolve().resolvedType;
+  if (type === null || !("fieldsArray" in type)) return scalarToJson(field, value);
+  if (value === null || value === undefined) return null;
+  if (type.fullName === ".google.protobuf.Timestamp") return timestampToJson(value as Timestamp);
+  if (type.fullName === ".google.protobuf.Duration") {
+    const d = value as { seconds: number; nanos: number };
+    return `${d.seconds}${fraction(d.nanos)}s`;
+  }
+  return objectToJson(type as protobuf.Type, value);
+}
+
+function scalarToJson(field: protobuf.Field, value: unknown): JsonValue {
+  if (LONGS.has(field.type)) return String(value ?? 0);
+  if (value === null || value === undefined) {
+    return field.type === "bool" ? false : field.type === "string" ? "" : 0;
+  }
+  return value as JsonValue;
+}
+
+/**
+ * Converts a GPU to its protobuf JSON object.
  *
  * @param gpu a GPU as the client returns it
  * @returns a plain object for JSON.stringify or YAML
- * @example Usage
- * ```ts ignore
- * console.log(JSON.stringify(gpuToJson(await client.get("gpu-0")), null, 4));
- * ```
  */
 export function gpuToJson(gpu: Gpu): JsonObject {
-  const meta: Partial<ObjectMeta> = gpu.metadata ?? {};
-  const spec: Partial<GpuSpec> = gpu.spec ?? {};
-  return {
-    metadata: {
-      name: meta.name ?? "",
-      resourceVersion: meta.resourceVersion ?? "",
-      namespace: meta.namespace ?? "",
-      uid: meta.uid ?? "",
-      generation: int64(meta.generation),
-      creationTimestamp: timestampToJson(meta.creationTimestamp),
-      labels: sortedMap(meta.labels),
-      annotations: sortedMap(meta.annotations),
-    },
-    spec: {
-      uuid: spec.uuid ?? "",
-      productName: spec.productName ?? "",
-      pciBusId: spec.pciBusId ?? "",
-      index: spec.index ?? 0,
-      minorNumber: spec.minorNumber ?? 0,
-      memoryTotalBytes: int64(spec.memoryTotalBytes),
-      serial: spec.serial ?? "",
-    },
-    status: {
-      conditions: (gpu.status?.conditions ?? []).map(conditionToJson),
-      recommendedAction: gpu.status?.recommendedAction ?? "",
-    },
-    resourceVersion: int64(gpu.resourceVersion),
-  };
+  return messageToJson("Gpu", gpu);
 }
 
 /**
@@ -107,9 +119,10 @@ export function gpuToJson(gpu: Gpu): JsonObject {
  *
  * @param items the GPUs
  * @param resourceVersion the list's version
+ * @returns the GpuList object
  */
 export function gpuListToJson(items: readonly Gpu[], resourceVersion: string): JsonObject {
-  return { metadata: { resourceVersion }, items: items.map(gpuToJson) };
+  return messageToJson("GpuList", { metadata: { resourceVersion }, items });
 }
 
 /**
@@ -117,7 +130,18 @@ export function gpuListToJson(items: readonly Gpu[], resourceVersion: string): J
  *
  * @param type ADDED, MODIFIED, DELETED or BOOKMARK
  * @param gpu the event's object
+ * @returns the WatchGpusResponse object
  */
 export function watchEventToJson(type: string, gpu: Gpu): JsonObject {
-  return { type, object: gpuToJson(gpu) };
+  return messageToJson("WatchGpusResponse", { type, object: gpu });
+}
+
+/**
+ * Converts a Provider (`get providers -o json`) to its protobuf JSON object.
+ *
+ * @param provider a provider as the client returns it
+ * @returns the Provider object
+ */
+export function providerToJson(provider: Provider): JsonObject {
+  return messageToJson("Provider", provider);
 }

@@ -4,12 +4,12 @@
  *
  * @module
  */
-import type { Duration, Provider } from "../api/mod.ts";
+import { durationToMs, type Provider } from "../api/mod.ts";
 import type { CliCommand } from "./commands.ts";
 import type { CommandContext } from "./context.ts";
 import { ageOf, cellText, humanDuration, renderTable } from "./format.ts";
 import { printObject } from "./output.ts";
-import { type JsonObject, timestampToJson } from "./proto_json.ts";
+import { providerToJson } from "./proto_json.ts";
 
 type GetProvidersCommand = Extract<CliCommand, { resource: "providers" }>;
 
@@ -64,7 +64,7 @@ export function providerTable(
   const header = ["NAME", "LEASE", "LAST HEARTBEAT", "STATE", "CONDITIONS"];
   if (options.wide) header.push("REGISTERED", "EXPIRIES");
   const rows = providers.map((p) => {
-    const leaseMs = durationMs(p.leaseDuration);
+    const leaseMs = durationToMs(p.leaseDuration);
     const row = [
       p.name,
       leaseMs === 0 ? "<none>" : humanDuration(leaseMs),
@@ -76,39 +76,4 @@ export function providerTable(
     return row.map(cellText);
   });
   return renderTable([header, ...rows]);
-}
-
-/**
- * The protobuf JSON mapping of a Provider: Duration as seconds with an `s` suffix, Timestamps
- * as RFC 3339, int64 as a string, every field present.
- */
-export function providerToJson(p: Provider): JsonObject {
-  return {
-    name: p.name,
-    leaseDuration: durationToJson(p.leaseDuration),
-    lastHeartbeatTime: timestampToJson(p.lastHeartbeatTime),
-    leaseExpired: p.leaseExpired,
-    conditionsOwned: p.conditionsOwned,
-    registered: p.registered,
-    firstSeenTime: timestampToJson(p.firstSeenTime),
-    leaseExpiries: String(p.leaseExpiries ?? 0),
-  };
-}
-
-function durationMs(d: Duration | null | undefined): number {
-  return d ? d.seconds * 1000 + Math.floor(d.nanos / 1e6) : 0;
-}
-
-// "1s", "1.500s", "0.000000001s", as the protobuf JSON mapping writes a Duration.
-function durationToJson(d: Duration | null | undefined): string | null {
-  if (!d) return null;
-  const nanos = d.nanos ?? 0;
-  if (nanos === 0) return `${d.seconds}s`;
-  const digits = String(nanos).padStart(9, "0");
-  const fraction = nanos % 1e6 === 0
-    ? digits.slice(0, 3)
-    : nanos % 1e3 === 0
-    ? digits.slice(0, 6)
-    : digits;
-  return `${d.seconds}.${fraction}s`;
 }

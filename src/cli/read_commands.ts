@@ -3,53 +3,57 @@
  *
  * @module
  */
-import type { Gpu } from "../api/mod.ts";
 import type { CliCommand, Scope } from "./commands.ts";
 import { type CommandContext, getGpu } from "./context.ts";
 import { describeGpus } from "./describe.ts";
-import { gpuTable } from "./format.ts";
-import { printObject } from "./output.ts";
+import { formatGpus } from "./printers.ts";
 import { gpuListToJson, gpuToJson } from "./proto_json.ts";
+import { streamEvents } from "./watch_command.ts";
 
 type GetCommand = Extract<CliCommand, { verb: "get"; scope: Scope }>;
 type DescribeCommand = Extract<CliCommand, { verb: "describe" }>;
 
 /**
- * Runs `get gpus` or `get gpu NAME`.
+ * Runs `get gpus` or `get gpu NAME`; with `-w`, then prints each change in the same format.
  *
  * @param command the checked command
  * @param ctx client, output and clock
  * @throws {CliError} when the named GPU does not exist
  */
 export async function runGet(command: GetCommand, ctx: CommandContext): Promise<void> {
-  const { output, scope } = command;
-  if (command.name !== undefined) {
-    const gpu = await getGpu(ctx.client, command.name, scope.namespace);
-    if (output === "json" || output === "yaml") printObject(ctx.io, output, gpuToJson(gpu));
-    else printGpus(ctx, [gpu], output, scope);
-    return;
-  }
-  const { items, resourceVersion } = await ctx.client.list({
-    namespace: scope.namespace,
-    labelSelector: scope.selector,
-  });
-  if (output === "json" || output === "yaml") {
-    printObject(ctx.io, output, gpuListToJson(items, resourceVersion));
-  } else if (items.length === 0) {
-    ctx.io.err(`${noneFound(scope)}\n`);
+  const { output, scope, name } = command;
+  const options = {
+    output,
+    allNamespaces: scope.allNamespaces,
+    headers: !command.noHeaders,
+    nowMs: ctx.nowMs(),
+  };
+  let version = "";
+  if (name !== undefined) {
+    // The GPU's own version may be older than the watch history: watch from the store's.
+    if (command.watch) {
+      version = (await ctx.client.list({ namespace: scope.namespace })).resourceVersion;
+    }
+    const gpu = await getGpu(ctx.client, name, scope.namespace);
+    ctx.io.out(formatGpus([gpu], gpuToJson(gpu), options));
   } else {
-    printGpus(ctx, items, output, scope);
+    const { items, resourceVersion } = await ctx.client.list({
+      namespace: scope.namespace,
+      labelSelector: scope.selector,
+    });
+    const listed = output === "json" || output === "yaml" || items.length > 0;
+    if (listed) ctx.io.out(formatGpus(items, gpuListToJson(items, resourceVersion), options));
+    else if (!command.watch) ctx.io.err(`${noneFound(scope)}\n`);
+    version = resourceVersion;
   }
-}
-
-function printGpus(ctx: CommandContext, gpus: Gpu[], output: string, scope: Scope): void {
-  if (output === "name") {
-    ctx.io.out(gpus.map((gpu) => `gpu/${gpu.metadata.name}\n`).join(""));
-    return;
-  }
-  ctx.io.out(
-    gpuTable(gpus, { nowMs: ctx.nowMs(), wide: output === "wide", namespace: scope.allNamespaces }),
-  );
+  if (!command.watch) return;
+  // As kubectl: the changes after the list, as rows without a header (or objects).
+  await streamEvents(ctx, scope, version, (_type, gpu) => {
+    if (name !== undefined && gpu.metadata.name !== name) return;
+    ctx.io.out(
+      formatGpus([gpu], gpuToJson(gpu), { ...options, headers: false, nowMs: ctx.nowMs() }),
+    );
+  });
 }
 
 /**

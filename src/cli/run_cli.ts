@@ -16,6 +16,8 @@ import { runDescribe, runGet } from "./read_commands.ts";
 import { runGetProviders } from "./provider_commands.ts";
 import { runWatch } from "./watch_command.ts";
 import { runClear, runCreate, runDelete, runSet } from "./write_commands.ts";
+import { completionScript } from "./completion.ts";
+import { runVersion, type ServerChannel } from "./version_command.ts";
 import type { EnvLookup } from "./connection.ts";
 
 /** Exit status of a command-line mistake, as the server's flag errors. */
@@ -53,15 +55,32 @@ export async function runCli(
     io.err(`error: ${parsed.error}\n${usageText(parsed.verb)}`);
     return EXIT_USAGE;
   }
-  if (!("connection" in parsed)) {
-    const topic = parsed.command.topic;
-    io.out(topic === undefined ? overviewHelp() : commandHelp(topic));
+  const { command, connection } = parsed;
+  if (connection === undefined) {
+    if (command.verb === "help") {
+      io.out(command.topic === undefined ? overviewHelp() : commandHelp(command.topic));
+    } else if (command.verb === "completion") {
+      io.out(completionScript(command.shell));
+    } else if (command.verb === "version") {
+      await runVersion(command, io, undefined);
+    }
     return 0;
   }
-  const { command, connection } = parsed;
-  let credentials;
+  let channel: ServerChannel;
   try {
-    credentials = await channelCredentials(connection.tls);
+    channel = {
+      target: connection.target,
+      timeoutMs: connection.timeoutMs,
+      credentials: await channelCredentials(connection.tls),
+      options: {
+        // The server is on this node: never through a proxy, and no proxy variables are read,
+        // which the compiled binary's environment permission would refuse.
+        "grpc.enable_http_proxy": 0,
+        ...(connection.tls?.serverName
+          ? { "grpc.ssl_target_name_override": connection.tls.serverName }
+          : {}),
+      },
+    };
   } catch (err) {
     io.err(`error: ${errorMessage(err, connection)}\n`);
     return 1;
@@ -69,15 +88,8 @@ export async function runCli(
   const client = new ProviderClient(connection.target, {
     provider: connection.provider,
     timeoutMs: connection.timeoutMs,
-    credentials,
-    channelOptions: {
-      // The server is on this node: never through a proxy, and no proxy variables are read,
-      // which the compiled binary's environment permission would refuse.
-      "grpc.enable_http_proxy": 0,
-      ...(connection.tls?.serverName
-        ? { "grpc.ssl_target_name_override": connection.tls.serverName }
-        : {}),
-    },
+    credentials: channel.credentials,
+    channelOptions: channel.options,
   });
   const ctx: CommandContext = {
     client,
@@ -86,7 +98,7 @@ export async function runCli(
     onInterrupt,
   };
   try {
-    await execute(command, ctx);
+    await (command.verb === "version" ? runVersion(command, io, channel) : execute(command, ctx));
     return 0;
   } catch (err) {
     if (err instanceof Deno.errors.BrokenPipe) return 0; // the reader is gone (`| head`)
@@ -99,6 +111,10 @@ export async function runCli(
 
 function execute(command: CliCommand, ctx: CommandContext): Promise<void> {
   switch (command.verb) {
+    case "help":
+    case "completion":
+    case "version":
+      throw new Error(`Cannot run ${command.verb} with a server connection`);
     case "get":
       return "resource" in command ? runGetProviders(command, ctx) : runGet(command, ctx);
     case "describe":

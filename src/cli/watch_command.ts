@@ -1,11 +1,11 @@
 /**
- * `watch gpus`: stream GPU events as lines or JSON lines until Ctrl-C.
+ * `watch gpus` and `get gpus -w`: stream GPU events until Ctrl-C.
  *
  * @module
  */
 import { status } from "@grpc/grpc-js";
 import type { Gpu } from "../api/mod.ts";
-import type { CliCommand } from "./commands.ts";
+import type { CliCommand, Scope } from "./commands.ts";
 import type { CommandContext } from "./context.ts";
 import { CliError, hasCode } from "./errors.ts";
 import { cellText, readyOf } from "./format.ts";
@@ -19,6 +19,7 @@ type WatchCommand = Extract<CliCommand, { verb: "watch" }>;
  * @param type the event type
  * @param gpu the event's object
  * @param withNamespace prefix the name with its namespace
+ * @returns the line, without its newline
  */
 export function watchLine(type: string, gpu: Gpu, withNamespace: boolean): string {
   const name = withNamespace ? `${gpu.metadata.namespace}/${gpu.metadata.name}` : gpu.metadata.name;
@@ -34,8 +35,33 @@ export function watchLine(type: string, gpu: Gpu, withNamespace: boolean): strin
  * @param ctx client, output and the interrupt hook
  * @throws {CliError} when the version is too old or the server ends the watch
  */
-export async function runWatch(command: WatchCommand, ctx: CommandContext): Promise<void> {
-  const { scope, resourceVersion } = command;
+export function runWatch(command: WatchCommand, ctx: CommandContext): Promise<void> {
+  const { scope } = command;
+  return streamEvents(ctx, scope, command.resourceVersion, (type, gpu) => {
+    ctx.io.out(
+      command.output === "json"
+        ? `${JSON.stringify(watchEventToJson(type, gpu))}\n`
+        : `${watchLine(type, gpu, scope.allNamespaces)}\n`,
+    );
+  });
+}
+
+/**
+ * Watches the GPUs of a scope from a version and hands each event to
+ * onEvent until Ctrl-C.
+ *
+ * @param ctx client and the interrupt hook
+ * @param scope namespace and selector
+ * @param resourceVersion "" for the current GPUs first, else the events after it
+ * @param onEvent called for each event, in order
+ * @throws {CliError} when the version is too old or the server ends the watch
+ */
+export async function streamEvents(
+  ctx: CommandContext,
+  scope: Scope,
+  resourceVersion: string,
+  onEvent: (type: string, gpu: Gpu) => void,
+): Promise<void> {
   const watch = ctx.client.watch({
     namespace: scope.namespace,
     labelSelector: scope.selector,
@@ -47,13 +73,7 @@ export async function runWatch(command: WatchCommand, ctx: CommandContext): Prom
     watch.cancel();
   });
   try {
-    for await (const event of watch) {
-      ctx.io.out(
-        command.output === "json"
-          ? `${JSON.stringify(watchEventToJson(event.type, event.object))}\n`
-          : `${watchLine(event.type, event.object, scope.allNamespaces)}\n`,
-      );
-    }
+    for await (const event of watch) onEvent(event.type, event.object);
   } catch (err) {
     if (hasCode(err, status.OUT_OF_RANGE)) {
       const details = (err as { details: string }).details;

@@ -13,3 +13,7 @@ export type { ParseConfigOptions } from "./parse_config.ts";
 export { preflightConfig } from "./preflight.ts";
 export { flagsMarkdown, helpText, wrapWords } from "./help.ts";
 export { readConfigEnv } from "./read_env.ts";
+export { SCAN_FLAGS } from "./parse_config.ts";
+export { ArgError, invalidValue, scanArgs } from "./_args.ts";
+export type { ArgErrorKind, ScanArgsOptions, ScanFlag, ScannedArgs } from "./_args.ts";
+export { formatDurationMs, parseBool, parseDurationMs, ValueError } from "./_values.ts";

@@ -1,8 +1,13 @@
 import type { MutableConfig, ParseConfigResult } from "./config.ts";
 import { ACTION_FLAGS, DEFAULT_CONFIG, FLAGS } from "./flags.ts";
-import { scanArgs } from "./_args.ts";
+import { scanArgs, type ScanFlag } from "./_args.ts";
 import { checkConfig } from "./_validate.ts";
 import { ValueError } from "./_values.ts";
+
+/** The server's flags as the scanner sees them. */
+export const SCAN_FLAGS: readonly ScanFlag[] = Object.freeze(
+  FLAGS.map((f) => ({ name: f.name, short: f.short, bool: f.type === "bool" })),
+);
 
 /** Options of parseConfig. */
 export interface ParseConfigOptions {
@@ -35,16 +40,17 @@ export function parseConfig(
   env: Readonly<Record<string, string | undefined>>,
   options: ParseConfigOptions = {},
 ): ParseConfigResult {
-  const scanned = scanArgs(args, { flags: FLAGS, actions: ACTION_FLAGS });
-  if (scanned.action !== undefined) return { ok: true, action: scanned.action };
+  const scanned = scanArgs(args, SCAN_FLAGS, { actions: ACTION_FLAGS });
+  const action = ACTION_FLAGS.find((a) => a.name === scanned.action);
+  if (action !== undefined) return { ok: true, action: action.name };
 
-  const errors = [...scanned.errors];
+  const errors = scanned.errors.map((e) => e.message);
   const config: MutableConfig = { ...DEFAULT_CONFIG };
   const failed = new Set<string>();
   const sources = new Map<string, "flag" | "env">();
   const context = { cwd: () => options.cwd ?? currentDir() };
   for (const flag of FLAGS) {
-    const fromFlag = scanned.values.get(flag.name);
+    const fromFlag = scanned.values.get(flag.name)?.at(-1);
     const raw = fromFlag ?? env[flag.env];
     if (raw === undefined) continue;
     const source = fromFlag !== undefined ? "flag" : "env";

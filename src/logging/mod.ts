@@ -8,7 +8,7 @@
 export { createLogger } from "./logger.ts";
 export type { LogFormat, Logger, LoggerOptions, VerboseLogger } from "./logger.ts";
 export { nopLogger } from "./nop_logger.ts";
-export { discardSink, stderrSink } from "./sink.ts";
+export { stderrSink } from "./sink.ts";
 export type { LogSink } from "./sink.ts";
 export { formatTextLine } from "./text_format.ts";
 export { formatJsonLine } from "./json_format.ts";

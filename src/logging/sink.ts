@@ -30,12 +30,3 @@ export function stderrSink(line: string): void {
     // stderr is gone; there is nowhere left to report that.
   }
 }
-
-/**
- * Drops every line, for tests and tools that want a logger but no output.
- *
- * @param _line The line to drop.
- */
-export function discardSink(_line: string): void {
-  // Intentionally empty.
-}

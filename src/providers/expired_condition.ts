@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Condition, Timestamp } from "../api/mod.ts";
+import { type Condition, type Timestamp, timestampFromMs } from "../api/mod.ts";
 
 /** Reason of a condition whose owner's lease expired. */
 export const LEASE_EXPIRED_REASON = "ProviderLeaseExpired";
@@ -48,7 +48,4 @@ export function formatMs(ms: number): string {
 }
 
 /** A Timestamp of a time in milliseconds. */
-export function timestampOf(ms: number): Timestamp {
-  const seconds = Math.floor(ms / 1000);
-  return { seconds, nanos: Math.round((ms - seconds * 1000) * 1e6) };
-}
+export const timestampOf: (ms: number) => Timestamp = timestampFromMs;

@@ -1,13 +1,15 @@
 /**
- * Build and runtime version of device-api-server, for `--version`, logs and metrics.
+ * Build and runtime version of device-api-server, for `--version`, logs, metrics and the
+ * ServerInfoService that tells clients which release answers.
  *
  * @module
  */
 
-import denoJson from "../../deno.json" with { type: "json" };
+import { VERSION } from "./_release.ts";
 
-/** Release version of this server, read from deno.json so there is one place to bump it. */
-export const VERSION: string = denoJson.version;
+export { VERSION };
+export { SERVER_INFO_SERVICE, serverInfoService, serverVersion } from "./service.ts";
+export type { ServerVersion } from "./service.ts";
 
 /**
  * One line naming this release and the runtime it runs on, so bug reports carry both.

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
 import {
-  decodeGpu,
+  decodeMessage,
   encodeGpu,
   encodeGpuList,
   encodeWatchEvent,
@@ -80,7 +80,7 @@ async function assertReadsMatchState(store: GpuStore, raw: RawClientHandle): Pro
     );
     assert.deepEqual(bytes, encodeGpu(gpu), `GetGpu ${namespace}/${name} bytes`);
     assert.deepEqual(reencoded(gpuType, bytes), bytes);
-    assert.deepEqual(decodeGpu(bytes), gpu);
+    assert.deepEqual(decodeMessage<Gpu>(gpuType, bytes), gpu);
   }
   const fresh = encodeGpuList(resourceVersion, items.map(encodeGpu));
   const listRequest = encodeRequest("ListGpusRequest", { opts: {} });

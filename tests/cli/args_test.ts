@@ -38,17 +38,23 @@ Deno.test("parseCliArgs() reads get with its output, namespace and selector", ()
     verb: "get",
     output: "wide",
     scope: { namespace: "default", allNamespaces: false, selector: "zone=a" },
+    noHeaders: false,
+    watch: false,
   });
   assert.deepEqual(command(["get", "gpu", "gpu-0", "--namespace=lab", "-ojson"]), {
     verb: "get",
     name: "gpu-0",
     output: "json",
     scope: { namespace: "lab", allNamespaces: false, selector: "" },
+    noHeaders: false,
+    watch: false,
   });
   assert.deepEqual(command(["get", "gpus", "-A"]), {
     verb: "get",
     output: "table",
     scope: { namespace: "", allNamespaces: true, selector: "" },
+    noHeaders: false,
+    watch: false,
   });
 });
 
@@ -109,6 +115,39 @@ Deno.test("parseCliArgs() reads create, set, clear, delete and watch", () => {
   });
 });
 
+Deno.test("parseCliArgs() reads a flag the same way in each of the server's syntaxes", () => {
+  const want = command(["get", "gpus", "--output", "json"]);
+  for (
+    const args of [["-output", "json"], ["--output=json"], ["-output=json"], ["-o", "json"], [
+      "-o=json",
+    ], ["-ojson"]]
+  ) {
+    assert.deepEqual(command(["get", "gpus", ...args]), want, args.join(" "));
+    assert.deepEqual(command([...args, "get", "gpus"]), want, args.join(" "));
+  }
+  assert.deepEqual(command(["get", "gpus", "-w", "--no-headers=true"]), {
+    ...command(["get", "gpus"]),
+    watch: true,
+    noHeaders: true,
+  });
+});
+
+Deno.test("parseCliArgs() reads version and completion, which need no server", () => {
+  assert.deepEqual(parse(["version", "--client"]), {
+    ok: true,
+    command: { verb: "version", client: true, output: "text" },
+  });
+  assert.deepEqual(command(["version", "-o", "json"]), {
+    verb: "version",
+    client: false,
+    output: "json",
+  });
+  assert.deepEqual(parse(["completion", "fish"]), {
+    ok: true,
+    command: { verb: "completion", shell: "fish" },
+  });
+});
+
 Deno.test("parseCliArgs() returns help for help, help VERB and VERB --help", () => {
   assert.deepEqual(parse(["help"]), { ok: true, command: { verb: "help", topic: undefined } });
   assert.deepEqual(parse(["help", "set"]), { ok: true, command: { verb: "help", topic: "set" } });
@@ -126,9 +165,36 @@ Deno.test("parseCliArgs() names the mistake of a bad command line", () => {
     [
       ["get", "gpus", "-o", "xml"],
       'invalid value "xml" for flag --output: must be one of ' +
-      "wide, json, yaml, name",
+      "wide, json, yaml, name, jsonpath=TEMPLATE, custom-columns=SPEC",
     ],
     [["get", "gpus", "--uuid", "x"], "flag --uuid does not apply to get"],
+    [
+      ["get", "gpus", "-o", "jsonpath={.items[0"],
+      'invalid value "jsonpath={.items[0" for flag --output: Cannot parse JSONPath template: ' +
+      'expected "]" at offset 9, found the end',
+    ],
+    [
+      ["get", "gpus", "-o", "custom-columns=NAME"],
+      'invalid value "custom-columns=NAME" for flag --output: Cannot read column "NAME": ' +
+      "must be HEADER:PATH",
+    ],
+    [
+      ["get", "gpus", "--no-headers=maybe"],
+      'invalid value "maybe" for flag --no-headers: must be true or false',
+    ],
+    [["get", "gpus", "-w", "false"], "flag --watch is boolean: write --watch=false"],
+    [["get", "providers", "-w"], "get providers takes no --watch"],
+    [
+      ["get", "providers", "-o", "jsonpath={.x}"],
+      'invalid value "jsonpath={.x}" for flag --output: get providers prints no templates',
+    ],
+    [["version", "x"], "version takes no arguments"],
+    [
+      ["version", "-o", "name"],
+      'invalid value "name" for flag --output: must be one of json, yaml',
+    ],
+    [["completion"], "completion takes one shell: bash, zsh, fish"],
+    [["completion", "tcsh"], "completion takes one shell: bash, zsh, fish"],
     [["get", "gpu", "a", "b"], "get takes at most one gpu name"],
     [
       ["get", "gpu", "a", "-l", "x=y"],
@@ -160,8 +226,7 @@ Deno.test("parseCliArgs() names the mistake of a bad command line", () => {
     ],
     [
       ["create", "gpu", "g", "--uuid", "U", "--index", "-1"],
-      "flag needs an argument: --index " +
-      '(write --index=VALUE for a value that starts with "-")',
+      'invalid value "-1" for flag --index: must be an integer between 0 and 4294967295',
     ],
     [
       ["create", "gpu", "g", "--uuid", "U", "--index", "1.5"],

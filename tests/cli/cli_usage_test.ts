@@ -110,7 +110,7 @@ Deno.test("a usage error prints the error and the command's usage and exits 2", 
   assert.equal(run.stdout, "");
   assert.match(
     run.stderr,
-    /^error: invalid value "xml" for flag --output: must be one of wide, json, yaml, name\nUsage:\n {2}device-api-server get gpus /,
+    /^error: invalid value "xml" for flag --output: must be one of wide, json, yaml, name, jsonpath=TEMPLATE, custom-columns=SPEC\nUsage:\n {2}device-api-server get gpus /,
   );
   assert.ok(run.stderr.endsWith("Run 'device-api-server help get' for more.\n"));
   for (

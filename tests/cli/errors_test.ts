@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { status } from "@grpc/grpc-js";
-import { errorMessage, formatMs } from "../../src/cli/errors.ts";
+import { errorMessage } from "../../src/cli/errors.ts";
 
 const CONTEXT = { target: "unix:///run/d.sock", timeoutMs: 10_000 };
 
@@ -59,12 +59,4 @@ Deno.test("errorMessage() prints the server's details for other codes", () => {
     "request failed with gRPC status INTERNAL",
   );
   assert.equal(errorMessage(new TypeError("boom"), CONTEXT), "boom");
-});
-
-Deno.test("formatMs() writes durations as they are usually given", () => {
-  assert.equal(formatMs(500), "500ms");
-  assert.equal(formatMs(1500), "1.5s");
-  assert.equal(formatMs(10_000), "10s");
-  assert.equal(formatMs(90_000), "1m30s");
-  assert.equal(formatMs(3_600_000), "1h");
 });

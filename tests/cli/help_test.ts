@@ -26,7 +26,10 @@ Deno.test("commandHelp() lists exactly the flags a command takes", () => {
 });
 
 Deno.test("commandHelp() lists the output formats of the command", () => {
-  assert.match(commandHelp("get"), /--output string +output format: wide, json, yaml, name\n/);
+  assert.match(
+    commandHelp("get").replace(/\s+/g, " "),
+    /--output string output format: wide, json, yaml, name, jsonpath=TEMPLATE, custom-columns=SPEC -n/,
+  );
   assert.match(commandHelp("watch"), /--output string +output format: json\n/);
 });
 

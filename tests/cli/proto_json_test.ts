@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { gpuListToJson, gpuToJson, timestampToJson, watchEventToJson } from "../../src/cli/mod.ts";
+import protobuf from "protobufjs";
+import { messageType, PACKAGE } from "../../src/api/mod.ts";
+import {
+  gpuListToJson,
+  gpuToJson,
+  type JsonValue,
+  timestampToJson,
+  watchEventToJson,
+} from "../../src/cli/mod.ts";
+import { providerToJson } from "../../src/cli/proto_json.ts";
 import { condition, sampleGpu } from "./_helpers.ts";
 
 Deno.test("timestampToJson() writes RFC 3339 UTC with 0, 3, 6 or 9 fraction digits", () => {
@@ -86,4 +95,53 @@ Deno.test("watchEventToJson() is a WatchGpusResponse: type, then object", () => 
   const event = watchEventToJson("DELETED", sampleGpu("a"));
   assert.deepEqual(Object.keys(event), ["type", "object"]);
   assert.equal(event.type, "DELETED");
+});
+
+// Every field path of a message type, from the proto root: `metadata.labels`, `status.conditions[].type`.
+function schemaPaths(type: protobuf.Type, prefix = ""): string[] {
+  return type.fieldsArray.flatMap((field) => {
+    const path = `${prefix}${field.name}${field.repeated ? "[]" : ""}`;
+    const nested = field.resolve().resolvedType;
+    const wellKnown = nested?.fullName.startsWith(".google.protobuf.");
+    if (field.map || !(nested instanceof protobuf.Type) || wellKnown) return [path];
+    return [path, ...schemaPaths(nested, `${path}.`)];
+  });
+}
+
+// The same paths as found in a JSON object (arrays through their first item).
+function jsonPaths(value: JsonValue, prefix = ""): string[] {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return [];
+  return Object.entries(value).flatMap(([key, v]) => {
+    const path = `${prefix}${key}${Array.isArray(v) ? "[]" : ""}`;
+    const inner = Array.isArray(v) ? v[0] : v;
+    const isMap = key === "labels" || key === "annotations";
+    return [path, ...(isMap || inner === undefined ? [] : jsonPaths(inner, `${path}.`))];
+  });
+}
+
+Deno.test("gpuToJson() and the other mappings emit every field the proto root declares", () => {
+  const gpu = sampleGpu("gpu-0", [condition("NVMLReady", "True")]);
+  const cases: [string, JsonValue][] = [
+    ["Gpu", gpuToJson(gpu)],
+    ["GpuList", gpuListToJson([gpu], "1")],
+    ["WatchGpusResponse", watchEventToJson("ADDED", gpu)],
+    [
+      "Provider",
+      providerToJson({
+        name: "p",
+        leaseDuration: { seconds: 1, nanos: 0 },
+        lastHeartbeatTime: null,
+        leaseExpired: false,
+        conditionsOwned: 0,
+        registered: true,
+        firstSeenTime: null,
+        leaseExpiries: 0,
+      }),
+    ],
+  ];
+  for (const [name, json] of cases) {
+    const want = schemaPaths(messageType(`${PACKAGE}.${name}`)).sort();
+    assert.ok(want.length > 0, name);
+    assert.deepEqual(jsonPaths(json).sort(), want, name);
+  }
 });
