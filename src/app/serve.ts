@@ -199,8 +199,9 @@ export async function serve(config: Config, log: Logger): Promise<number> {
   await notifier.ready();
   notifier.startWatchdog();
   // The built-in provider starts once the server serves: a missing driver is never fatal.
+  // It starts in the background (nvmlInit may take seconds) and never runs NVML on this thread.
   if (config.enableNvmlProvider) {
-    nvml = await startNvmlProvider({
+    nvml = startNvmlProvider({
       writer: storeWriter(store),
       logger: log.withName("nvml"),
       driverRoot: config.nvmlDriverRoot,
@@ -208,8 +209,9 @@ export async function serve(config: Config, log: Logger): Promise<number> {
       ignoredXids: config.nvmlIgnoredXids,
       ignoreAllXids: config.ignoreAllXids,
       criticalXids: config.nvmlCriticalXids,
+      callTimeoutMs: config.nvmlCallTimeoutMs,
+      onStateChange: metrics.nvml.onState,
     });
-    metrics.setNvmlUp(nvml.up);
   }
 
   const code = await stopped;
