@@ -40,8 +40,6 @@ export {
   createXidPolicy,
   DEFAULT_IGNORED_XIDS,
   isCriticalXid,
-  parseXidList,
-  type XidList,
   type XidPolicy,
   type XidPolicyOptions,
 } from "./xid_policy.ts";
