@@ -152,10 +152,13 @@ export function createGrpcServer(c: Components, tls: TcpTls | undefined): Device
   });
 }
 
-/** Starts the built-in NVML provider; a missing driver is never fatal. */
-export async function createNvmlProvider(c: Components): Promise<NvmlProvider> {
+/**
+ * Starts the built-in NVML provider in the background (nvmlInit may take seconds; NVML never
+ * runs on this thread); a missing driver is never fatal.
+ */
+export function createNvmlProvider(c: Components): NvmlProvider {
   const { config } = c;
-  const nvml = await startNvmlProvider({
+  return startNvmlProvider({
     writer: storeWriter(c.store),
     logger: c.log.withName("nvml"),
     driverRoot: config.nvmlDriverRoot,
@@ -163,7 +166,7 @@ export async function createNvmlProvider(c: Components): Promise<NvmlProvider> {
     ignoredXids: config.nvmlIgnoredXids,
     ignoreAllXids: config.ignoreAllXids,
     criticalXids: config.nvmlCriticalXids,
+    callTimeoutMs: config.nvmlCallTimeoutMs,
+    onStateChange: c.metrics.nvml.onState,
   });
-  c.metrics.setNvmlUp(nvml.up);
-  return nvml;
 }

@@ -50,7 +50,7 @@ export class ServerLifecycle {
   #metricsServer: MetricsHttpServer | undefined;
   #tls: TcpTls | undefined;
   #server: DeviceApiServer | undefined;
-  #nvml: Promise<NvmlProvider> | undefined;
+  #nvml: NvmlProvider | undefined;
 
   /** Wraps components built by `createComponents`; nothing starts until {@linkcode run}. */
   constructor(components: Components) {
@@ -215,7 +215,7 @@ export class ServerLifecycle {
     }
     // 4. No writes of our own while draining: NVML (once its start is over) and lease expiries.
     c.providers.close();
-    await this.#untilForced(this.#nvml?.then((nvml) => nvml.stop()));
+    await this.#untilForced(this.#nvml?.stop());
     // 5. End every watch with UNAVAILABLE: grpc-js never drains while a stream is open.
     endWatchers(c);
     // 6. Drain in-flight calls under the timeout, then force; removes our socket files.

@@ -114,6 +114,11 @@ export function checkConfig(config: Config, context: CheckContext): string[] {
         labelValue("max-gpus", config.maxGpus),
     );
   }
+  if (usable("nvml-call-timeout") && config.nvmlCallTimeoutMs < 100) {
+    errors.push(
+      `${labelValue("nvml-call-timeout", `${config.nvmlCallTimeoutMs}ms`)} must be at least 100ms`,
+    );
+  }
   if (usable("nvml-ignored-xids", "nvml-critical-xids")) {
     const both = config.nvmlCriticalXids.filter((x) => config.nvmlIgnoredXids.includes(x));
     if (both.length > 0) {

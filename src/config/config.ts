@@ -68,6 +68,8 @@ export interface Config {
   readonly ignoreAllXids: boolean;
   /** XIDs always treated as critical, sorted and unique. */
   readonly nvmlCriticalXids: readonly number[];
+  /** Limit of one NVML call in milliseconds (at least 1). */
+  readonly nvmlCallTimeoutMs: number;
   /** GPUs /readyz waits for (0: do not wait). */
   readonly readinessMinGpus: number;
   /** After this long since start /readyz stops waiting for GPUs, in milliseconds (0: no limit). */

@@ -241,6 +241,13 @@ export const FLAGS: readonly FlagDefinition[] = Object.freeze([
     help: "comma-separated XIDs always treated as critical, even if ignored by default",
     apply: (raw) => ({ nvmlCriticalXids: parseXidList(raw, false).xids }),
   }),
+  durationFlag({
+    name: "nvml-call-timeout",
+    key: "nvmlCallTimeoutMs",
+    default: "5s",
+    help: "limit of one NVML call; a GPU whose call hangs longer is reported Unknown " +
+      "(NVMLCallTimeout)",
+  }),
   intFlag({
     name: "readiness-min-gpus",
     key: "readinessMinGpus",

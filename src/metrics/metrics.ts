@@ -9,11 +9,11 @@ import type { ServerInterceptor } from "@grpc/grpc-js";
 import { Gauge, type Registry } from "prom-client";
 import { CacheCollectors, type CacheHooks, type CacheView } from "./cache_collectors.ts";
 import { grpcMetricsInterceptor } from "./grpc_interceptor.ts";
+import { NvmlCollectors, type NvmlHooks } from "./nvml_collectors.ts";
 import { createRegistry } from "./registry.ts";
 
 const INFO = "device_api_server_info";
 const UP = "device_api_server_up";
-const NVML_UP = "device_api_server_nvml_up";
 
 /** Options of {@linkcode createMetrics}. */
 export interface MetricsOptions {
@@ -41,8 +41,8 @@ export interface Metrics {
   bind(store: CacheView): void;
   /** Sets `device_api_server_up`: 1 while serving. */
   setUp(up: boolean): void;
-  /** Sets `device_api_server_nvml_up`: 1 while the NVML provider works. */
-  setNvmlUp(up: boolean): void;
+  /** Feed the NVML metrics (`device_api_server_nvml_*`); the state starts `disabled`. */
+  readonly nvml: NvmlHooks;
 }
 
 /**
@@ -73,18 +73,17 @@ export function createMetrics(options: MetricsOptions): Metrics {
     help: "1 while the server is serving, 0 while it starts or after it stopped.",
     registers,
   });
-  const nvmlUp = new Gauge({
-    name: NVML_UP,
-    help: "1 while the built-in NVML provider is running and reading the driver, else 0.",
-    registers,
-  });
+  const nvml = new NvmlCollectors(registry);
   const cache = new CacheCollectors(registry);
   return {
     registry,
     interceptor: grpcMetricsInterceptor(registry),
     hooks: cache.hooks,
-    bind: (store) => cache.bind(store),
+    bind: (store) => {
+      cache.bind(store);
+      nvml.bind(store);
+    },
     setUp: (value) => up.set(value ? 1 : 0),
-    setNvmlUp: (value) => nvmlUp.set(value ? 1 : 0),
+    nvml: nvml.hooks,
   };
 }

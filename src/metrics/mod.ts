@@ -21,6 +21,13 @@ export {
   type GpuHealth,
   type HealthCounts,
 } from "./health.ts";
+export {
+  type ActionView,
+  NO_ACTION,
+  NvmlCollectors,
+  type NvmlHooks,
+  OTHER_ACTION,
+} from "./nvml_collectors.ts";
 export { METRICS_PATH, MetricsHttpServer, type MetricsHttpServerOptions } from "./http_server.ts";
 export {
   ProviderCollectors,

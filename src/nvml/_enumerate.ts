@@ -31,19 +31,19 @@ export function gpuObjectName(uuid: string): string {
  *
  * @throws {NvmlError} When NVML cannot answer for the GPU.
  */
-export function readGpu(nvml: NvmlLibrary, handle: bigint): NvmlGpu {
-  const uuid = nvml.uuid(handle);
+export async function readGpu(nvml: NvmlLibrary, handle: bigint): Promise<NvmlGpu> {
+  const uuid = await nvml.uuid(handle);
   return {
     name: gpuObjectName(uuid),
     handle,
     spec: {
       uuid,
-      productName: nvml.name(handle),
-      pciBusId: nvml.pciBusId(handle),
-      index: nvml.index(handle),
-      minorNumber: nvml.minorNumber(handle),
-      memoryTotalBytes: nvml.memoryTotalBytes(handle),
-      serial: nvml.serial(handle),
+      productName: await nvml.name(handle),
+      pciBusId: await nvml.pciBusId(handle),
+      index: await nvml.index(handle),
+      minorNumber: await nvml.minorNumber(handle),
+      memoryTotalBytes: await nvml.memoryTotalBytes(handle),
+      serial: await nvml.serial(handle),
     },
   };
 }
@@ -53,12 +53,12 @@ export function readGpu(nvml: NvmlLibrary, handle: bigint): NvmlGpu {
  *
  * @throws {NvmlError} When NVML cannot count the GPUs.
  */
-export function enumerateGpus(nvml: NvmlLibrary, logger: NvmlLogger): NvmlGpu[] {
+export async function enumerateGpus(nvml: NvmlLibrary, logger: NvmlLogger): Promise<NvmlGpu[]> {
   const gpus: NvmlGpu[] = [];
-  const count = nvml.deviceCount();
+  const count = await nvml.deviceCount();
   for (let index = 0; index < count; index++) {
     try {
-      gpus.push(readGpu(nvml, nvml.handleByIndex(index)));
+      gpus.push(await readGpu(nvml, await nvml.handleByIndex(index)));
     } catch (err) {
       logger.error(err, "Cannot read GPU identity, leaving it out", "index", index);
     }

@@ -5,11 +5,13 @@
  * @module
  */
 
-import { NvmlError, NvmlReturn } from "./errors.ts";
+import { settlesWithin } from "./_call_gate.ts";
+import { NvmlCallTimeout, NvmlError, NvmlReturn } from "./errors.ts";
 import type { NvmlEventData, NvmlLibrary } from "./_library.ts";
 import type { NvmlGpu } from "./_enumerate.ts";
 import { registerHealthEvents } from "./_registration.ts";
 import {
+  callTimeoutCondition,
   classifyEvent,
   decideHealth,
   healthyCondition,
@@ -31,6 +33,9 @@ export interface HealthMonitorOptions {
   /** Upper bound of one wait, and the pause between probes while a GPU is lost. */
   waitTimeoutMs: number;
 }
+
+/** What a probe found: the GPU answers, reports an error, or does not answer in time. */
+type Probe = { answers: true } | { answers: false; hung: NvmlCallTimeout | undefined };
 
 // Per GPU state; touched only by start() and the loop, which never overlap.
 interface Entry {
@@ -68,7 +73,7 @@ export class HealthMonitor {
   /** Registers events, writes the initial conditions and starts the loop. */
   static async start(options: HealthMonitorOptions): Promise<HealthMonitor> {
     const monitor = new HealthMonitor(options);
-    monitor.#renewEventSet();
+    await monitor.#renewEventSet();
     for (const entry of monitor.#entries) {
       const why = entry.unmonitoredWhy;
       await monitor.#write(
@@ -80,12 +85,17 @@ export class HealthMonitor {
     return monitor;
   }
 
-  /** Ends the loop, waits for the wait in flight, then frees the event set. */
-  async stop(): Promise<void> {
+  /**
+   * Ends the loop, waits for the wait in flight (at most `boundMs`), then frees the event set.
+   *
+   * @returns False when the loop was still in an NVML call after `boundMs`.
+   */
+  async stop(boundMs: number): Promise<boolean> {
     this.#stopping = true;
     this.#wakePause?.();
-    await this.#loop;
-    this.#freeSet();
+    const ended = await settlesWithin(this.#loop, boundMs);
+    if (ended) await this.#freeSet();
+    return ended;
   }
 
   async #run(): Promise<void> {
@@ -117,7 +127,7 @@ export class HealthMonitor {
   async #onEvent(event: NvmlEventData): Promise<void> {
     const health = classifyEvent(event.eventType, event.eventData, event);
     const decision = decideHealth(health, this.#o.policy);
-    const targets = this.#targetsOf(event.device);
+    const targets = await this.#targetsOf(event.device);
     const names = targets.map((e) => e.gpu.name);
     if (decision.action === "log") {
       const log = health.kind === "other" ? this.#o.logger.V(2) : this.#o.logger;
@@ -139,11 +149,11 @@ export class HealthMonitor {
     }
   }
 
-  #targetsOf(device: bigint): Entry[] {
+  async #targetsOf(device: bigint): Promise<Entry[]> {
     const byHandle = this.#entries.filter((e) => e.gpu.handle === device);
     if (byHandle.length > 0) return byHandle;
     try {
-      const uuid = this.#o.nvml.uuid(device);
+      const uuid = await this.#o.nvml.uuid(device);
       const byUuid = this.#entries.filter((e) => e.gpu.spec.uuid === uuid);
       if (byUuid.length > 0) return byUuid;
     } catch (err) {
@@ -163,27 +173,40 @@ export class HealthMonitor {
     }
   }
 
-  /** While a GPU is lost: mark each GPU by whether it answers; renew events once all do. */
+  /**
+   * While a GPU is lost: mark each GPU by whether it answers (probed in parallel, each on a
+   * thread of its own); renew events once all do.
+   */
   async #probe(): Promise<void> {
+    const probes = await Promise.all(this.#entries.map((entry) => this.#answers(entry)));
     let all = true;
-    for (const entry of this.#entries) {
-      const answers = this.#answers(entry);
-      all &&= answers;
-      if (answers === !entry.lost) continue;
-      entry.lost = !answers;
+    for (const [i, entry] of this.#entries.entries()) {
+      const probe = probes[i]!;
+      all &&= probe.answers;
+      if (!probe.answers && probe.hung !== undefined) {
+        entry.lost = true;
+        if (entry.last?.status !== "Unknown") {
+          this.#o.logger.info("NVML call hung; GPU health unknown", "gpu", entry.gpu.name);
+          await this.#write(entry, callTimeoutCondition(probe.hung.message));
+        }
+        continue;
+      }
+      const unknown = entry.last?.status === "Unknown";
+      if (probe.answers === !entry.lost && !unknown) continue;
+      entry.lost = !probe.answers;
       this.#o.logger.info(
-        answers ? "GPU answers NVML again" : "GPU is lost",
+        probe.answers ? "GPU answers NVML again" : "GPU is lost",
         "gpu",
         entry.gpu.name,
       );
       await this.#write(
         entry,
-        answers ? recoveredCondition(entry.unmonitoredWhy) : lostCondition(),
+        probe.answers ? recoveredCondition(entry.unmonitoredWhy) : lostCondition(),
       );
     }
-    if (!all) return;
+    if (!all || this.#stopping) return;
     const before = this.#entries.map((e) => e.unmonitoredWhy);
-    this.#renewEventSet();
+    await this.#renewEventSet();
     // Without a new event set the episode goes on, so the next probe tries again.
     this.#lostEpisode = this.#set === undefined;
     for (const [i, entry] of this.#entries.entries()) {
@@ -193,21 +216,23 @@ export class HealthMonitor {
     }
   }
 
-  #answers(entry: Entry): boolean {
+  async #answers(entry: Entry): Promise<Probe> {
+    const { nvml } = this.#o;
     try {
-      const handle = this.#o.nvml.handleByUuid(entry.gpu.spec.uuid) ?? entry.gpu.handle;
-      this.#o.nvml.memoryTotalBytes(handle);
+      const handle = (await nvml.handleByUuid(entry.gpu.spec.uuid, entry.gpu.handle)) ??
+        entry.gpu.handle;
+      await nvml.memoryTotalBytes(handle);
       entry.gpu.handle = handle;
-      return true;
-    } catch {
-      return false;
+      return { answers: true };
+    } catch (err) {
+      return { answers: false, hung: err instanceof NvmlCallTimeout ? err : undefined };
     }
   }
 
   /** (Re)creates the event set and registers every GPU on it; failures make GPUs unmonitored. */
-  #renewEventSet(): void {
-    this.#freeSet();
-    const { set, gpus } = registerHealthEvents(this.#o.nvml, this.#o.gpus, this.#o.logger);
+  async #renewEventSet(): Promise<void> {
+    await this.#freeSet();
+    const { set, gpus } = await registerHealthEvents(this.#o.nvml, this.#o.gpus, this.#o.logger);
     for (const [i, entry] of this.#entries.entries()) {
       entry.monitored = gpus[i]?.monitored ?? [];
       entry.unmonitoredWhy = gpus[i]?.unmonitoredWhy;
@@ -215,10 +240,10 @@ export class HealthMonitor {
     this.#set = set;
   }
 
-  #freeSet(): void {
+  async #freeSet(): Promise<void> {
     if (this.#set === undefined) return;
     try {
-      this.#o.nvml.eventSetFree(this.#set);
+      await this.#o.nvml.eventSetFree(this.#set);
     } catch (err) {
       this.#o.logger.error(err, "Cannot free NVML event set");
     }

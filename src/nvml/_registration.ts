@@ -23,19 +23,19 @@ export interface Registration {
   gpus: GpuRegistration[];
 }
 
-function registerOne(
+async function registerOne(
   nvml: NvmlLibrary,
   gpu: NvmlGpu,
   set: bigint,
   logger: NvmlLogger,
-): GpuRegistration {
+): Promise<GpuRegistration> {
   try {
-    const mask = nvml.supportedEventTypes(gpu.handle) & HEALTH_EVENT_MASK;
+    const mask = (await nvml.supportedEventTypes(gpu.handle)) & HEALTH_EVENT_MASK;
     if (mask === 0n) {
       return { monitored: [], unmonitoredWhy: "the GPU supports none of the health event types" };
     }
     // NOT_SUPPORTED here leaves the set usable for the other GPUs.
-    nvml.registerEvents(gpu.handle, mask, set);
+    await nvml.registerEvents(gpu.handle, mask, set);
     const monitored = eventTypeNames(mask);
     logger.V(2).info("Registered NVML events", "gpu", gpu.name, "events", monitored);
     return { monitored, unmonitoredWhy: undefined };
@@ -50,16 +50,18 @@ function registerOne(
  * Registers XID and ECC events, masked by what each GPU supports. Never throws: a GPU whose
  * events cannot be registered comes back unmonitored, with the cause.
  */
-export function registerHealthEvents(
+export async function registerHealthEvents(
   nvml: NvmlLibrary,
   gpus: readonly NvmlGpu[],
   logger: NvmlLogger,
-): Registration {
+): Promise<Registration> {
   let why = "the NVML library has no nvmlEventSetWait call";
   if (nvml.canWaitForEvents) {
     try {
-      const set = nvml.eventSetCreate();
-      return { set, gpus: gpus.map((gpu) => registerOne(nvml, gpu, set, logger)) };
+      const set = await nvml.eventSetCreate();
+      const registered = [];
+      for (const gpu of gpus) registered.push(await registerOne(nvml, gpu, set, logger));
+      return { set, gpus: registered };
     } catch (err) {
       why = (err as Error).message;
       logger.error(err, "Cannot create NVML event set; GPUs stay unmonitored");

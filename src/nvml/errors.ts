@@ -13,6 +13,7 @@ export const NvmlReturn = {
   NOT_SUPPORTED: 3,
   NO_PERMISSION: 4,
   NOT_FOUND: 6,
+  INSUFFICIENT_SIZE: 7,
   DRIVER_NOT_LOADED: 9,
   TIMEOUT: 10,
   LIBRARY_NOT_FOUND: 12,
@@ -104,4 +105,26 @@ export class NvmlError extends Error {
  */
 export function checkNvml(code: number, action: string): void {
   if (code !== NvmlReturn.SUCCESS) throw new NvmlError(action, code);
+}
+
+/**
+ * An NVML call that did not answer within the per-call limit. The native call goes on in its
+ * thread; the GPU it was about is reported `Unknown` until NVML answers again.
+ */
+export class NvmlCallTimeout extends NvmlError {
+  /** The limit that passed, in milliseconds. */
+  readonly timeoutMs: number;
+
+  /**
+   * @param action What was attempted, e.g. "get remapped rows".
+   * @param timeoutMs The per-call limit that passed.
+   * @param detail Why no call was even started, when an earlier one is still in flight.
+   */
+  constructor(action: string, timeoutMs: number, detail = "") {
+    super(action, NvmlReturn.TIMEOUT);
+    this.timeoutMs = timeoutMs;
+    this.name = "NvmlCallTimeout";
+    this.message = `Cannot ${action}: NVML did not answer within ${timeoutMs}ms` +
+      (detail === "" ? "" : ` (${detail})`);
+  }
 }

@@ -24,6 +24,8 @@ export const NvmlReason = {
   GpuLost: "GpuLost",
   /** True: the GPU answers NVML again after having been lost. */
   Recovered: "Recovered",
+  /** Unknown: an NVML call about this GPU did not answer within --nvml-call-timeout. */
+  CallTimeout: "NVMLCallTimeout",
 } as const;
 
 /** NVML event type bits (`nvmlEventType*`). */
@@ -53,6 +55,20 @@ export type HealthDecision =
 
 function condition(ok: boolean, reason: string, message: string): ConditionInput {
   return { type: NVML_CONDITION_TYPE, status: ok ? "True" : "False", reason, message };
+}
+
+/**
+ * The condition of a GPU whose NVML call hung: its health is unknown until NVML answers.
+ *
+ * @param what The error of the call that passed its limit.
+ */
+export function callTimeoutCondition(what: string): ConditionInput {
+  return {
+    type: NVML_CONDITION_TYPE,
+    status: "Unknown",
+    reason: NvmlReason.CallTimeout,
+    message: `NVML does not answer for this GPU: ${what}`,
+  };
 }
 
 /**

@@ -11,7 +11,7 @@ export {
   NVML_LIBRARY_DIRS,
   NVML_LIBRARY_NAME,
 } from "./discovery.ts";
-export { NvmlError, nvmlErrorName, nvmlErrorText, NvmlReturn } from "./errors.ts";
+export { NvmlCallTimeout, NvmlError, nvmlErrorName, nvmlErrorText, NvmlReturn } from "./errors.ts";
 export {
   classifyEvent,
   decideHealth,
@@ -22,9 +22,12 @@ export {
 } from "./health_policy.ts";
 export type { NvmlLogger } from "./logger.ts";
 export {
+  DEFAULT_CALL_TIMEOUT_MS,
   MAX_WAIT_TIMEOUT_MS,
+  NVML_STATES,
   type NvmlProvider,
   type NvmlProviderOptions,
+  type NvmlState,
   startNvmlProvider,
 } from "./provider.ts";
 export {
@@ -37,9 +40,14 @@ export {
   createXidPolicy,
   DEFAULT_IGNORED_XIDS,
   isCriticalXid,
-  parseXidList,
-  type XidList,
   type XidPolicy,
   type XidPolicyOptions,
 } from "./xid_policy.ts";
 export { storeWriter } from "./store_writer.ts";
+export {
+  actionSeverity,
+  mergeAction,
+  mostSevere,
+  RECOMMENDED_ACTIONS,
+  type RecommendedAction,
+} from "./actions.ts";

@@ -5,13 +5,18 @@
  * @module
  */
 import type { GpuStore } from "../cache/mod.ts";
-import type { ConditionInput, GpuSpecInput, GpuStateWriter } from "./writer.ts";
+import {
+  type ConditionInput,
+  type GpuSpecInput,
+  type GpuStateWriter,
+  NVML_PROVIDER_NAME,
+} from "./writer.ts";
 
 /** Writes NVML's GPUs and conditions into a store. */
 export function storeWriter(store: GpuStore): GpuStateWriter {
   return {
     async ensureGpu(name: string, spec: GpuSpecInput): Promise<void> {
-      await store.create({ metadata: { name }, spec }, { provider: "nvml" });
+      await store.create({ metadata: { name }, spec }, { provider: NVML_PROVIDER_NAME });
     },
     async setConditions(
       name: string,

@@ -1,5 +1,6 @@
 /**
- * Which XIDs make a GPU unhealthy. Pure: no I/O.
+ * Which XIDs make a GPU unhealthy. Pure: no I/O. (The flags' XID lists are parsed once, by
+ * `parseXidList` in src/config.)
  *
  * @module
  */
@@ -14,18 +15,11 @@ export const DEFAULT_IGNORED_XIDS: readonly number[] = [13, 31, 43, 45, 68, 109]
 /** The XID NVML reports when it cannot tell which XID happened. */
 export const UNKNOWN_XID = 999;
 
-/** A parsed XID list flag: a set of XIDs, or "all". */
-export interface XidList {
-  all: boolean;
-  xids: number[];
-}
-
 /** Decides whether an XID is critical; build it with {@linkcode createXidPolicy}. */
 export interface XidPolicy {
   readonly ignored: ReadonlySet<number>;
   readonly ignoreAll: boolean;
   readonly critical: ReadonlySet<number>;
-  readonly criticalAll: boolean;
 }
 
 /** Options of {@linkcode createXidPolicy}. */
@@ -36,8 +30,6 @@ export interface XidPolicyOptions {
   ignoreAllXids?: boolean;
   /** XIDs that are always critical, even when ignored by default or by the flags above. */
   criticalXids?: readonly number[];
-  /** Every XID is critical, the default ignore list included. */
-  criticalAllXids?: boolean;
 }
 
 /**
@@ -51,7 +43,6 @@ export function createXidPolicy(options: XidPolicyOptions = {}): XidPolicy {
     ignored: new Set([...DEFAULT_IGNORED_XIDS, ...(options.ignoredXids ?? [])]),
     ignoreAll: options.ignoreAllXids ?? false,
     critical: new Set(options.criticalXids ?? []),
-    criticalAll: options.criticalAllXids ?? false,
   };
 }
 
@@ -69,32 +60,6 @@ export function createXidPolicy(options: XidPolicyOptions = {}): XidPolicy {
  * ```
  */
 export function isCriticalXid(xid: number, policy: XidPolicy): boolean {
-  if (policy.criticalAll || policy.critical.has(xid)) return true;
+  if (policy.critical.has(xid)) return true;
   return !(policy.ignoreAll || policy.ignored.has(xid));
-}
-
-/**
- * Parses an XID list flag such as `--nvml-ignored-xids=48,79` or `--nvml-critical-xids=all`.
- *
- * @param text Comma- or space-separated non-negative integers, or `all`; empty means none.
- * @returns The XIDs, or `all: true`.
- * @throws {RangeError} When an entry is not a non-negative integer.
- * @example Usage
- * ```ts
- * import { parseXidList } from "./xid_policy.ts";
- * console.log(parseXidList("48, 79")); // { all: false, xids: [48, 79] }
- * ```
- */
-export function parseXidList(text: string): XidList {
-  const entries = text.split(/[\s,]+/).filter((e) => e !== "");
-  if (entries.some((e) => e.toLowerCase() === "all")) return { all: true, xids: [] };
-  const xids = entries.map((entry) => {
-    if (!/^\d{1,10}$/.test(entry) || Number(entry) > 0xffffffff) {
-      throw new RangeError(
-        `Cannot parse XID list: '${entry}' is not a non-negative 32-bit integer or 'all'`,
-      );
-    }
-    return Number(entry);
-  });
-  return { all: false, xids: [...new Set(xids)] };
 }

@@ -172,6 +172,13 @@ Deno.test("parseConfig() rejects an XID listed as both ignored and critical", ()
   assert.deepEqual(all.nvmlCriticalXids, [48]);
 });
 
+Deno.test("parseConfig() rejects an NVML call timeout under 100ms", () => {
+  assert.deepEqual(errors(["--nvml-call-timeout=50ms"]), [
+    "--nvml-call-timeout=50ms must be at least 100ms",
+  ]);
+  assert.equal(config(["--nvml-call-timeout=100ms"]).nvmlCallTimeoutMs, 100);
+});
+
 Deno.test("parseConfig() skips cross-flag checks on values already reported", () => {
   assert.deepEqual(errors(["--max-message-bytes=10"]), [
     'invalid value "10" for flag --max-message-bytes: must be an integer between 1024 and 67108864',

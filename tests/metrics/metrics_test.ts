@@ -4,7 +4,7 @@ import { register as globalRegistry } from "prom-client";
 import { createMetrics, createRegistry } from "../../src/metrics/mod.ts";
 import { scrapeRegistry } from "./_exposition.ts";
 
-Deno.test("createMetrics() exports info with the versions, and up and nvml_up from setters", async () => {
+Deno.test("createMetrics() exports info with the versions, and up and nvml_up from the setters", async () => {
   const metrics = createMetrics({ version: "1.2.3", denoVersion: "9.9.9" });
   let m = await scrapeRegistry(metrics.registry);
   assert.equal(m.value("device_api_server_info", { version: "1.2.3", deno_version: "9.9.9" }), 1);
@@ -12,12 +12,12 @@ Deno.test("createMetrics() exports info with the versions, and up and nvml_up fr
   assert.equal(m.value("device_api_server_up"), 0);
   assert.equal(m.value("device_api_server_nvml_up"), 0);
   metrics.setUp(true);
-  metrics.setNvmlUp(true);
+  metrics.nvml.onState("running");
   m = await scrapeRegistry(metrics.registry);
   assert.equal(m.value("device_api_server_up"), 1);
   assert.equal(m.value("device_api_server_nvml_up"), 1);
   metrics.setUp(false);
-  metrics.setNvmlUp(false);
+  metrics.nvml.onState("failed");
   m = await scrapeRegistry(metrics.registry);
   assert.equal(m.value("device_api_server_up"), 0);
   assert.equal(m.value("device_api_server_nvml_up"), 0);

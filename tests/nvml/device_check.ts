@@ -1,7 +1,9 @@
 /**
- * Checks the NVML bindings against a real driver: enumerates, registers events, runs one wait
- * cycle, shuts down, then runs the provider for one cycle. Prints everything it sees. Not a
- * test: run it by hand on a GPU machine.
+ * Checks the NVML bindings against a real driver: enumerates, reads every polled signal
+ * (remapped rows, retired pages, ECC counts, clock event reasons, temperature and thresholds),
+ * registers events, runs one wait cycle, shuts down, then runs the provider for one cycle.
+ * Prints everything it sees. Not a test: run it by hand on a GPU machine. Every call is
+ * nonblocking: a timer counts ticks across the run to show the event loop never stalled.
  *
  * Usage:
  *   deno run --allow-ffi --allow-read tests/nvml/device_check.ts [--library PATH] [--driver-root DIR] [--wait-ms N]
@@ -16,6 +18,7 @@ import { findNvmlLibrary, startNvmlProvider } from "../../src/nvml/mod.ts";
 import { NvmlLibrary } from "../../src/nvml/_library.ts";
 import { readGpu } from "../../src/nvml/_enumerate.ts";
 import { eventTypeNames, HEALTH_EVENT_MASK } from "../../src/nvml/health_policy.ts";
+import { clockReasonNames } from "../../src/nvml/signals.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -23,6 +26,7 @@ const { values } = parseArgs({
     library: { type: "string" },
     "driver-root": { type: "string", default: "/" },
     "wait-ms": { type: "string", default: "1000" },
+    "call-timeout-ms": { type: "string", default: "5000" },
   },
 });
 const waitMs = Number(values["wait-ms"]);
@@ -37,9 +41,9 @@ function replacer(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? `0x${value.toString(16)}` : value;
 }
 
-function attempt<T>(step: string, fn: () => T): T | undefined {
+async function attempt<T>(step: string, fn: () => T | Promise<T>): Promise<T | undefined> {
   try {
-    const value = fn();
+    const value = await fn();
     show(step, value);
     return value;
   } catch (err) {
@@ -53,57 +57,86 @@ const path = values.library ?? findNvmlLibrary({ driverRoot: values["driver-root
 show("library", path ?? "(not found)");
 if (path === undefined) Deno.exit(1);
 
-function step(name: string, fn: () => void): boolean {
-  return attempt(name, () => {
-    fn();
+async function step(name: string, fn: () => unknown): Promise<boolean> {
+  return await attempt(name, async () => {
+    await fn();
     return "ok";
   }) !== undefined;
 }
 
-const nvml = attempt("dlopen", () => NvmlLibrary.open(path));
+const nvml = await attempt(
+  "dlopen",
+  () => NvmlLibrary.open(path, Number(values["call-timeout-ms"])),
+);
 if (nvml === undefined) Deno.exit(1);
 show("event wait available", nvml.canWaitForEvents);
-if (!step("nvmlInit_v2", () => nvml.init())) Deno.exit(1);
-attempt("driver version", () => nvml.driverVersion());
-attempt("NVML version", () => nvml.nvmlVersion());
-const count = attempt("device count", () => nvml.deviceCount()) ?? 0;
-const set = attempt("nvmlEventSetCreate", () => nvml.eventSetCreate());
+show("optional calls", nvml.capabilities);
+if (!await step("nvmlInit_v2", () => nvml.init())) Deno.exit(1);
+await attempt("driver version", () => nvml.driverVersion());
+await attempt("NVML version", () => nvml.nvmlVersion());
+const count = await attempt("device count", () => nvml.deviceCount()) ?? 0;
+const set = await attempt("nvmlEventSetCreate", () => nvml.eventSetCreate());
+let loopTicks = 0;
+const loopTimer = setInterval(() => loopTicks++, 10);
+const started = performance.now();
 for (let i = 0; i < count; i++) {
-  const handle = attempt(`gpu ${i} handle`, () => nvml.handleByIndex(i));
+  const handle = await attempt(`gpu ${i} handle`, () => nvml.handleByIndex(i));
   if (handle === undefined) continue;
-  attempt(`gpu ${i} identity`, () => readGpu(nvml, handle));
-  attempt(`gpu ${i} handle by uuid`, () => nvml.handleByUuid(nvml.uuid(handle)));
-  attempt(`gpu ${i} ECC uncorrected volatile`, () => nvml.totalEccErrors(handle, 1, 0));
-  attempt(`gpu ${i} remapped rows`, () => nvml.remappedRows(handle));
-  const supported = attempt(`gpu ${i} supported events`, () => nvml.supportedEventTypes(handle));
+  await attempt(`gpu ${i} identity`, () => readGpu(nvml, handle));
+  await attempt(
+    `gpu ${i} handle by uuid`,
+    async () => nvml.handleByUuid(await nvml.uuid(handle)),
+  );
+  await attempt(`gpu ${i} ECC uncorrected volatile`, () => nvml.totalEccErrors(handle, 1, 0));
+  await attempt(`gpu ${i} ECC corrected volatile`, () => nvml.totalEccErrors(handle, 0, 0));
+  await attempt(`gpu ${i} remapped rows`, () => nvml.remappedRows(handle));
+  await attempt(`gpu ${i} retired pages pending`, () => nvml.retiredPagesPending(handle));
+  await attempt(`gpu ${i} retired pages (SBE)`, () => nvml.retiredPageCount(handle, 0));
+  await attempt(`gpu ${i} retired pages (DBE)`, () => nvml.retiredPageCount(handle, 1));
+  const reasons = await attempt(
+    `gpu ${i} clock event reasons`,
+    () => nvml.clockEventReasons(handle),
+  );
+  if (reasons !== undefined && reasons !== null) {
+    show(`gpu ${i} clock event reason names`, clockReasonNames(reasons));
+  }
+  await attempt(`gpu ${i} temperature`, () => nvml.temperature(handle));
+  await attempt(`gpu ${i} slowdown threshold`, () => nvml.temperatureThreshold(handle, 1));
+  await attempt(`gpu ${i} shutdown threshold`, () => nvml.temperatureThreshold(handle, 0));
+  const supported = await attempt(
+    `gpu ${i} supported events`,
+    () => nvml.supportedEventTypes(handle),
+  );
   if (supported !== undefined) show(`gpu ${i} supported event names`, eventTypeNames(supported));
   if (set !== undefined && supported !== undefined) {
     const mask = supported & HEALTH_EVENT_MASK;
-    step(`gpu ${i} register ${eventTypeNames(mask).join("|")}`, () => {
-      nvml.registerEvents(handle, mask, set);
-    });
+    await step(
+      `gpu ${i} register ${eventTypeNames(mask).join("|")}`,
+      () => nvml.registerEvents(handle, mask, set),
+    );
   }
 }
 if (set !== undefined) {
-  let ticks = 0;
-  const timer = setInterval(() => ticks++, 10);
   try {
     const event = await nvml.waitEvent(set, waitMs);
     show("one wait cycle", event ?? "TIMEOUT (no event)");
   } catch (err) {
     failures++;
     show("one wait cycle", `FAILED: ${err}`);
-  } finally {
-    clearInterval(timer);
   }
-  show("timer ticks during the wait (should be about wait-ms / 10)", ticks);
-  step("nvmlEventSetFree", () => nvml.eventSetFree(set));
+  await step("nvmlEventSetFree", () => nvml.eventSetFree(set));
 }
-step("nvmlShutdown", () => nvml.shutdown());
-step("close library", () => nvml.close());
+clearInterval(loopTimer);
+const elapsed = performance.now() - started;
+show("timer ticks during the calls (should be about elapsed ms / 10)", {
+  ticks: loopTicks,
+  elapsedMs: Math.round(elapsed),
+});
+await step("nvmlShutdown", () => nvml.shutdown());
+await step("close library", () => nvml.close());
 
 console.log("--- provider, one cycle ---");
-const provider = await startNvmlProvider({
+const provider = startNvmlProvider({
   libraryPath: path,
   waitTimeoutMs: Math.min(waitMs, 5000),
   writer: {
@@ -122,6 +155,7 @@ const provider = await startNvmlProvider({
     V: () => ({ info: (msg, ...kv) => show("log v", [msg, ...kv]) }),
   },
 });
+await provider.started;
 show("provider", { up: provider.up, reason: provider.reason, devices: provider.devices });
 if (!provider.up) failures++;
 await new Promise((resolve) => setTimeout(resolve, waitMs + 100));

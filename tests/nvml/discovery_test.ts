@@ -77,12 +77,13 @@ Deno.test("startNvmlProvider() loads the library it finds under driverRoot", asy
   await withRoot(async (root) => {
     const path = await place(root, "usr/lib/x86_64-linux-gnu");
     const writer = new MemoryWriter();
-    const provider = await startNvmlProvider({
+    const provider = startNvmlProvider({
       writer,
       logger: new CaptureLogger(),
       driverRoot: root,
       waitTimeoutMs: 50,
     });
+    await provider.started;
     await provider.stop();
     assert.equal(provider.up, true);
     assert.equal(provider.libraryPath, path);

@@ -11,6 +11,10 @@
  * fake_nvml_configure() came first:
  *   FAKE_NVML_GPU_COUNT   number of GPUs, 0..16 (default 2)
  *   FAKE_NVML_INIT_ERROR  an nvmlReturn_t that nvmlInit_v2 returns (default 0)
+ *   FAKE_NVML_INIT_DELAY_MS   nvmlInit_v2 takes this long (default 0)
+ *   FAKE_NVML_QUERY_DELAY_MS  every device query takes this long (default 0)
+ *   FAKE_NVML_LOST_DELAY_MS   a device query on a lost GPU takes this long before it
+ *                         returns GPU_IS_LOST, as a GPU falling off the bus can (default 0)
  *   FAKE_NVML_CONTROL     path of a control file; a background thread reads
  *                         the lines appended to it, so another process (a
  *                         test driving a server that loaded this library)
@@ -27,6 +31,11 @@
  *   unsupported <index>   nvmlDeviceRegisterEvents returns NOT_SUPPORTED
  *   no-serial <index>     nvmlDeviceGetSerial returns NOT_SUPPORTED
  *   wake                  pending waits return NVML_ERROR_TIMEOUT now
+ *   delay-init <ms>       as FAKE_NVML_INIT_DELAY_MS
+ *   delay-query <ms>      as FAKE_NVML_QUERY_DELAY_MS
+ *   delay-lost <ms>       as FAKE_NVML_LOST_DELAY_MS
+ *
+ * Delays sleep without holding the library's lock, so other GPUs' calls go on meanwhile.
  *
  * Events reach an event set only for the types registered on it for that
  * device, as with the real library.
@@ -124,6 +133,9 @@ static fake_set sets[MAX_SETS];
 static unsigned wake_generation;
 static int waiters;
 static unsigned long long wait_calls;
+static int init_delay_ms;
+static int query_delay_ms;
+static int lost_delay_ms;
 
 static char control_path[4096];
 static long control_offset;
@@ -193,6 +205,9 @@ static void apply_command_locked(const char *line) {
   else if (!strcmp(cmd, "unsupported") && n == 2 && (unsigned long)a < gpu_count) devices[a].unsupported = 1;
   else if (!strcmp(cmd, "no-serial") && n == 2 && (unsigned long)a < gpu_count) devices[a].no_serial = 1;
   else if (!strcmp(cmd, "wake")) { wake_generation++; pthread_cond_broadcast(&event_cond); }
+  else if (!strcmp(cmd, "delay-init") && n == 2) init_delay_ms = (int)a;
+  else if (!strcmp(cmd, "delay-query") && n == 2) query_delay_ms = (int)a;
+  else if (!strcmp(cmd, "delay-lost") && n == 2) lost_delay_ms = (int)a;
   else fprintf(stderr, "fake-nvml: cannot apply control command: '%s'\n", line);
 }
 
@@ -241,6 +256,9 @@ static void configure_with_locked(int count, int error, const char *path) {
   memset(devices, 0, sizeof devices);
   memset(sets, 0, sizeof sets);
   for (unsigned i = 0; i < gpu_count; i++) devices[i].index = i;
+  init_delay_ms = env_int("FAKE_NVML_INIT_DELAY_MS", 0);
+  query_delay_ms = env_int("FAKE_NVML_QUERY_DELAY_MS", 0);
+  lost_delay_ms = env_int("FAKE_NVML_LOST_DELAY_MS", 0);
   snprintf(control_path, sizeof control_path, "%s", path ? path : "");
   control_offset = 0;
   poll_control_locked();
@@ -285,9 +303,26 @@ static nvmlReturn_t copy_string(char *buf, unsigned len, const char *value) {
   return NVML_SUCCESS;
 }
 
+/* Sleeps ms with the lock released (mu held on entry and on return). */
+static void sleep_unlocked(int ms) {
+  if (ms <= 0) return;
+  pthread_mutex_unlock(&mu);
+  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {}
+  pthread_mutex_lock(&mu);
+}
+
+/* The configured delay of a query on this device: longer when it is lost. */
+static void query_delay_locked(void *handle) {
+  fake_device *d = handle;
+  int lost = d >= devices && d < devices + gpu_count && d->lost;
+  sleep_unlocked(lost ? lost_delay_ms : query_delay_ms);
+}
+
 #define LOCKED_DEVICE(handle)                 \
   nvmlReturn_t rc;                            \
   pthread_mutex_lock(&mu);                    \
+  query_delay_locked(handle);                 \
   fake_device *d = device_locked(handle, &rc); \
   if (!d) { pthread_mutex_unlock(&mu); return rc; }
 
@@ -298,6 +333,7 @@ static nvmlReturn_t copy_string(char *buf, unsigned len, const char *value) {
 EXPORT nvmlReturn_t nvmlInit_v2(void) {
   pthread_mutex_lock(&mu);
   configure_locked();
+  sleep_unlocked(init_delay_ms);
   if (init_error) UNLOCK_RETURN(init_error);
   init_count++;
   UNLOCK_RETURN(NVML_SUCCESS);
@@ -369,6 +405,7 @@ EXPORT nvmlReturn_t nvmlDeviceGetHandleByUUID(const char *uuid, void **out) {
     char buf[64];
     format_uuid(buf, sizeof buf, i);
     if (strcmp(buf, uuid)) continue;
+    query_delay_locked(&devices[i]);
     if (devices[i].lost) UNLOCK_RETURN(NVML_ERROR_GPU_IS_LOST);
     *out = &devices[i];
     UNLOCK_RETURN(NVML_SUCCESS);

@@ -75,13 +75,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const writer = new MemoryWriter();
   const logger = new CaptureLogger();
   options.seed?.(writer);
-  const provider = await startNvmlProvider({
+  const provider = startNvmlProvider({
     waitTimeoutMs: 50,
     ...options.provider,
     writer,
     logger,
     libraryPath,
   });
+  await provider.started;
   return {
     provider,
     writer,

@@ -134,12 +134,13 @@ Deno.test("startNvmlProvider() keeps a GPU the writer already has", async () => 
   await using h = await startHarness();
   await h.provider.stop();
   const spec = h.writer.gpus.get(fakeGpuName(0))?.spec;
-  const second = await startNvmlProvider({
+  const second = startNvmlProvider({
     writer: h.writer,
     logger: new CaptureLogger(),
     libraryPath: h.libraryPath,
     waitTimeoutMs: 50,
   });
+  await second.started;
   await second.stop();
   assert.equal(second.up, true);
   assert.equal(h.writer.gpus.get(fakeGpuName(0))?.spec, spec);

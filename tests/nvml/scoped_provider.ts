@@ -14,7 +14,7 @@ const print = (value: unknown) => console.log(JSON.stringify(value));
 let sawFalse: () => void = () => {};
 const unhealthy = new Promise<void>((resolve) => sawFalse = resolve);
 
-const provider = await startNvmlProvider({
+const provider = startNvmlProvider({
   driverRoot,
   waitTimeoutMs: 50,
   writer: {
@@ -34,6 +34,7 @@ const provider = await startNvmlProvider({
     V: () => ({ info: () => {} }),
   },
 });
+await provider.started;
 print({ up: provider.up, reason: provider.reason, devices: provider.devices });
 if (provider.up) await unhealthy;
 await provider.stop();

@@ -1,10 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  createXidPolicy,
-  DEFAULT_IGNORED_XIDS,
-  isCriticalXid,
-  parseXidList,
-} from "../../src/nvml/mod.ts";
+import { createXidPolicy, DEFAULT_IGNORED_XIDS, isCriticalXid } from "../../src/nvml/mod.ts";
 
 Deno.test("isCriticalXid() ignores the default application XIDs", () => {
   const policy = createXidPolicy();
@@ -35,30 +30,4 @@ Deno.test("isCriticalXid() lets a forced XID beat the ignore lists", () => {
   assert.equal(isCriticalXid(13, policy), true);
   assert.equal(isCriticalXid(79, policy), true);
   assert.equal(isCriticalXid(31, policy), false);
-});
-
-Deno.test("isCriticalXid() treats every XID as critical when criticalAllXids is set", () => {
-  const policy = createXidPolicy({ ignoreAllXids: true, criticalAllXids: true });
-  for (const xid of [...DEFAULT_IGNORED_XIDS, 79]) assert.equal(isCriticalXid(xid, policy), true);
-});
-
-Deno.test("parseXidList() reads comma- and space-separated XIDs", () => {
-  assert.deepEqual(parseXidList("48,79 94, 48"), { all: false, xids: [48, 79, 94] });
-  assert.deepEqual(parseXidList(""), { all: false, xids: [] });
-  assert.deepEqual(parseXidList(" , "), { all: false, xids: [] });
-});
-
-Deno.test("parseXidList() reads 'all' in any case", () => {
-  assert.deepEqual(parseXidList("all"), { all: true, xids: [] });
-  assert.deepEqual(parseXidList("ALL"), { all: true, xids: [] });
-});
-
-Deno.test("parseXidList() throws RangeError on a bad entry", () => {
-  for (const bad of ["x", "-1", "1.5", "48,abc", "4294967296", "0x30"]) {
-    assert.throws(() => parseXidList(bad), (err: unknown) => {
-      assert.ok(err instanceof RangeError);
-      assert.match(err.message, /^Cannot parse XID list: '/);
-      return true;
-    }, bad);
-  }
 });
