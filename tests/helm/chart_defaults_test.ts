@@ -237,4 +237,11 @@ Deno.test("NOTES.txt tells consumers the socket path and host directory", async 
   assert.match(notes, /unix:\/\/\/var\/run\/device-api\/device\.sock/);
   assert.match(notes, /host directory \/var\/run\/device-api \(hostPath\)/);
   assert.match(notes, /NVML provider: off/);
+  assert.match(notes, /node affinity \(by default any GPU label/);
+  assert.match(
+    notes,
+    /host directory \/var\/lib\/device-api \(stays on the nodes after uninstall\)/,
+  );
+  // No Prometheus Operator API in a dry run without --api-versions: no ServiceMonitor to name.
+  assert.doesNotMatch(notes, /ServiceMonitor/);
 });
