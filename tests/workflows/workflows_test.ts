@@ -9,6 +9,9 @@ import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { compileCommand } from "../../scripts/compile.ts";
 import { PRODUCTION_SCOPE, runtimeFlags } from "../../src/runtime/mod.ts";
+import { dirname } from "node:path";
+import { actionlint } from "../_tools/actionlint.ts";
+import { ensureHelm } from "../_tools/helm.ts";
 import { ensureDebianPackages } from "../_tools/apt.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
@@ -17,6 +20,7 @@ const REPO = new URL("../../", import.meta.url).pathname;
 type Json = any;
 interface Step {
   id?: string;
+  env?: Record<string, string>;
   name?: string;
   uses?: string;
   run?: string;
@@ -255,19 +259,69 @@ Deno.test("release.yml publishes an SPDX SBOM of the binaries and of the chart",
   assert.ok(String(gh.with?.files).includes("dist/device-api-server.spdx.json"));
 });
 
-Deno.test("release.yml packages the chart and pushes it to ghcr.io as an OCI artifact", async () => {
+/** Runs a step's script with bash in `cwd`, with `${{ … }}` expressions replaced from `expressions`. */
+async function runStep(
+  step: Step,
+  cwd: string,
+  expressions: Record<string, string>,
+  env: Record<string, string> = {},
+): Promise<{ ok: boolean; output: string }> {
+  const script = step.run!.replace(/\$\{\{\s*([^}]+?)\s*\}\}/g, (_, e: string) => {
+    if (!(e in expressions)) throw new Error(`No value for \${{ ${e} }} in ${step.name}`);
+    return expressions[e]!;
+  });
+  const res = await new Deno.Command("bash", {
+    args: ["-e", "-o", "pipefail", "-c", script],
+    cwd,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { ok: res.success, output: dec.decode(res.stdout) + dec.decode(res.stderr) };
+}
+
+Deno.test("release.yml chart job lints and packages the chart into the file its push step sends", async () => {
   const job = release.jobs.chart!;
   assert.equal(job.permissions?.packages, "write");
-  const runs = job.steps.map((s) => s.run ?? "").join("\n");
-  assert.match(runs, /helm lint --strict charts\/device-api-server/);
-  assert.match(runs, /helm package charts\/device-api-server --destination dist/);
-  assert.match(runs, /helm registry login ghcr\.io/);
-  assert.match(
-    runs,
-    /helm push "dist\/device-api-server-\$VERSION\.tgz" "oci:\/\/ghcr\.io\/\$\{GITHUB_REPOSITORY_OWNER,,\}\/charts"/,
-  );
-  const chart = await Deno.readTextFile(`${REPO}charts/device-api-server/Chart.yaml`);
-  assert.match(chart, /^name: device-api-server$/m);
+  const helmBin = await ensureHelm();
+  const work = await Deno.makeTempDir({ prefix: "dapi-chart-job-" });
+  try {
+    await Deno.symlink(`${REPO}charts`, `${work}/charts`);
+    const version = "9.8.7";
+    const env = {
+      PATH: `${dirname(helmBin)}:${Deno.env.get("PATH")}`,
+      HELM_CACHE_HOME: `${work}/.helm/cache`,
+      HELM_CONFIG_HOME: `${work}/.helm/config`,
+    };
+    const expressions = { "needs.version.outputs.version": version };
+    for (const name of ["Lint", "Package"]) {
+      const res = await runStep(job.steps.find((s) => s.name === name)!, work, expressions, env);
+      assert.ok(res.ok, `${name}: ${res.output}`);
+    }
+    // The push step sends dist/device-api-server-$VERSION.tgz to the owner's OCI charts path.
+    const push = job.steps.find((s) => s.id === "push")!;
+    assert.equal(push.env?.VERSION, "${{ needs.version.outputs.version }}");
+    assert.match(
+      push.run!,
+      /helm push "dist\/device-api-server-\$VERSION\.tgz" "oci:\/\/ghcr\.io\/\$\{GITHUB_REPOSITORY_OWNER,,\}\/charts"/,
+    );
+    const tgz = `${work}/dist/device-api-server-${version}.tgz`;
+    const shown = await new Deno.Command(helmBin, {
+      args: ["show", "chart", tgz],
+      env,
+      stdout: "piped",
+    })
+      .output();
+    const chart = parse(new TextDecoder().decode(shown.stdout));
+    assert.deepEqual([chart.name, chart.version, chart.appVersion], [
+      "device-api-server",
+      version,
+      version,
+    ]);
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
 });
 
 Deno.test("ci.yml and release.yml pin every action to a full commit SHA with its version", async () => {
@@ -320,22 +374,12 @@ Deno.test("dependabot.yml updates actions, the docker base and npm packages week
 /** Runs the release's version check for `tag` in the repository; returns its status and output. */
 async function checkVersion(tag: string): Promise<{ ok: boolean; output: string; out: string }> {
   await ensureDebianPackages(["jq"], ["jq"]);
-  const script = release.jobs.version!.steps.find((s) => s.id === "version")!.run!;
+  const step = release.jobs.version!.steps.find((s) => s.id === "version")!;
   const outFile = await Deno.makeTempFile();
   try {
-    const res = await new Deno.Command("bash", {
-      args: ["-e", "-c", script],
-      cwd: REPO,
-      env: { GITHUB_REF_NAME: tag, GITHUB_OUTPUT: outFile },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const dec = new TextDecoder();
-    return {
-      ok: res.success,
-      output: dec.decode(res.stdout) + dec.decode(res.stderr),
-      out: await Deno.readTextFile(outFile),
-    };
+    const env = { GITHUB_REF_NAME: tag, GITHUB_OUTPUT: outFile };
+    const res = await runStep(step, REPO, {}, env);
+    return { ...res, out: await Deno.readTextFile(outFile) };
   } finally {
     await Deno.remove(outFile);
   }
@@ -350,4 +394,31 @@ Deno.test("release.yml version check accepts the tag of deno.json's version and 
   assert.equal(bad.ok, false);
   assert.match(bad.output, /::error::tag v99\.0\.0 does not match deno\.json version/);
   assert.equal(bad.out, "");
+});
+
+Deno.test("actionlint() finds no problem in ci.yml and release.yml", async () => {
+  for (const file of ["ci.yml", "release.yml"]) {
+    const path = `.github/workflows/${file}`;
+    const problems = await actionlint(await Deno.readTextFile(`${REPO}${path}`), path);
+    assert.deepEqual(problems, [], file);
+  }
+});
+
+Deno.test("actionlint() reports unknown keys, undefined expressions and bad permissions", async () => {
+  const problems = await actionlint(
+    [
+      "on: push",
+      "permissions:",
+      "  contents: wrote",
+      "jobs:",
+      "  a:",
+      "    runs-on: ubuntu-latest",
+      "    stepz: []",
+      "    steps:",
+      "      - run: echo ${{ matrix.nope }}",
+    ].join("\n"),
+    ".github/workflows/bad.yml",
+  );
+  const kinds = problems.map((p) => `${p.line}:${p.kind}`).sort();
+  assert.deepEqual(kinds, ["3:permissions", "7:syntax-check", "9:expression"]);
 });
