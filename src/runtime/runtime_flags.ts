@@ -58,6 +58,11 @@ export interface PermissionScope {
 
 /** Socket directories the packaged server uses: the chart's and systemd's RuntimeDirectory. */
 export const PRODUCTION_SOCKET_DIRS: readonly string[] = ["/var/run/device-api", "/run/device-api"];
+/** Directories of the chart's read-only consumer socket, apart from the provider socket's group. */
+export const PRODUCTION_CONSUMER_SOCKET_DIRS: readonly string[] = [
+  "/var/run/device-api-consumer",
+  "/run/device-api-consumer",
+];
 
 /**
  * The scope baked into the compiled binary: the default socket and consumer
@@ -67,9 +72,12 @@ export const PRODUCTION_SOCKET_DIRS: readonly string[] = ["/var/run/device-api",
  * root and the chart's /driver-root mount.
  */
 export const PRODUCTION_SCOPE: Readonly<PermissionScope> = Object.freeze({
-  unixSockets: PRODUCTION_SOCKET_DIRS.flatMap((d) => [`${d}/device.sock`, `${d}/consumer.sock`]),
+  unixSockets: [
+    ...PRODUCTION_SOCKET_DIRS.flatMap((d) => [`${d}/device.sock`, `${d}/consumer.sock`]),
+    ...PRODUCTION_CONSUMER_SOCKET_DIRS.map((d) => `${d}/consumer.sock`),
+  ],
   tcpHosts: ["127.0.0.1", "[::1]", "localhost", "0.0.0.0", "[::]"],
-  readWrite: [...PRODUCTION_SOCKET_DIRS],
+  readWrite: [...PRODUCTION_SOCKET_DIRS, ...PRODUCTION_CONSUMER_SOCKET_DIRS],
   readOnly: ["/etc/device-api"],
   // systemd's notify socket, and the sender socket bound in RuntimeDirectory.
   notifySockets: ["/run/systemd/notify", "/run/device-api/sd-notify.sock"],

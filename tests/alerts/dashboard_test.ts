@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { ensureDebianPackages } from "../_tools/apt.ts";
-import { isExportedSeries, selectedMetrics } from "./_metrics.ts";
+import { exportedFamilies, isKnownSeries, selectedMetrics } from "./_metrics.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
 const DASHBOARD_FILE = `${REPO}charts/device-api-server/files/dashboard.json`;
+const RUNBOOK_BASE = "https://github.com/NVIDIA/device-api-server/blob/main/docs/operations.md#";
 
 interface Target {
   expr: string;
@@ -28,7 +29,7 @@ const targets = queryPanels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel
 /** Replaces Grafana variables with values Prometheus accepts, so the query can be parsed. */
 function concrete(expr: string): string {
   return expr.replaceAll("$__rate_interval", "5m").replaceAll("$job", "device-api-server")
-    .replaceAll("$instance", ".*");
+    .replaceAll("$node", ".*").replaceAll("$cluster", ".*");
 }
 
 Deno.test("dashboard.json is a Grafana dashboard with a Prometheus data source variable", () => {
@@ -37,7 +38,41 @@ Deno.test("dashboard.json is a Grafana dashboard with a Prometheus data source v
   const vars = dashboard.templating.list;
   const ds = vars.find((v: { name: string }) => v.name === "datasource");
   assert.deepEqual([ds.type, ds.query], ["datasource", "prometheus"]);
-  assert.deepEqual(vars.map((v: { name: string }) => v.name), ["datasource", "job", "instance"]);
+  assert.deepEqual(vars.map((v: { name: string }) => v.name), [
+    "datasource",
+    "cluster",
+    "job",
+    "node",
+  ]);
+  const byName = (name: string) => vars.find((v: { name: string }) => v.name === name);
+  assert.equal(byName("cluster").hide, 2, "cluster is hidden");
+  assert.match(byName("node").query.query, /label_values\(device_api_server_up\{.*\}, node\)/);
+  assert.deepEqual([byName("node").includeAll, byName("node").multi], [true, true]);
+});
+
+Deno.test("dashboard legends and groupings name the node, never the pod IP", () => {
+  for (const { panel, target } of targets) {
+    assert.doesNotMatch(target.expr, /\binstance\b/, panel.title);
+    assert.doesNotMatch((target as { legendFormat?: string }).legendFormat ?? "", /instance/);
+  }
+  const perNode = targets.filter((t) => /by \([^)]*\bnode\b/.test(t.target.expr));
+  assert.ok(perNode.length >= 8, `only ${perNode.length} per-node queries`);
+});
+
+Deno.test("dashboard links every alert's runbook", async () => {
+  const alerts = parse(
+    await Deno.readTextFile(`${REPO}charts/device-api-server/files/alerts.yaml`),
+  ).groups.flatMap((g: { rules: { alert: string }[] }) => g.rules).map((r: { alert: string }) =>
+    r.alert
+  );
+  const urls = new Set<string>([
+    ...dashboard.links.map((l: { url: string }) => l.url),
+    ...panels.flatMap((p) => ((p as { links?: { url: string }[] }).links ?? []).map((l) => l.url)),
+  ]);
+  assert.ok(urls.has(`${RUNBOOK_BASE}alert-runbooks`));
+  const perAlert = alerts.filter((a: string) => urls.has(RUNBOOK_BASE + a.toLowerCase()));
+  // DeviceAPIServerMissing and NoGPUs are about absent series: no panel shows them.
+  assert.ok(perAlert.length >= alerts.length - 3, `panels link only ${perAlert.join(", ")}`);
 });
 
 Deno.test("dashboard panels have unique ids, fit the 24-column grid and use the variable data source", () => {
@@ -48,7 +83,7 @@ Deno.test("dashboard panels have unique ids, fit the 24-column grid and use the 
     assert.deepEqual(panel.datasource, { type: "prometheus", uid: "${datasource}" }, panel.title);
     assert.deepEqual(target.datasource, { type: "prometheus", uid: "${datasource}" }, panel.title);
     assert.ok(
-      target.expr.includes('job="$job", instance=~"$instance"'),
+      target.expr.includes('cluster=~"$cluster", job="$job", node=~"$node"'),
       `${panel.title}: not filtered`,
     );
   }
@@ -63,15 +98,27 @@ Deno.test("dashboard error ratio counts the same gRPC codes as DeviceAPIServerHi
   for (const e of exprs) assert.ok(e.includes(`grpc_code!~"${codes}"`), e);
 });
 
-Deno.test("dashboard queries select only exported metrics", () => {
+Deno.test("dashboard queries select only metrics of the real server's /metrics", async () => {
+  const families = await exportedFamilies();
   for (const { panel, target } of targets) {
     const metrics = selectedMetrics(target.expr);
     assert.ok(metrics.length > 0, panel.title);
-    for (const m of metrics) assert.ok(isExportedSeries(m), `${panel.title}: ${m} is not exported`);
+    for (const m of metrics) {
+      assert.ok(isKnownSeries(m, families), `${panel.title}: ${m} is unknown`);
+    }
   }
 });
 
-Deno.test("dashboard covers requests, errors, latency, GPU health, cache, watches, memory and NVML", () => {
+Deno.test("dashboard covers requests, errors, latency, GPU health, providers, cache, watches, process and NVML", () => {
+  assert.deepEqual(panels.filter((p) => p.type === "row").map((p) => p.title), [
+    "Server",
+    "gRPC",
+    "GPU health",
+    "Providers",
+    "Cache",
+    "Watch",
+    "Process",
+  ]);
   const all = targets.map((t) => t.target.expr).join("\n");
   for (
     const needle of [
@@ -89,7 +136,12 @@ Deno.test("dashboard covers requests, errors, latency, GPU health, cache, watche
       "device_api_server_watch_evictions_total",
       "process_resident_memory_bytes",
       "nodejs_heap_size_used_bytes",
-      "device_api_server_nvml_up",
+      "sum by (state) (device_api_server_nvml_state",
+      "min by (node, provider) (device_api_server_provider_up",
+      "sum by (node, provider) (increase(device_api_server_provider_lease_expiries_total",
+      "sum by (node) (device_api_server_cache_gpus_unknown",
+      "sum by (node, action) (device_api_server_gpus_by_recommended_action",
+      "max by (node) (nodejs_eventloop_lag_p99_seconds",
     ]
   ) {
     assert.ok(all.includes(needle), `no panel queries ${needle}`);

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { ensureDebianPackages } from "../_tools/apt.ts";
-import { isExportedSeries, selectedMetrics } from "./_metrics.ts";
+import {
+  exportedFamilies,
+  EXTERNAL_METRICS,
+  isKnownSeries,
+  PENDING_NVML_METRICS,
+  selectedMetrics,
+} from "./_metrics.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
 const ALERTS_FILE = `${REPO}charts/device-api-server/files/alerts.yaml`;
@@ -34,7 +40,7 @@ async function promtool(...args: string[]): Promise<{ success: boolean; output: 
 Deno.test("promtool check rules accepts files/alerts.yaml", async () => {
   const res = await promtool("check", "rules", ALERTS_FILE);
   assert.ok(res.success, res.output);
-  assert.match(res.output, /SUCCESS: 7 rules found/);
+  assert.match(res.output, new RegExp(`SUCCESS: ${rules.length} rules found`));
 });
 
 Deno.test("promtool test rules passes alerts_test.yaml", async () => {
@@ -42,31 +48,97 @@ Deno.test("promtool test rules passes alerts_test.yaml", async () => {
   assert.ok(res.success, res.output);
 });
 
-Deno.test("alerts.yaml defines the agreed alerts with severity and annotations", () => {
+Deno.test("alerts.yaml defines the agreed alerts with severity, a for duration and annotations", () => {
   assert.deepEqual(rules.map((r) => r.alert), [
     "DeviceAPIServerDown",
+    "DeviceAPIServerMissing",
     "DeviceAPIServerHighLatency",
     "DeviceAPIServerHighErrorRate",
     "DeviceAPIServerUnhealthyGPUs",
+    "DeviceAPIServerUnknownGPUs",
     "DeviceAPIServerNoGPUs",
+    "DeviceAPIServerProviderDown",
+    "DeviceAPIServerNVMLFailed",
+    "DeviceAPIServerGPUsNeedAction",
     "DeviceAPIServerWatchEvictions",
+    "DeviceAPIServerEventLoopLag",
     "DeviceAPIServerHighMemory",
   ]);
   for (const rule of rules) {
     assert.ok(["critical", "warning", "info"].includes(rule.labels?.severity ?? ""), rule.alert);
+    assert.match(rule.for ?? "", /^[1-9][0-9]*[smh]$/, `${rule.alert} has no for`);
     assert.ok(rule.annotations?.summary, `${rule.alert} summary`);
     assert.ok(rule.annotations?.description, `${rule.alert} description`);
     assert.equal(rule.annotations?.runbook_url, RUNBOOK_BASE + rule.alert.toLowerCase());
   }
 });
 
-Deno.test("alert expressions select only exported metrics of job device-api-server", () => {
+Deno.test("alerts name the node, and aggregations keep node and instance", () => {
+  const nodeOrInstance = "{{ with $labels.node }}{{ . }}{{ else }}{{ $labels.instance }}{{ end }}";
+  for (const rule of rules.filter((r) => r.alert !== "DeviceAPIServerMissing")) {
+    assert.ok(rule.annotations!.description!.includes(nodeOrInstance), rule.alert);
+    for (const [, by] of rule.expr.matchAll(/\bby\s*\(([^)]*)\)/g)) {
+      const labels = by!.split(",").map((l) => l.trim());
+      assert.ok(
+        labels.includes("node") && labels.includes("instance"),
+        `${rule.alert}: by (${by})`,
+      );
+    }
+  }
+});
+
+Deno.test("absent() appears only guarded by a DaemonSet that wants pods", () => {
+  for (const rule of rules.filter((r) => r.expr.includes("absent("))) {
+    assert.match(
+      rule.expr,
+      /and on \(\)\s*\(max\(kube_daemonset_status_desired_number_scheduled\{/,
+    );
+  }
+});
+
+Deno.test("alert expressions select metrics of the real server's /metrics, of job device-api-server", async () => {
+  const families = await exportedFamilies();
   for (const rule of rules) {
     const metrics = selectedMetrics(rule.expr);
     assert.ok(metrics.length > 0, `${rule.alert} selects no metric`);
-    for (const m of metrics) assert.ok(isExportedSeries(m), `${rule.alert}: ${m} is not exported`);
-    const selectors = rule.expr.match(/\{[^}]*\}/g) ?? [];
-    assert.ok(selectors.every((s) => s.includes('job="device-api-server"')), rule.alert);
+    for (const m of metrics) {
+      assert.ok(isKnownSeries(m, families), `${rule.alert}: ${m} is unknown`);
+    }
+    const selectors = [...rule.expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\{[^}]*\})/g)];
+    for (const [, metric, selector] of selectors) {
+      const scope = EXTERNAL_METRICS.includes(metric!)
+        ? 'daemonset="device-api-server"'
+        : 'job="device-api-server"';
+      assert.ok(selector!.includes(scope), `${rule.alert}: ${metric}${selector}`);
+    }
+  }
+});
+
+Deno.test("PENDING_NVML_METRICS lists only metrics the server does not export yet", async () => {
+  const families = await exportedFamilies();
+  for (const m of PENDING_NVML_METRICS) {
+    assert.ok(!families.has(m), `${m} is exported now: remove it from PENDING_NVML_METRICS`);
+  }
+});
+
+interface RuleTest {
+  input_series: { series: string }[];
+  alert_rule_test?: { alertname: string; exp_alerts?: { exp_labels: Record<string, string> }[] }[];
+}
+const ruleTests: RuleTest[] = parse(Deno.readTextFileSync(TESTS_FILE)).tests;
+
+Deno.test("alerts_test.yaml fires every per-node alert in a two-node fleet for the sick node only", () => {
+  for (const { alert } of rules.filter((r) => r.alert !== "DeviceAPIServerMissing")) {
+    const firing = ruleTests.filter((t) =>
+      (t.alert_rule_test ?? []).some((c) => c.alertname === alert && (c.exp_alerts ?? []).length)
+    );
+    const fleet = firing.find((t) => {
+      const nodes = new Set(t.input_series.map((s) => /node="([^"]+)"/.exec(s.series)?.[1]));
+      const alerted = t.alert_rule_test!.filter((c) => c.alertname === alert)
+        .flatMap((c) => c.exp_alerts ?? []).map((a) => a.exp_labels.node);
+      return nodes.size === 2 && alerted.length > 0 && alerted.every((n) => n === "gpu-node-b");
+    });
+    assert.ok(fleet, `${alert}: no two-node case alerting on gpu-node-b alone`);
   }
 });
 

@@ -49,8 +49,14 @@ export async function helm(args: string[], values?: Record<string, unknown>): Pr
  *
  * @throws {Error} when helm template fails
  */
-export async function renderChart(values: Record<string, unknown> = {}): Promise<KubeObject[]> {
-  const res = await helm(["template", RELEASE, CHART_DIR, "--namespace", NAMESPACE], values);
+export async function renderChart(
+  values: Record<string, unknown> = {},
+  extraArgs: string[] = [],
+): Promise<KubeObject[]> {
+  const res = await helm(
+    ["template", RELEASE, CHART_DIR, "--namespace", NAMESPACE, ...extraArgs],
+    values,
+  );
   if (!res.success) throw new Error(`Cannot render the chart: ${res.stderr}`);
   return parseAllDocuments(res.stdout)
     .map((doc) => doc.toJS() as KubeObject | null)
@@ -92,3 +98,41 @@ export function argMap(args: string[]): Map<string, string> {
 /** Loosely typed JSON value, for reading rendered objects in assertions. */
 // deno-lint-ignore no-explicit-any
 export type Json = any;
+
+/** `helm template` flag under which the cluster serves the Prometheus Operator's API. */
+export const WITH_PROMETHEUS_OPERATOR: readonly string[] = [
+  "--api-versions",
+  "monitoring.coreos.com/v1",
+];
+
+/** Node labels as a scheduler sees them, for {@linkcode schedulable}. */
+export type NodeLabels = Record<string, string>;
+
+/**
+ * Whether a pod spec may be scheduled on a node with `labels`: its
+ * nodeSelector and every required node-affinity term (In, NotIn, Exists,
+ * DoesNotExist), as the scheduler evaluates them.
+ */
+export function schedulable(pod: Json, labels: NodeLabels): boolean {
+  for (const [k, v] of Object.entries(pod.nodeSelector ?? {})) if (labels[k] !== v) return false;
+  const terms: Json[] | undefined = pod.affinity?.nodeAffinity
+    ?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  if (terms === undefined) return true;
+  return terms.some((term) =>
+    (term.matchExpressions ?? []).every((e: Json) => {
+      const has = Object.hasOwn(labels, e.key);
+      switch (e.operator) {
+        case "In":
+          return has && e.values.includes(labels[e.key]);
+        case "NotIn":
+          return !has || !e.values.includes(labels[e.key]);
+        case "Exists":
+          return has;
+        case "DoesNotExist":
+          return !has;
+        default:
+          throw new Error(`Cannot evaluate node selector operator ${e.operator}`);
+      }
+    })
+  );
+}

@@ -9,6 +9,8 @@
 
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Pod } from "kubernetes-models/v1/Pod";
+import { ResourceQuota } from "kubernetes-models/v1/ResourceQuota";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { DaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
@@ -48,6 +50,8 @@ type ModelClass = new (data: never) => Validatable;
 const MODELS: Record<string, ModelClass> = {
   "v1/ConfigMap": ConfigMap,
   "v1/Pod": Pod,
+  "v1/ResourceQuota": ResourceQuota,
+  "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
   "v1/Service": Service,
   "v1/ServiceAccount": ServiceAccount,
   "apps/v1/DaemonSet": DaemonSet,

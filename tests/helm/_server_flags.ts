@@ -40,6 +40,8 @@ export const SERVER_FLAGS: readonly string[] = [
   "nvml-critical-xids",
   "readiness-min-gpus",
   "readiness-grace-period",
+  // Restart continuity (issue 19): the chart sets DEVICE_API_STATE_DIR to `stateDir`.
+  "state-dir",
 ];
 
 /** Environment variable the server reads for `flag` (`--max-gpus` ↔ `DEVICE_API_MAX_GPUS`). */

@@ -1,5 +1,15 @@
 import assert from "node:assert/strict";
-import { argMap, CHART_DIR, helm, type Json, NAMESPACE, one, renderChart } from "./_chart.ts";
+import {
+  argMap,
+  CHART_DIR,
+  helm,
+  type Json,
+  NAMESPACE,
+  one,
+  renderChart,
+  schedulable,
+  WITH_PROMETHEUS_OPERATOR,
+} from "./_chart.ts";
 import { validateObject } from "./_kube.ts";
 import { envNameOf, goDurationSeconds, SERVER_FLAGS } from "./_server_flags.ts";
 
@@ -32,14 +42,42 @@ Deno.test("renderChart() leaves optional objects out by default", () => {
   assert.ok(!objects.some((o) => ["PodDisruptionBudget", "Role", "RoleBinding"].includes(o.kind)));
 });
 
+Deno.test("renderChart() adds ServiceMonitor and PrometheusRule when the cluster serves monitoring.coreos.com/v1", async () => {
+  const withOperator = await renderChart({}, [...WITH_PROMETHEUS_OPERATOR]);
+  const kinds = withOperator.map((o) => o.kind);
+  assert.ok(kinds.includes("ServiceMonitor") && kinds.includes("PrometheusRule"), kinds.join());
+  assert.deepEqual(withOperator.flatMap(validateObject), []);
+  const off = await renderChart(
+    { metrics: { serviceMonitor: { enabled: false }, prometheusRule: { enabled: false } } },
+    [...WITH_PROMETHEUS_OPERATOR],
+  );
+  assert.ok(!off.some((o) => ["ServiceMonitor", "PrometheusRule"].includes(o.kind)));
+  // true forces them without the API (helm template for GitOps).
+  const forced = await renderChart({
+    metrics: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } },
+  });
+  assert.ok(forced.some((o) => o.kind === "ServiceMonitor"));
+  assert.ok(forced.some((o) => o.kind === "PrometheusRule"));
+});
+
 Deno.test("DaemonSet runs only on GPU nodes and tolerates the GPU taint", () => {
-  assert.deepEqual(pod.nodeSelector, { "nvidia.com/gpu.present": "true" });
+  assert.equal(pod.nodeSelector, undefined);
   assert.deepEqual(pod.tolerations, [{
     key: "nvidia.com/gpu",
     operator: "Exists",
     effect: "NoSchedule",
   }]);
   assert.equal(pod.priorityClassName, "system-node-critical");
+});
+
+Deno.test("schedulable() finds GPU nodes by any of the device plugin's labels", () => {
+  // The GPU Operator's label, Node Feature Discovery alone, and a Jetson (Tegra) node.
+  assert.ok(schedulable(pod, { "nvidia.com/gpu.present": "true" }));
+  assert.ok(schedulable(pod, { "feature.node.kubernetes.io/pci-10de.present": "true" }));
+  assert.ok(schedulable(pod, { "feature.node.kubernetes.io/cpu-model.vendor_id": "NVIDIA" }));
+  assert.ok(!schedulable(pod, { "kubernetes.io/os": "linux" }));
+  assert.ok(!schedulable(pod, { "feature.node.kubernetes.io/pci-10de.present": "false" }));
+  assert.ok(!schedulable(pod, { "feature.node.kubernetes.io/cpu-model.vendor_id": "Intel" }));
 });
 
 Deno.test("DaemonSet never surges: maxSurge 0 and maxUnavailable 1", () => {
@@ -52,13 +90,14 @@ Deno.test("DaemonSet never surges: maxSurge 0 and maxUnavailable 1", () => {
 Deno.test("DaemonSet runs non-root on a read-only root file system without privileges", () => {
   assert.deepEqual(container.securityContext, {
     runAsNonRoot: true,
-    runAsUser: 65534,
-    runAsGroup: 65534,
+    runAsUser: 64100,
+    runAsGroup: 64100,
     readOnlyRootFilesystem: true,
     allowPrivilegeEscalation: false,
     capabilities: { drop: ["ALL"] },
     seccompProfile: { type: "RuntimeDefault" },
   });
+  assert.deepEqual(pod.securityContext, { fsGroup: 64100, fsGroupChangePolicy: "OnRootMismatch" });
   assert.equal(pod.hostNetwork, false);
   assert.equal(pod.hostPID, undefined);
   assert.equal(pod.automountServiceAccountToken, false);
@@ -74,8 +113,21 @@ Deno.test("DaemonSet mounts the socket directory as a DirectoryOrCreate hostPath
   assert.equal(mount?.mountPath, "/var/run/device-api");
   assert.notEqual(mount?.readOnly, true);
   const init = pod.initContainers[0];
-  assert.match(init.command.at(-1), /chown 65534:65534 \/var\/run\/device-api\n/);
+  assert.match(init.command.at(-1), /chown 64100:64100 \/var\/run\/device-api\n/);
   assert.deepEqual(init.securityContext.capabilities, { drop: ["ALL"], add: ["CHOWN", "FOWNER"] });
+});
+
+Deno.test("DaemonSet keeps its state in a hostPath the server owns, named by DEVICE_API_STATE_DIR", () => {
+  const env = Object.fromEntries(container.env.map((e: Json) => [e.name, e.value]));
+  assert.equal(env.DEVICE_API_STATE_DIR, "/var/lib/device-api");
+  const volume = pod.volumes.find((v: Json) => v.hostPath?.path === "/var/lib/device-api");
+  assert.equal(volume?.hostPath.type, "DirectoryOrCreate");
+  const mount = container.volumeMounts.find((m: Json) => m.name === volume.name);
+  assert.equal(mount?.mountPath, "/var/lib/device-api");
+  assert.notEqual(mount?.readOnly, true);
+  const init = pod.initContainers[0];
+  assert.match(init.command.at(-1), /chown 64100:64100 \/var\/lib\/device-api\nchmod 0700 /);
+  assert.ok(init.volumeMounts.some((m: Json) => m.mountPath === "/var/lib/device-api"));
 });
 
 Deno.test("DaemonSet gives the compiled binary a writable /tmp for its code cache", () => {
@@ -185,4 +237,11 @@ Deno.test("NOTES.txt tells consumers the socket path and host directory", async 
   assert.match(notes, /unix:\/\/\/var\/run\/device-api\/device\.sock/);
   assert.match(notes, /host directory \/var\/run\/device-api \(hostPath\)/);
   assert.match(notes, /NVML provider: off/);
+  assert.match(notes, /node affinity \(by default any GPU label/);
+  assert.match(
+    notes,
+    /host directory \/var\/lib\/device-api \(stays on the nodes after uninstall\)/,
+  );
+  // No Prometheus Operator API in a dry run without --api-versions: no ServiceMonitor to name.
+  assert.doesNotMatch(notes, /ServiceMonitor/);
 });

@@ -19,8 +19,8 @@ const VALUE_SETS: Record<string, Record<string, unknown>> = {
   // The other socket directory the compiled binary's permission scope allows.
   customSocket: { server: { unixSocket: "/run/device-api/device.sock", socketMode: "0600" } },
   consumerSocket: { server: { consumerSocket: { enabled: true } } },
-  consumerSocketElsewhere: {
-    server: { consumerSocket: { enabled: true, path: "/run/device-api/consumer.sock" } },
+  consumerSocketSameDirectory: {
+    server: { consumerSocket: { enabled: true, path: "/var/run/device-api/consumer.sock" } },
   },
   metricsOff: { metrics: { enabled: false, serviceMonitor: { enabled: true } } },
   exposedGrpc: { server: { grpcAddress: "0.0.0.0:50051", allowInsecureNonLoopback: true } },
@@ -32,6 +32,20 @@ const VALUE_SETS: Record<string, Record<string, unknown>> = {
     image: { digest: `sha256:${"a".repeat(64)}` },
     extraArgs: ["--max-gpus=8"],
     extraEnv: [{ name: "GRPC_TRACE", value: "all" }],
+  },
+  extensions: {
+    global: { imageRegistry: "mirror.example.com:5000" },
+    helperImage: { digest: `sha256:${"b".repeat(64)}` },
+    extraVolumes: [{ name: "provider-config", configMap: { name: "gpu-provider" } }],
+    extraVolumeMounts: [{ name: "provider-config", mountPath: "/etc/gpu-provider" }],
+    initContainers: [{ name: "wait", image: "example.com/wait:1", command: ["true"] }],
+    sidecars: [{ name: "provider", image: "example.com/provider:1" }],
+    priorityClassQuota: { enabled: true },
+    stateDir: "",
+    networkPolicy: {
+      enabled: true,
+      metricsFrom: [{ namespaceSelector: { matchLabels: { name: "monitoring" } } }],
+    },
   },
 };
 
@@ -97,12 +111,22 @@ Deno.test("nvml.enabled adds the runtime class, driver mount and NVIDIA env", ()
   assert.equal(pod.runtimeClassName, "nvidia");
   assert.equal(args.get("enable-nvml-provider"), "true");
   assert.equal(args.get("nvml-driver-root"), "/driver-root");
-  const mount = container.volumeMounts.find((m: Json) => m.mountPath === "/driver-root");
-  assert.equal(mount.readOnly, true);
-  assert.deepEqual(pod.volumes.find((v: Json) => v.name === mount.name).hostPath, {
-    path: "/",
-    type: "Directory",
-  });
+  // Only the library directories of the host root, never the root itself.
+  const mounts = container.volumeMounts.filter((m: Json) => m.mountPath.startsWith("/driver-root"));
+  assert.deepEqual(mounts.map((m: Json) => [m.mountPath, m.readOnly]), [
+    ["/driver-root/usr/lib64", true],
+    ["/driver-root/usr/lib/x86_64-linux-gnu", true],
+    ["/driver-root/usr/lib/aarch64-linux-gnu", true],
+  ]);
+  const hostPaths = mounts.map((m: Json) =>
+    pod.volumes.find((v: Json) => v.name === m.name).hostPath
+  );
+  assert.deepEqual(hostPaths, [
+    { path: "/usr/lib64" },
+    { path: "/usr/lib/x86_64-linux-gnu" },
+    { path: "/usr/lib/aarch64-linux-gnu" },
+  ]);
+  assert.ok(!pod.volumes.some((v: Json) => v.hostPath?.path === "/"));
   const env = Object.fromEntries(container.env.map((e: Json) => [e.name, e.value]));
   assert.equal(env.NVIDIA_VISIBLE_DEVICES, "all");
   assert.equal(env.NVIDIA_DRIVER_CAPABILITIES, "utility");
@@ -124,23 +148,31 @@ Deno.test("a custom socket path moves the flag, hostPath and mount together", ()
   assert.equal(args.get("unix-socket"), "/run/device-api/device.sock");
   assert.equal(args.get("socket-mode"), "0600");
   const hostPaths = pod.volumes.filter((v: Json) => v.hostPath).map((v: Json) => v.hostPath);
-  assert.deepEqual(hostPaths, [{ path: "/run/device-api", type: "DirectoryOrCreate" }]);
+  assert.deepEqual(hostPaths, [
+    { path: "/run/device-api", type: "DirectoryOrCreate" },
+    { path: "/var/lib/device-api", type: "DirectoryOrCreate" },
+  ]);
   assert.ok(container.volumeMounts.some((m: Json) => m.mountPath === "/run/device-api"));
-  assert.match(pod.initContainers[0].command.at(-1), /chown 65534:65534 \/run\/device-api\n/);
+  assert.match(pod.initContainers[0].command.at(-1), /chown 64100:64100 \/run\/device-api\n/);
 });
 
-Deno.test("consumerSocket adds its flags and a hostPath only for a new directory", () => {
-  const same = server(rendered.consumerSocket!);
+Deno.test("consumerSocket gets its own world-searchable hostPath directory by default", () => {
+  const socketDirs = (pod: Json) =>
+    pod.volumes.filter((v: Json) => v.hostPath && v.hostPath.path !== "/var/lib/device-api")
+      .map((v: Json) => v.hostPath.path).sort();
+  const own = server(rendered.consumerSocket!);
+  assert.equal(own.args.get("consumer-socket"), "/var/run/device-api-consumer/consumer.sock");
+  assert.equal(own.args.get("consumer-socket-mode"), "0666");
+  const paths = socketDirs(own.pod);
+  assert.deepEqual(paths, ["/var/run/device-api", "/var/run/device-api-consumer"]);
+  for (const p of paths) assert.ok(own.container.volumeMounts.some((m: Json) => m.mountPath === p));
+  // Consumers reach the 0666 socket without the provider socket's group.
+  const script = own.pod.initContainers[0].command.at(-1);
+  assert.match(script, /chmod 0755 \/var\/run\/device-api-consumer\n/);
+  assert.match(script, /chmod 0755 \/var\/run\/device-api\n/);
+  const same = server(rendered.consumerSocketSameDirectory!);
   assert.equal(same.args.get("consumer-socket"), "/var/run/device-api/consumer.sock");
-  assert.equal(same.args.get("consumer-socket-mode"), "0666");
-  assert.equal(same.pod.volumes.filter((v: Json) => v.hostPath).length, 1);
-  const other = server(rendered.consumerSocketElsewhere!);
-  const paths = other.pod.volumes.filter((v: Json) => v.hostPath).map((v: Json) => v.hostPath.path)
-    .sort();
-  assert.deepEqual(paths, ["/run/device-api", "/var/run/device-api"]);
-  for (const p of paths) {
-    assert.ok(other.container.volumeMounts.some((m: Json) => m.mountPath === p));
-  }
+  assert.deepEqual(socketDirs(same.pod), ["/var/run/device-api"]);
 });
 
 Deno.test("metrics.enabled=false turns the endpoint and every scrape object off", () => {
@@ -188,4 +220,66 @@ Deno.test("rbac, PDB, digest, extraArgs and extraEnv render when set", () => {
   assert.equal(container.image, `ghcr.io/nvidia/device-api-server@sha256:${"a".repeat(64)}`);
   assert.equal(args.get("max-gpus"), "8");
   assert.ok(container.env.some((e: Json) => e.name === "GRPC_TRACE"));
+});
+
+Deno.test("extension values add volumes, mounts, init containers and sidecars", () => {
+  const { pod, container } = server(rendered.extensions!);
+  assert.ok(pod.volumes.some((v: Json) => v.name === "provider-config" && v.configMap));
+  assert.ok(
+    container.volumeMounts.some((m: Json) => m.name === "provider-config"),
+  );
+  assert.deepEqual(pod.initContainers.map((c: Json) => c.name), ["host-dir-permissions", "wait"]);
+  assert.deepEqual(pod.containers.map((c: Json) => c.name), ["device-api-server", "provider"]);
+  // stateDir "" leaves the state directory out.
+  assert.ok(!pod.volumes.some((v: Json) => v.hostPath?.path === "/var/lib/device-api"));
+  assert.ok(!container.env.some((e: Json) => e.name === "DEVICE_API_STATE_DIR"));
+});
+
+Deno.test("global.imageRegistry moves every image to the mirror; digests pin them", () => {
+  const { pod, container } = server(rendered.extensions!);
+  assert.equal(container.image, "mirror.example.com:5000/nvidia/device-api-server:0.1.0");
+  assert.equal(
+    pod.initContainers[0].image,
+    `mirror.example.com:5000/library/busybox@sha256:${"b".repeat(64)}`,
+  );
+  const test = rendered.extensions!.find((o) => o.kind === "Pod")!;
+  assert.equal(test.spec.containers[0].image, pod.initContainers[0].image);
+  const defaults = server(rendered.textLogging!);
+  assert.equal(defaults.container.image, "ghcr.io/nvidia/device-api-server:0.1.0");
+  assert.equal(defaults.pod.initContainers[0].image, "docker.io/library/busybox:1.37.0");
+});
+
+Deno.test("priorityClassQuota admits the priority class in the release namespace", () => {
+  const quota = one(rendered.extensions!, "ResourceQuota");
+  assert.deepEqual(quota.spec, {
+    hard: { pods: "1000" },
+    scopeSelector: {
+      matchExpressions: [{
+        operator: "In",
+        scopeName: "PriorityClass",
+        values: ["system-node-critical"],
+      }],
+    },
+  });
+  assert.ok(!rendered.textLogging!.some((o) => o.kind === "ResourceQuota"));
+});
+
+Deno.test("networkPolicy admits only the health and metrics ports, and gRPC only when exposed", () => {
+  const policy = one(rendered.extensions!, "NetworkPolicy");
+  assert.deepEqual(policy.spec.podSelector, one(rendered.extensions!, "DaemonSet").spec.selector);
+  assert.deepEqual(policy.spec.policyTypes, ["Ingress"]);
+  assert.deepEqual(policy.spec.ingress, [
+    { ports: [{ port: "health", protocol: "TCP" }] },
+    {
+      ports: [{ port: "metrics", protocol: "TCP" }],
+      from: [{ namespaceSelector: { matchLabels: { name: "monitoring" } } }],
+    },
+  ]);
+  const { container } = server(rendered.extensions!);
+  for (const rule of policy.spec.ingress) {
+    for (const { port } of rule.ports) {
+      assert.ok(container.ports.some((p: Json) => p.name === port), port);
+    }
+  }
+  assert.ok(!rendered.textLogging!.some((o) => o.kind === "NetworkPolicy"));
 });

@@ -109,7 +109,9 @@ Deno.test("tls.existingSecret is mounted read-only at /etc/device-api/tls and na
   // A subPath mount would never see the kubelet's updates, so rotation would need a restart.
   assert.deepEqual(mount, { name: mount.name, mountPath: TLS_DIR, readOnly: true });
   const volume = pod.volumes.find((v: Json) => v.name === mount.name);
-  assert.deepEqual(volume.secret, { secretName: "device-api-tls", defaultMode: 0o444 });
+  // 0440: readable by the server through fsGroup (its runAsGroup), by no other user.
+  assert.deepEqual(volume.secret, { secretName: "device-api-tls", defaultMode: 0o440 });
+  assert.equal(pod.securityContext.fsGroup, container.securityContext.runAsGroup);
   assert.ok(!objects.some((o) => o.kind === "Certificate"));
 });
 

@@ -9,6 +9,9 @@ import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { compileCommand } from "../../scripts/compile.ts";
 import { PRODUCTION_SCOPE, runtimeFlags } from "../../src/runtime/mod.ts";
+import { dirname } from "node:path";
+import { actionlint } from "../_tools/actionlint.ts";
+import { ensureHelm } from "../_tools/helm.ts";
 import { ensureDebianPackages } from "../_tools/apt.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
@@ -17,6 +20,7 @@ const REPO = new URL("../../", import.meta.url).pathname;
 type Json = any;
 interface Step {
   id?: string;
+  env?: Record<string, string>;
   name?: string;
   uses?: string;
   run?: string;
@@ -116,6 +120,7 @@ Deno.test("release.yml runs on version tags only, and publishes only what was te
   assert.deepEqual(jobsRunning(release, testCommand), ["test"]);
   assert.deepEqual(release.jobs.test!.container, ci.jobs.test!.container);
   const publishing = ["binaries", "image", "chart"];
+  assert.ok(needsOf(release.jobs.image!).includes("binaries"));
   for (const name of publishing) {
     assert.ok(needsOf(release.jobs[name]!).includes("test"), `${name} needs test`);
     assert.ok(needsOf(release.jobs[name]!).includes("version"), `${name} needs version`);
@@ -162,7 +167,11 @@ Deno.test("compileCommand() passes the release's --target and --output through w
 
 Deno.test("release.yml attaches both binaries and their SHA-256 checksums to the GitHub release", () => {
   const job = release.jobs["github-release"]!;
-  assert.deepEqual(job.permissions, { contents: "write" });
+  assert.deepEqual(job.permissions, {
+    contents: "write",
+    "id-token": "write",
+    attestations: "write",
+  });
   const download = job.steps.find((s) => s.uses?.startsWith("actions/download-artifact@"))!;
   assert.equal(download.with?.path, "dist");
   const upload = release.jobs.binaries!.steps.find((s) =>
@@ -179,70 +188,198 @@ Deno.test("release.yml attaches both binaries and their SHA-256 checksums to the
     "dist/device-api-server-linux-amd64",
     "dist/device-api-server-linux-arm64",
     "dist/SHA256SUMS",
+    "dist/SHA256SUMS.sigstore.json",
+    "dist/device-api-server.spdx.json",
   ]);
   assert.equal(gh.with?.fail_on_unmatched_files, true);
 });
 
-Deno.test("release.yml pushes the distroless image for amd64 and arm64 to ghcr.io", async () => {
+Deno.test("release.yml pushes the distroless image of the release binaries for amd64 and arm64", async () => {
   const job = release.jobs.image!;
   assert.equal(job.permissions?.packages, "write");
+  assert.ok(needsOf(job).includes("binaries"), "the image packs the release binaries");
   const uses = job.steps.map((s) => s.uses?.split("@")[0]);
-  for (const action of ["docker/setup-qemu-action", "docker/setup-buildx-action"]) {
-    assert.ok(uses.includes(action), action);
-  }
+  assert.ok(uses.includes("docker/setup-buildx-action"));
+  assert.ok(!uses.includes("docker/setup-qemu-action"), "no emulated build");
+  const download = job.steps.find((s) => s.uses?.startsWith("actions/download-artifact@"))!;
+  assert.deepEqual(download.with, { pattern: "binary-*", path: "dist", "merge-multiple": true });
   const login = job.steps.find((s) => s.uses?.startsWith("docker/login-action@"))!;
   assert.equal(login.with?.registry, "ghcr.io");
   const build = job.steps.find((s) => s.uses?.startsWith("docker/build-push-action@"))!;
   assert.equal(build.with?.file, "Dockerfile.distroless");
   assert.equal(build.with?.platforms, "linux/amd64,linux/arm64");
   assert.equal(build.with?.push, true);
+  assert.equal(build.with?.sbom, true);
+  assert.equal(build.with?.provenance, "mode=max");
   await Deno.stat(`${REPO}Dockerfile.distroless`);
   const name = job.steps.find((s) => s.run?.includes("IMAGE="))!.run!;
   assert.match(name, /IMAGE=ghcr\.io\/\$\{GITHUB_REPOSITORY_OWNER,,\}\/device-api-server/);
 });
 
-Deno.test("release.yml packages the chart and pushes it to ghcr.io as an OCI artifact", async () => {
-  const job = release.jobs.chart!;
-  assert.equal(job.permissions?.packages, "write");
-  const runs = job.steps.map((s) => s.run ?? "").join("\n");
-  assert.match(runs, /helm lint --strict charts\/device-api-server/);
-  assert.match(runs, /helm package charts\/device-api-server --destination dist/);
-  assert.match(runs, /helm registry login ghcr\.io/);
-  assert.match(
-    runs,
-    /helm push "dist\/device-api-server-\$VERSION\.tgz" "oci:\/\/ghcr\.io\/\$\{GITHUB_REPOSITORY_OWNER,,\}\/charts"/,
-  );
-  const chart = await Deno.readTextFile(`${REPO}charts/device-api-server/Chart.yaml`);
-  assert.match(chart, /^name: device-api-server$/m);
+/** Steps of `job` after the first one matching `first`. */
+function stepsAfter(job: Job, first: (s: Step) => boolean): Step[] {
+  return job.steps.slice(job.steps.findIndex(first) + 1);
+}
+
+Deno.test("release.yml attests provenance and signs binaries, image and chart keylessly", () => {
+  for (const name of ["github-release", "image", "chart"]) {
+    const job = release.jobs[name]!;
+    assert.equal(job.permissions?.["id-token"], "write", `${name}: OIDC for keyless signing`);
+    assert.equal(job.permissions?.attestations, "write", name);
+    const uses = job.steps.map((s) => s.uses?.split("@")[0]);
+    assert.ok(uses.includes("actions/attest-build-provenance"), `${name}: provenance`);
+    assert.ok(uses.includes("sigstore/cosign-installer"), `${name}: cosign`);
+    const signing = stepsAfter(job, (s) => !!s.uses?.startsWith("sigstore/cosign-installer@"));
+    assert.ok(signing.some((s) => /cosign sign(-blob)? --yes/.test(s.run ?? "")), name);
+    // Keyless: no key file or key secret anywhere.
+    assert.doesNotMatch(JSON.stringify(job), /--key|COSIGN_PRIVATE_KEY|COSIGN_PASSWORD/);
+  }
+  const binaries = release.jobs["github-release"]!;
+  const attest = binaries.steps.find((s) =>
+    s.uses?.startsWith("actions/attest-build-provenance@")
+  )!;
+  assert.equal(attest.with?.["subject-checksums"], "dist/SHA256SUMS");
+  const image = release.jobs.image!;
+  const imageAttest = image.steps.find((s) =>
+    s.uses?.startsWith("actions/attest-build-provenance@")
+  )!;
+  assert.equal(imageAttest.with?.["subject-digest"], "${{ steps.build.outputs.digest }}");
+  assert.equal(imageAttest.with?.["push-to-registry"], true);
 });
 
-Deno.test("ci.yml and release.yml pin every action to a released major version", () => {
+Deno.test("release.yml publishes an SPDX SBOM of the binaries and of the chart", () => {
+  for (const [name, key] of [["github-release", "path"], ["chart", "file"]] as const) {
+    const sbom = release.jobs[name]!.steps.find((s) => s.uses?.startsWith("anchore/sbom-action@"))!;
+    assert.equal(sbom.with?.format, "spdx-json", name);
+    assert.ok(sbom.with?.[key], `${name}: SBOM subject`);
+  }
+  const gh = release.jobs["github-release"]!.steps.find((s) =>
+    s.uses?.startsWith("softprops/action-gh-release@")
+  )!;
+  assert.ok(String(gh.with?.files).includes("dist/device-api-server.spdx.json"));
+});
+
+/** Runs a step's script with bash in `cwd`, with `${{ … }}` expressions replaced from `expressions`. */
+async function runStep(
+  step: Step,
+  cwd: string,
+  expressions: Record<string, string>,
+  env: Record<string, string> = {},
+): Promise<{ ok: boolean; output: string }> {
+  const script = step.run!.replace(/\$\{\{\s*([^}]+?)\s*\}\}/g, (_, e: string) => {
+    if (!(e in expressions)) throw new Error(`No value for \${{ ${e} }} in ${step.name}`);
+    return expressions[e]!;
+  });
+  const res = await new Deno.Command("bash", {
+    args: ["-e", "-o", "pipefail", "-c", script],
+    cwd,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { ok: res.success, output: dec.decode(res.stdout) + dec.decode(res.stderr) };
+}
+
+Deno.test("release.yml chart job lints and packages the chart into the file its push step sends", async () => {
+  const job = release.jobs.chart!;
+  assert.equal(job.permissions?.packages, "write");
+  const helmBin = await ensureHelm();
+  const work = await Deno.makeTempDir({ prefix: "dapi-chart-job-" });
+  try {
+    await Deno.symlink(`${REPO}charts`, `${work}/charts`);
+    const version = "9.8.7";
+    const env = {
+      PATH: `${dirname(helmBin)}:${Deno.env.get("PATH")}`,
+      HELM_CACHE_HOME: `${work}/.helm/cache`,
+      HELM_CONFIG_HOME: `${work}/.helm/config`,
+    };
+    const expressions = { "needs.version.outputs.version": version };
+    for (const name of ["Lint", "Package"]) {
+      const res = await runStep(job.steps.find((s) => s.name === name)!, work, expressions, env);
+      assert.ok(res.ok, `${name}: ${res.output}`);
+    }
+    // The push step sends dist/device-api-server-$VERSION.tgz to the owner's OCI charts path.
+    const push = job.steps.find((s) => s.id === "push")!;
+    assert.equal(push.env?.VERSION, "${{ needs.version.outputs.version }}");
+    assert.match(
+      push.run!,
+      /helm push "dist\/device-api-server-\$VERSION\.tgz" "oci:\/\/ghcr\.io\/\$\{GITHUB_REPOSITORY_OWNER,,\}\/charts"/,
+    );
+    const tgz = `${work}/dist/device-api-server-${version}.tgz`;
+    const shown = await new Deno.Command(helmBin, {
+      args: ["show", "chart", tgz],
+      env,
+      stdout: "piped",
+    })
+      .output();
+    const chart = parse(new TextDecoder().decode(shown.stdout));
+    assert.deepEqual([chart.name, chart.version, chart.appVersion], [
+      "device-api-server",
+      version,
+      version,
+    ]);
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+});
+
+Deno.test("ci.yml and release.yml pin every action to a full commit SHA with its version", async () => {
+  for (const file of ["ci.yml", "release.yml"]) {
+    const text = await Deno.readTextFile(`${REPO}.github/workflows/${file}`);
+    const uses = [...text.matchAll(/^\s*(?:-\s+)?uses:\s*(.+)$/gm)].map((m) => m[1]!.trim());
+    assert.ok(uses.length > 0, file);
+    for (const u of uses) {
+      assert.match(u, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+(\.\d+){0,2}$/, `${file}: ${u}`);
+    }
+  }
+  // The same action is pinned to the same commit everywhere.
+  const pins = new Map<string, string>();
   for (const wf of [ci, release]) {
     for (const step of Object.values(wf.jobs).flatMap((j) => j.steps)) {
-      if (step.uses !== undefined) assert.match(step.uses, /^[\w.-]+\/[\w.-]+@v\d+$/);
+      if (step.uses === undefined) continue;
+      const [action, sha] = step.uses.split("@");
+      assert.equal(pins.get(action!) ?? sha, sha, String(action));
+      pins.set(action!, sha!);
     }
+  }
+});
+
+Deno.test("ci.yml builds the distroless image on pull requests without pushing it", () => {
+  const job = ci.jobs.image!;
+  const compile = job.steps.find((s) => / task compile\b/.test(s.run ?? ""))!;
+  assert.match(compile.run!, /--output dist\/device-api-server-linux-amd64$/);
+  const build = job.steps.find((s) => s.uses?.startsWith("docker/build-push-action@"))!;
+  assert.equal(build.with?.file, "Dockerfile.distroless");
+  assert.equal(build.with?.push, false);
+  assert.equal(build.with?.platforms, "linux/amd64");
+  assert.ok(job.steps.indexOf(compile) < job.steps.indexOf(build));
+  assert.equal(ci.on.pull_request, null, "every pull request");
+  assert.equal(job.permissions, undefined, "no write permission: the workflow's contents: read");
+});
+
+Deno.test("dependabot.yml updates actions, the docker base and npm packages weekly", async () => {
+  const config = parse(await Deno.readTextFile(`${REPO}.github/dependabot.yml`));
+  assert.equal(config.version, 2);
+  const ecosystems = config.updates.map((u: { "package-ecosystem": string }) =>
+    u["package-ecosystem"]
+  ).sort();
+  assert.deepEqual(ecosystems, ["docker", "github-actions", "npm"]);
+  for (const u of config.updates) {
+    assert.equal(u.directory, "/");
+    assert.equal(u.schedule.interval, "weekly");
   }
 });
 
 /** Runs the release's version check for `tag` in the repository; returns its status and output. */
 async function checkVersion(tag: string): Promise<{ ok: boolean; output: string; out: string }> {
   await ensureDebianPackages(["jq"], ["jq"]);
-  const script = release.jobs.version!.steps.find((s) => s.id === "version")!.run!;
+  const step = release.jobs.version!.steps.find((s) => s.id === "version")!;
   const outFile = await Deno.makeTempFile();
   try {
-    const res = await new Deno.Command("bash", {
-      args: ["-e", "-c", script],
-      cwd: REPO,
-      env: { GITHUB_REF_NAME: tag, GITHUB_OUTPUT: outFile },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const dec = new TextDecoder();
-    return {
-      ok: res.success,
-      output: dec.decode(res.stdout) + dec.decode(res.stderr),
-      out: await Deno.readTextFile(outFile),
-    };
+    const env = { GITHUB_REF_NAME: tag, GITHUB_OUTPUT: outFile };
+    const res = await runStep(step, REPO, {}, env);
+    return { ...res, out: await Deno.readTextFile(outFile) };
   } finally {
     await Deno.remove(outFile);
   }
@@ -257,4 +394,31 @@ Deno.test("release.yml version check accepts the tag of deno.json's version and 
   assert.equal(bad.ok, false);
   assert.match(bad.output, /::error::tag v99\.0\.0 does not match deno\.json version/);
   assert.equal(bad.out, "");
+});
+
+Deno.test("actionlint() finds no problem in ci.yml and release.yml", async () => {
+  for (const file of ["ci.yml", "release.yml"]) {
+    const path = `.github/workflows/${file}`;
+    const problems = await actionlint(await Deno.readTextFile(`${REPO}${path}`), path);
+    assert.deepEqual(problems, [], file);
+  }
+});
+
+Deno.test("actionlint() reports unknown keys, undefined expressions and bad permissions", async () => {
+  const problems = await actionlint(
+    [
+      "on: push",
+      "permissions:",
+      "  contents: wrote",
+      "jobs:",
+      "  a:",
+      "    runs-on: ubuntu-latest",
+      "    stepz: []",
+      "    steps:",
+      "      - run: echo ${{ matrix.nope }}",
+    ].join("\n"),
+    ".github/workflows/bad.yml",
+  );
+  const kinds = problems.map((p) => `${p.line}:${p.kind}`).sort();
+  assert.deepEqual(kinds, ["3:permissions", "7:syntax-check", "9:expression"]);
 });

@@ -60,21 +60,34 @@ Name of the ServiceAccount the pods run as.
 {{- end }}
 
 {{/*
-Server image reference: repository, then @digest or :tag (default appVersion).
+Image reference from (list $ imageValues): [registry/]repository, then
+@digest or :tag (default appVersion). global.imageRegistry overrides the
+image's own registry (a mirror).
 */}}
-{{- define "device-api-server.image" -}}
-{{- if .Values.image.digest }}
-{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- define "device-api-server.imageRef" -}}
+{{- $root := index . 0 }}
+{{- $image := index . 1 }}
+{{- $registry := default $image.registry ($root.Values.global | default dict).imageRegistry }}
+{{- $name := ternary (printf "%s/%s" $registry $image.repository) $image.repository (ne (toString $registry) "") }}
+{{- if $image.digest }}
+{{- printf "%s@%s" $name $image.digest }}
 {{- else }}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- printf "%s:%s" $name (toString (default $root.Chart.AppVersion $image.tag)) }}
 {{- end }}
 {{- end }}
 
 {{/*
-Helper image reference (socket-directory init container, helm test pod).
+Server image reference.
+*/}}
+{{- define "device-api-server.image" -}}
+{{- include "device-api-server.imageRef" (list . .Values.image) }}
+{{- end }}
+
+{{/*
+Helper image reference (host-directory init container, helm test pod).
 */}}
 {{- define "device-api-server.helperImage" -}}
-{{- printf "%s:%s" .Values.helperImage.repository .Values.helperImage.tag }}
+{{- include "device-api-server.imageRef" (list . .Values.helperImage) }}
 {{- end }}
 
 {{/*
@@ -245,5 +258,35 @@ Reject value combinations the server would refuse at start.
 {{- $grpcPort := include "device-api-server.grpcPort" . }}
 {{- if and $grpcPort (has (int $grpcPort) $ports) }}
 {{- fail "the port of server.grpcAddress must differ from server.healthPort and server.metricsPort" }}
+{{- end }}
+{{- end }}
+
+{{/*
+"true" when a Prometheus Operator object is rendered: its value is true, or
+"auto" and the cluster serves monitoring.coreos.com/v1 (helm template needs
+--api-versions monitoring.coreos.com/v1 to see it). Call with (list $ value).
+*/}}
+{{- define "device-api-server.monitoringEnabled" -}}
+{{- $root := index . 0 }}
+{{- $enabled := index . 1 }}
+{{- if eq (toString $enabled) "auto" }}
+{{- if $root.Capabilities.APIVersions.Has "monitoring.coreos.com/v1" }}true{{ end }}
+{{- else if $enabled }}true{{ end }}
+{{- end }}
+
+{{/*
+Bytes in a Kubernetes memory quantity ("256Mi", "1Gi", "500M", "268435456");
+"" when the quantity is empty. Fails on a form it cannot read.
+*/}}
+{{- define "device-api-server.quantityBytes" -}}
+{{- with . }}
+{{- $q := toString . }}
+{{- $units := dict "" 1 "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 }}
+{{- if not (regexMatch "^[0-9]+(k|M|G|T|Ki|Mi|Gi|Ti)?$" $q) }}
+{{- fail (printf "resources.limits.memory %q: use an integer with an optional k, M, G, T, Ki, Mi, Gi or Ti suffix" $q) }}
+{{- end }}
+{{- $number := regexFind "^[0-9]+" $q }}
+{{- $unit := trimPrefix $number $q }}
+{{- mul (int64 $number) (get $units $unit) }}
 {{- end }}
 {{- end }}
