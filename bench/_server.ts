@@ -6,6 +6,7 @@
  */
 import { readConfigEnv } from "../src/config/mod.ts";
 import { startCommand } from "../scripts/start.ts";
+import { now } from "./_clock.ts";
 import { LineReader } from "./_ipc.ts";
 
 /** Environment variable that replaces the server's `--v8-flags` ("" drops them). */
@@ -18,8 +19,10 @@ export const SERVER_ARGS_ENV = "BENCH_SERVER_ARGS";
 export interface BenchServer extends AsyncDisposable {
   pid: number;
   socket: string;
-  /** The `deno` arguments it was started with. */
+  /** The arguments it was started with. */
   args: string[];
+  /** Milliseconds from spawning the process to its readiness (log line or accepting socket). */
+  readyMs: number;
 }
 
 /** The `deno run` arguments of the start task, with the V8 flags override applied. */
@@ -53,6 +56,7 @@ export async function startServer(
   const dir = await Deno.makeTempDir({ prefix: "das-bench-" });
   const socket = `${dir}/device.sock`;
   const args = serverArgs(socket, v8Flags, extra);
+  const t0 = now();
   const child = new Deno.Command(Deno.execPath(), {
     args,
     stdin: "null",
@@ -71,6 +75,7 @@ export async function startServer(
     seen.push(JSON.stringify(line));
     if (line.msg === "Server is ready") break;
   }
+  const readyMs = now() - t0;
   // Keep reading so that a full pipe never blocks the server's logging.
   (async () => {
     while (await logs.next().catch(() => null));
@@ -79,6 +84,7 @@ export async function startServer(
     pid: child.pid,
     socket,
     args,
+    readyMs,
     async [Symbol.asyncDispose]() {
       try {
         child.kill("SIGKILL");
