@@ -12,6 +12,13 @@ import { LineReader } from "./_ipc.ts";
 /** Environment variable that replaces the server's `--v8-flags` ("" drops them). */
 export const V8_FLAGS_ENV = "BENCH_V8_FLAGS";
 
+/**
+ * Environment variable naming a directory: the server runs under
+ * `--cpu-prof` and writes its CPU profile there when the case ends
+ * (summarize it with `deno run -A bench/profile_top.ts DIR/*.cpuprofile`).
+ */
+export const PROFILE_DIR_ENV = "BENCH_PROFILE_DIR";
+
 /** Environment variable with extra server flags, space-separated (e.g. `--watch-queue-size=64`). */
 export const SERVER_ARGS_ENV = "BENCH_SERVER_ARGS";
 
@@ -56,6 +63,8 @@ export async function startServer(
   const dir = await Deno.makeTempDir({ prefix: "das-bench-" });
   const socket = `${dir}/device.sock`;
   const args = serverArgs(socket, v8Flags, extra);
+  const profileDir = Deno.env.get(PROFILE_DIR_ENV);
+  if (profileDir) args.splice(1, 0, "--cpu-prof", `--cpu-prof-dir=${profileDir}`);
   const t0 = now();
   const child = new Deno.Command(Deno.execPath(), {
     args,
@@ -86,11 +95,18 @@ export async function startServer(
     args,
     readyMs,
     async [Symbol.asyncDispose]() {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
+      // A profiled server writes its profile on a graceful exit (SIGTERM).
+      const timer = profileDir ? setTimeout(() => kill(child, "SIGKILL"), 15_000) : undefined;
+      kill(child, profileDir ? "SIGTERM" : "SIGKILL");
       await child.status;
+      clearTimeout(timer);
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
+}
+
+function kill(child: Deno.ChildProcess, signal: Deno.Signal): void {
+  try {
+    child.kill(signal);
+  } catch { /* gone */ }
 }
