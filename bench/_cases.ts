@@ -1,5 +1,5 @@
 /**
- * The benchmark's cases and the Go server's figures they are compared with.
+ * The benchmark's cases.
  *
  * @module
  */
@@ -8,17 +8,9 @@ import type { UnaryMethod } from "./_protocol.ts";
 /** GPUs in the store for every case. */
 export const GPUS = 8;
 
-/** What the Go (grpc-go) server of the same contract measured on this kind of machine. */
-export interface GoReference {
-  /** Server CPU per operation, µs. */
-  cpuUs: number;
-  /** p99 latency, ms, where it was reported. */
-  p99Ms?: number;
-}
-
 /** One benchmark case. */
 export type CaseSpec =
-  & { name: string; title: string; go?: GoReference }
+  & { name: string; title: string }
   & (
     | {
       kind: "unary";
@@ -53,7 +45,6 @@ export const CASES: readonly CaseSpec[] = [
     method: "GetGpu",
     processes: 1,
     concurrency: 1,
-    go: { cpuUs: 225 },
   },
   {
     name: "get-c64",
@@ -62,7 +53,6 @@ export const CASES: readonly CaseSpec[] = [
     method: "GetGpu",
     processes: 2,
     concurrency: 64,
-    go: { cpuUs: 63 },
   },
   {
     name: "list-c1",
@@ -79,7 +69,6 @@ export const CASES: readonly CaseSpec[] = [
     method: "ListGpus",
     processes: 2,
     concurrency: 64,
-    go: { cpuUs: 127 },
   },
   {
     name: "update-status-c8",
@@ -88,7 +77,6 @@ export const CASES: readonly CaseSpec[] = [
     method: "UpdateGpuStatus",
     processes: 1,
     concurrency: 8,
-    go: { cpuUs: 109 },
   },
   {
     name: "watch-100",
@@ -98,7 +86,6 @@ export const CASES: readonly CaseSpec[] = [
     processes: 4,
     channelsPerProcess: 5,
     rate: 200,
-    go: { cpuUs: 4400 },
   },
   {
     name: "watch-1000",
@@ -127,7 +114,6 @@ export const CASES: readonly CaseSpec[] = [
     channelsPerProcess: 1,
     rate: 10,
     seconds: { full: 20, quick: 3 },
-    go: { cpuUs: 1500, p99Ms: 3.7 },
   },
   {
     name: "idle",

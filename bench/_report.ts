@@ -3,31 +3,25 @@
  *
  * @module
  */
-import { CASES } from "./_cases.ts";
 import type { CodecRow } from "./_codec_micro.ts";
 import type { CaseResult } from "./_run_case.ts";
 
-/** Go's CPU per delivered watch event with 100 watchers at 200 updates/s, µs. */
-const GO_PER_EVENT_US = 44;
-
-/** The table of server cases. */
+/** The table of server cases: one row per run, absolute figures. */
 export function casesTable(results: CaseResult[]): string {
   const lines = [
-    "| case | ops/s | p50 ms | p99 ms | server CPU/op µs | Go µs | JS/Go | server CPU % core | load CPU % core | other CPU % core | RSS idle MiB | RSS end MiB | peak RSS MiB (sampled / VmHWM) | notes |",
-    "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+    "| case | server | ops/s | p50 ms | p99 ms | server CPU/op µs | server CPU % core | load CPU % core | other CPU % core | RSS idle MiB | RSS end MiB | peak RSS MiB (sampled / VmHWM) | notes |",
+    "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
   ];
   for (const r of results) {
-    const go = CASES.find((c) => c.name === r.name)?.go;
     const idle = r.ops === 0;
     lines.push(
       "| " + [
         `${r.name}`,
+        r.server,
         idle ? "—" : fixed(r.opsPerS, 0),
         idle ? "—" : fixed(r.latency.p50, 2),
-        idle ? "—" : fixed(r.latency.p99, 2) + (go?.p99Ms ? ` (Go ${go.p99Ms})` : ""),
+        idle ? "—" : fixed(r.latency.p99, 2),
         idle ? "—" : fixed(r.serverCpuPerOpUs, 0),
-        go ? `${go.cpuUs}` : "—",
-        go && !idle ? fixed(r.serverCpuPerOpUs / go.cpuUs, 2) : "—",
         fixed(r.serverCpuPercent, 1),
         fixed(r.loadCpuPercent, 0),
         fixed(r.otherCpuPercent, 0),
@@ -60,8 +54,7 @@ export function codecTable(rows: CodecRow[]): string {
 function notes(r: CaseResult): string {
   const out: string[] = [];
   if (r.delivered !== undefined && r.ops > 0) {
-    const perEvent = `${fixed(r.cpuPerEventUs ?? NaN, 1)} µs/event`;
-    out.push(r.name === "watch-100" ? `${perEvent} (Go ${GO_PER_EVENT_US})` : perEvent);
+    out.push(`${fixed(r.cpuPerEventUs ?? NaN, 1)} µs/event`);
     out.push(`delivered ${r.delivered}, lost ${r.lost}`);
     if (r.latencyFromSend) out.push(`from send p50/p99 ${pair(r.latencyFromSend)} ms`);
     if (r.writerLatency) out.push(`writer's call p50/p99 ${pair(r.writerLatency)} ms`);
@@ -77,7 +70,8 @@ function pair(s: { p50: number; p99: number }): string {
   return `${fixed(s.p50, 2)}/${fixed(s.p99, 2)}`;
 }
 
-function fixed(n: number, digits: number): string {
+/** `n` with `digits` decimals, "—" when not finite, never "-0". */
+export function fixed(n: number, digits: number): string {
   if (!Number.isFinite(n)) return "—";
   const text = n.toFixed(digits);
   return /^-0(\.0+)?$/.test(text) ? text.slice(1) : text; // no "-0"

@@ -10,7 +10,7 @@ import { now, sleep } from "./_clock.ts";
 import { type CaseSpec, GPUS } from "./_cases.ts";
 import { cpuMs, machineBusyMs, memory, RssSampler } from "./_proc.ts";
 import type { UnaryResult, WriterResult } from "./_protocol.ts";
-import { startServer } from "./_server.ts";
+import { type BenchServer, startServer } from "./_server.ts";
 import type { LatencySummary } from "./_stats.ts";
 import { unaryFigures, watchFigures } from "./_figures.ts";
 import { benchGpu } from "./_wire.ts";
@@ -28,6 +28,10 @@ export interface Timing {
 export interface CaseResult {
   name: string;
   title: string;
+  /** Which server ran: "project", or "reference" (`--reference`). */
+  server: string;
+  /** Milliseconds from spawning the server to its readiness. */
+  readyMs: number;
   /** The server's `--v8-flags`, or "" for none. */
   v8Flags: string;
   windowS: number;
@@ -69,10 +73,17 @@ export interface CaseResult {
   syncRoundTripMs: number;
 }
 
-/** Runs a unary or watch case against a fresh server. */
-export async function runCase(spec: CaseSpec, timing: Timing): Promise<CaseResult> {
+/** Runs a unary or watch case against a fresh server (the project's unless `start` says otherwise). */
+export async function runCase(
+  spec: CaseSpec,
+  timing: Timing,
+  start: { label: string; start: () => Promise<BenchServer> } = {
+    label: "project",
+    start: () => startServer(),
+  },
+): Promise<CaseResult> {
   if (spec.kind === "codec") throw new TypeError("Cannot run the codec case against a server");
-  await using server = await startServer();
+  await using server = await start.start();
   await seed(server.socket);
   await sleep(500);
   const rssIdleMiB = (await memory(server.pid)).rss;
@@ -132,6 +143,8 @@ export async function runCase(spec: CaseSpec, timing: Timing): Promise<CaseResul
     const base = {
       name: spec.name,
       title: spec.title,
+      server: start.label,
+      readyMs: server.readyMs,
       v8Flags: server.args.find((a) => a.startsWith("--v8-flags="))?.slice(11) ?? "",
       windowS,
       serverCpuMs,

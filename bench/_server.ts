@@ -6,10 +6,18 @@
  */
 import { readConfigEnv } from "../src/config/mod.ts";
 import { startCommand } from "../scripts/start.ts";
+import { now } from "./_clock.ts";
 import { LineReader } from "./_ipc.ts";
 
 /** Environment variable that replaces the server's `--v8-flags` ("" drops them). */
 export const V8_FLAGS_ENV = "BENCH_V8_FLAGS";
+
+/**
+ * Environment variable naming a directory: the server runs under
+ * `--cpu-prof` and writes its CPU profile there when the case ends
+ * (summarize it with `deno run -A bench/profile_top.ts DIR/*.cpuprofile`).
+ */
+export const PROFILE_DIR_ENV = "BENCH_PROFILE_DIR";
 
 /** Environment variable with extra server flags, space-separated (e.g. `--watch-queue-size=64`). */
 export const SERVER_ARGS_ENV = "BENCH_SERVER_ARGS";
@@ -18,8 +26,10 @@ export const SERVER_ARGS_ENV = "BENCH_SERVER_ARGS";
 export interface BenchServer extends AsyncDisposable {
   pid: number;
   socket: string;
-  /** The `deno` arguments it was started with. */
+  /** The arguments it was started with. */
   args: string[];
+  /** Milliseconds from spawning the process to its readiness (log line or accepting socket). */
+  readyMs: number;
 }
 
 /** The `deno run` arguments of the start task, with the V8 flags override applied. */
@@ -53,6 +63,9 @@ export async function startServer(
   const dir = await Deno.makeTempDir({ prefix: "das-bench-" });
   const socket = `${dir}/device.sock`;
   const args = serverArgs(socket, v8Flags, extra);
+  const profileDir = Deno.env.get(PROFILE_DIR_ENV);
+  if (profileDir) args.splice(1, 0, "--cpu-prof", `--cpu-prof-dir=${profileDir}`);
+  const t0 = now();
   const child = new Deno.Command(Deno.execPath(), {
     args,
     stdin: "null",
@@ -71,6 +84,7 @@ export async function startServer(
     seen.push(JSON.stringify(line));
     if (line.msg === "Server is ready") break;
   }
+  const readyMs = now() - t0;
   // Keep reading so that a full pipe never blocks the server's logging.
   (async () => {
     while (await logs.next().catch(() => null));
@@ -79,12 +93,20 @@ export async function startServer(
     pid: child.pid,
     socket,
     args,
+    readyMs,
     async [Symbol.asyncDispose]() {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
+      // A profiled server writes its profile on a graceful exit (SIGTERM).
+      const timer = profileDir ? setTimeout(() => kill(child, "SIGKILL"), 15_000) : undefined;
+      kill(child, profileDir ? "SIGTERM" : "SIGKILL");
       await child.status;
+      clearTimeout(timer);
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
+}
+
+function kill(child: Deno.ChildProcess, signal: Deno.Signal): void {
+  try {
+    child.kill(signal);
+  } catch { /* gone */ }
 }

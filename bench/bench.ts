@@ -9,6 +9,11 @@
  * On a shared machine: `--wait-quiet S` waits up to S seconds before each
  * case for the cores to go idle, and `--attempts N` runs a case up to N
  * times, keeping the run that other processes disturbed least.
+ * `--reference "COMMAND {SOCK}"` runs every case against that server too
+ * (any implementation of the contract listening on the Unix socket `{SOCK}`),
+ * interleaved with the project's, a fresh server per case and repetition,
+ * `--repeat N` times each (default 2 with a reference, else 1), and prints
+ * the medians side by side with their ratios.
  * `BENCH_V8_FLAGS` replaces the server's `--v8-flags` ("" for none);
  * `BENCH_SERVER_ARGS` adds server flags (space-separated).
  *
@@ -17,9 +22,11 @@
 import { parseArgs } from "node:util";
 import { CASES, type CaseSpec } from "./_cases.ts";
 import { codecCosts, type CodecRow } from "./_codec_micro.ts";
+import { comparisonTable } from "./_compare.ts";
+import { referenceArgs, startReference } from "./_reference.ts";
 import { casesTable, codecTable } from "./_report.ts";
 import { type CaseResult, runCase, type Timing } from "./_run_case.ts";
-import { SERVER_ARGS_ENV, V8_FLAGS_ENV } from "./_server.ts";
+import { type BenchServer, SERVER_ARGS_ENV, startServer, V8_FLAGS_ENV } from "./_server.ts";
 import { waitForQuiet } from "./_proc.ts";
 
 /** Parsed command line of the benchmark. */
@@ -31,6 +38,10 @@ export interface BenchOptions {
   waitQuietS: number;
   /** Runs per case at most; the least disturbed one is kept. */
   attempts: number;
+  /** Command template of a server to compare with (`{SOCK}`: its socket), if any. */
+  reference: string | undefined;
+  /** Repetitions of every case and server; medians are reported. */
+  repeat: number;
 }
 
 /** Other processes' CPU (% of one core) under which a run counts as undisturbed. */
@@ -49,6 +60,8 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       json: { type: "string" },
       "wait-quiet": { type: "string" },
       attempts: { type: "string" },
+      reference: { type: "string" },
+      repeat: { type: "string" },
     },
     strict: true,
   });
@@ -62,6 +75,8 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       }`,
     );
   }
+  const reference = values.reference;
+  if (reference !== undefined) referenceArgs(reference, "/check"); // throws without {SOCK}
   return {
     cases: names.length > 0 ? CASES.filter((c) => names.includes(c.name)) : [...CASES],
     timing: {
@@ -75,6 +90,8 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       ? 0
       : seconds("wait-quiet", values["wait-quiet"], 0),
     attempts: Math.ceil(seconds("attempts", values.attempts, 1)),
+    reference,
+    repeat: Math.ceil(seconds("repeat", values.repeat, reference === undefined ? 1 : 2)),
   };
 }
 
@@ -82,7 +99,7 @@ function seconds(flag: string, raw: string | undefined, fallback: number): numbe
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) {
-    throw new RangeError(`Cannot use --${flag}=${raw}: must be a positive number of seconds`);
+    throw new RangeError(`Cannot use --${flag}=${raw}: must be a positive number`);
   }
   return n;
 }
@@ -102,6 +119,7 @@ async function main(args: string[]): Promise<number> {
     `device-api-server benchmark: deno ${Deno.version.deno}, ` +
       `${navigator.hardwareConcurrency} cores${overrides.join("")}`,
   );
+  if (options.reference) console.error(`reference: ${options.reference}`);
   const results: CaseResult[] = [];
   let codec: CodecRow[] | undefined;
   for (const spec of options.cases) {
@@ -110,22 +128,53 @@ async function main(args: string[]): Promise<number> {
       codec = await codecCosts(options.timing.quick ? 50 : 500);
       continue;
     }
-    let best: CaseResult | undefined;
-    for (let attempt = 1; attempt <= options.attempts; attempt++) {
-      if (options.waitQuietS > 0) await waitForQuiet(options.waitQuietS * 1000, QUIET_PERCENT);
-      const result = await runCase(spec, options.timing);
-      console.error(`  ${JSON.stringify(summaryLine(result))}`);
-      if (!best || result.otherCpuPercent < best.otherCpuPercent) best = result;
-      if (best.otherCpuPercent < QUIET_PERCENT) break;
+    for (let rep = 0; rep < options.repeat; rep++) {
+      // Interleaved, and the order flips every repetition (P R, R P, ...), so
+      // that a drift in the machine's load falls on both servers alike.
+      for (const server of serverOrder(options.reference, rep)) {
+        results.push(await bestOf(spec, server, options));
+      }
     }
-    results.push(best!);
   }
   if (options.json) {
     await Deno.writeTextFile(options.json, JSON.stringify({ results, codec }, null, 2) + "\n");
   }
+  if (options.reference && results.length > 0) {
+    console.log(comparisonTable(results) + "\n");
+  }
   if (results.length > 0) console.log(casesTable(results));
   if (codec) console.log((results.length > 0 ? "\n" : "") + codecTable(codec));
   return 0;
+}
+
+/** A server to run a case against: a label and how to start a fresh one. */
+interface Starter {
+  label: string;
+  start: () => Promise<BenchServer>;
+}
+
+function serverOrder(reference: string | undefined, rep: number): Starter[] {
+  const project: Starter = { label: "project", start: () => startServer() };
+  if (reference === undefined) return [project];
+  const other: Starter = { label: "reference", start: () => startReference(reference) };
+  return rep % 2 === 0 ? [project, other] : [other, project];
+}
+
+// Up to --attempts runs of one case against one server; the least disturbed one counts.
+async function bestOf(
+  spec: CaseSpec,
+  server: Starter,
+  options: BenchOptions,
+): Promise<CaseResult> {
+  let best: CaseResult | undefined;
+  for (let attempt = 1; attempt <= options.attempts; attempt++) {
+    if (options.waitQuietS > 0) await waitForQuiet(options.waitQuietS * 1000, QUIET_PERCENT);
+    const result = await runCase(spec, options.timing, server);
+    console.error(`  ${server.label}: ${JSON.stringify(summaryLine(result))}`);
+    if (!best || result.otherCpuPercent < best.otherCpuPercent) best = result;
+    if (best.otherCpuPercent < QUIET_PERCENT) break;
+  }
+  return best!;
 }
 
 function summaryLine(r: CaseResult): Record<string, number | string> {
@@ -136,6 +185,7 @@ function summaryLine(r: CaseResult): Record<string, number | string> {
     cpuPerOpUs: Math.round(r.serverCpuPerOpUs),
     hwm: Math.round(r.vmHwmMiB),
     otherCpu: Math.round(r.otherCpuPercent),
+    readyMs: Math.round(r.readyMs),
   };
 }
 

@@ -6,7 +6,6 @@
  * @module
  */
 import { helpText, parseConfig, preflightConfig, readConfigEnv } from "./config/mod.ts";
-import { isCliCommand, runCli } from "./cli/mod.ts";
 import { createLogger } from "./logging/mod.ts";
 import { serve } from "./app/mod.ts";
 import { versionText } from "./version/mod.ts";
@@ -16,7 +15,12 @@ const EXIT_USAGE = 2;
 
 async function main(args: string[]): Promise<number> {
   // `device-api-server get gpus` and the other operator commands: the CLI parses its own flags.
-  if (isCliCommand(args)) return await runCli(args);
+  // It is loaded only when an argument could be its verb, so that a serving process never loads
+  // the CLI and its packages (YAML among them): less memory and a faster start.
+  if (args.some((a) => !a.startsWith("-"))) {
+    const { isCliCommand, runCli } = await import("./cli/mod.ts");
+    if (isCliCommand(args)) return await runCli(args);
+  }
   const parsed = parseConfig(args, readConfigEnv());
   if (!parsed.ok) {
     for (const error of parsed.errors) console.error(`error: ${error}`);
@@ -31,7 +35,9 @@ async function main(args: string[]): Promise<number> {
     console.log(versionText());
     return 0;
   }
-  if (parsed.args.length > 0) return await runCli(args); // not a command: the CLI says so
+  if (parsed.args.length > 0) { // not a command: the CLI says so
+    return await (await import("./cli/mod.ts")).runCli(args);
+  }
   const config = parsed.config;
   const preflight = await preflightConfig(config);
   if (preflight.length > 0) {

@@ -7,11 +7,10 @@
  */
 import {
   type Deadline,
-  ResponderBuilder,
+  type Metadata,
   ServerInterceptingCall,
   type ServerInterceptingCallInterface,
   type ServerInterceptor,
-  ServerListenerBuilder,
   type ServerMethodDefinition,
   status as Status,
 } from "@grpc/grpc-js";
@@ -32,14 +31,96 @@ const LABELS = ["grpc_type", "grpc_service", "grpc_method"] as const;
 /** go-grpc-prometheus's grpc_type label value of a method. */
 export type GrpcType = "unary" | "client_stream" | "server_stream" | "bidi_stream";
 
-// The series of one method, resolved once: the interceptor runs on every call.
-interface MethodSeries {
-  labels: [GrpcType, string, string];
-  started: Counter.Internal;
-  received: Counter.Internal;
-  sent: Counter.Internal;
-  seconds: Histogram.Internal<string>;
-  handled: (Counter.Internal | undefined)[]; // by status code
+// The listener a call starts with, and a status (grpc-js does not export their types).
+type CallListener = Parameters<ServerInterceptingCallInterface["start"]>[0];
+type PartialStatusObject = Parameters<ServerInterceptingCallInterface["sendStatus"]>[0];
+
+// Codes a status can carry: OK (0) to UNAUTHENTICATED (16).
+const CODES = 17;
+
+// The counts of one method, resolved once: the interceptor runs on every
+// call, so a call only adds to plain numbers here, and the counters read
+// them when scraped (prom-client hashes a label set on every inc()).
+class MethodSeries {
+  readonly labels: [GrpcType, string, string];
+  readonly seconds: Histogram.Internal<string>;
+  started = 0;
+  received = 0;
+  sent = 0;
+  readonly handled = new Float64Array(CODES);
+
+  constructor(labels: [GrpcType, string, string], seconds: Histogram.Internal<string>) {
+    this.labels = labels;
+    this.seconds = seconds;
+  }
+}
+
+// What a counter has reported of one method's count, and its child.
+interface Reported {
+  child: Counter.Internal;
+  value: number;
+}
+
+/**
+ * One intercepted call: it is also the listener that sees the call's
+ * inbound events, so a call costs one object, not builders and closures.
+ * Subclassing ServerInterceptingCall and overriding its public methods is
+ * grpc-js's public interceptor API; nothing private is touched.
+ */
+class MetricsCall extends ServerInterceptingCall {
+  readonly #call: ServerInterceptingCallInterface;
+  readonly #series: MethodSeries;
+  readonly #start = performance.now();
+  #listener: CallListener | undefined;
+  #done = false;
+
+  constructor(call: ServerInterceptingCallInterface, series: MethodSeries) {
+    super(call);
+    this.#call = call;
+    this.#series = series;
+    series.started++;
+  }
+
+  override start(listener: CallListener): void {
+    this.#listener = listener;
+    super.start(this as unknown as CallListener);
+  }
+
+  override sendMessage(message: unknown, callback: () => void): void {
+    this.#series.sent++;
+    super.sendMessage(message, callback);
+  }
+
+  override sendStatus(status: PartialStatusObject): void {
+    this.#finish(status.code);
+    super.sendStatus(status);
+  }
+
+  onReceiveMetadata(metadata: Metadata): void {
+    this.#listener!.onReceiveMetadata(metadata);
+  }
+
+  onReceiveMessage(message: unknown): void {
+    this.#series.received++;
+    this.#listener!.onReceiveMessage(message);
+  }
+
+  onReceiveHalfClose(): void {
+    this.#listener!.onReceiveHalfClose();
+  }
+
+  // Also fires after a normal status; #done makes that a no-op.
+  onCancel(): void {
+    this.#finish(cancelCode(this.#call));
+    this.#listener!.onCancel();
+  }
+
+  #finish(code: number): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#series.handled[code >= 0 && code < CODES ? code : Status.UNKNOWN]!++;
+    this.#series.seconds.observe((performance.now() - this.#start) / 1000);
+  }
 }
 
 /**
@@ -57,29 +138,67 @@ interface MethodSeries {
 export function grpcMetricsInterceptor(registry: Registry): ServerInterceptor {
   const registers = [registry];
   const labelNames = [...LABELS];
-  const started = new Counter({
+  const methods = new Map<string, MethodSeries>();
+  // Reported values per counter, by method path (and code for handled).
+  const reported = new Map<string, Reported>();
+
+  // Brings a counter up to the counts: called by prom-client on every scrape.
+  function flush(
+    counter: Counter,
+    field: "started" | "received" | "sent",
+  ): void {
+    for (const [path, s] of methods) report(counter, `${field} ${path}`, s.labels, s[field]);
+  }
+  function report(counter: Counter, key: string, labels: string[], value: number): void {
+    let r = reported.get(key);
+    if (!r) {
+      r = { child: counter.labels(...labels), value: 0 };
+      r.child.inc(0); // every series of a called method exists, at 0 until it counts
+      reported.set(key, r);
+    }
+    if (value > r.value) r.child.inc(value - r.value);
+    r.value = value;
+  }
+
+  const started: Counter = new Counter({
     name: STARTED_TOTAL,
     help: "Total number of RPCs started on the server.",
     labelNames,
     registers,
+    collect: () => flush(started, "started"),
   });
-  const handled = new Counter({
+  const handled: Counter = new Counter({
     name: HANDLED_TOTAL,
     help: "Total number of RPCs completed on the server, regardless of success or failure.",
     labelNames: [...labelNames, "grpc_code"],
     registers,
+    collect: () => {
+      for (const [path, s] of methods) {
+        for (let code = 0; code < CODES; code++) {
+          if (s.handled[code]! === 0) continue;
+          report(
+            handled,
+            `handled ${path} ${code}`,
+            [...s.labels, codeName(code)],
+            s.handled[code]!,
+          );
+        }
+      }
+    },
   });
-  const received = new Counter({
+  const received: Counter = new Counter({
     name: MSG_RECEIVED_TOTAL,
     help: "Total number of RPC stream messages received on the server.",
     labelNames,
     registers,
+    collect: () => flush(received, "received"),
   });
-  const sent = new Counter({
+  const sent: Counter = new Counter({
     name: MSG_SENT_TOTAL,
     help: "Total number of gRPC stream messages sent by the server.",
     labelNames,
     registers,
+    collect: () => flush(sent, "sent"),
   });
   const seconds = new Histogram({
     name: HANDLING_SECONDS,
@@ -89,70 +208,19 @@ export function grpcMetricsInterceptor(registry: Registry): ServerInterceptor {
     buckets: HANDLING_BUCKETS,
     registers,
   });
-  const methods = new Map<string, MethodSeries>();
 
   function series(method: ServerMethodDefinition<unknown, unknown>): MethodSeries {
     let s = methods.get(method.path);
     if (!s) {
       const [service = "", name = ""] = method.path.slice(1).split("/");
       const labels: [GrpcType, string, string] = [grpcType(method), service, name];
-      s = {
-        labels,
-        started: started.labels(...labels),
-        received: received.labels(...labels),
-        sent: sent.labels(...labels),
-        seconds: seconds.labels(...labels),
-        handled: [],
-      };
-      // Every series of a called method exists, at 0 until it counts something.
-      s.received.inc(0);
-      s.sent.inc(0);
+      s = new MethodSeries(labels, seconds.labels(...labels));
       methods.set(method.path, s);
     }
     return s;
   }
 
-  function countHandled(s: MethodSeries, code: number): void {
-    let child = s.handled[code];
-    if (!child) {
-      child = handled.labels(...s.labels, codeName(code));
-      s.handled[code] = child;
-    }
-    child.inc();
-  }
-
-  return (method, call) => {
-    const s = series(method);
-    s.started.inc();
-    const start = performance.now();
-    let done = false;
-    const finish = (code: number) => {
-      if (done) return;
-      done = true;
-      countHandled(s, code);
-      s.seconds.observe((performance.now() - start) / 1000);
-    };
-    const listener = new ServerListenerBuilder()
-      .withOnReceiveMessage((message, next) => {
-        s.received.inc();
-        next(message);
-      })
-      // Also fires after a normal status; `done` makes that a no-op.
-      .withOnCancel(() => finish(cancelCode(call)))
-      .build();
-    const responder = new ResponderBuilder()
-      .withStart((next) => next(listener))
-      .withSendMessage((message, next) => {
-        s.sent.inc();
-        next(message);
-      })
-      .withSendStatus((status, next) => {
-        finish(status.code);
-        next(status);
-      })
-      .build();
-    return new ServerInterceptingCall(call, responder);
-  };
+  return (method, call) => new MetricsCall(call, series(method));
 }
 
 /** The grpc_type label of a method, from its streaming flags. */

@@ -1,7 +1,8 @@
 /**
  * The benchmark's own pieces: flags, the server command line it uses, the
- * resource-version scanner its watchers rely on, percentiles, and a quick
- * end-to-end run of one case.
+ * resource-version scanner its watchers rely on, percentiles, the
+ * side-by-side comparison with a reference server, and a quick end-to-end
+ * run of one case against the project and a reference.
  */
 import assert from "node:assert/strict";
 import { encodeGpu, encodeWatchEvent, type Gpu } from "../../src/api/mod.ts";
@@ -9,6 +10,9 @@ import { GpuStore } from "../../src/cache/mod.ts";
 import { startCommand } from "../../scripts/start.ts";
 import { parseBenchArgs } from "../../bench/bench.ts";
 import { serverArgs } from "../../bench/_server.ts";
+import { compareCell, comparisonTable, median } from "../../bench/_compare.ts";
+import { referenceArgs, startReference } from "../../bench/_reference.ts";
+import type { CaseResult } from "../../bench/_run_case.ts";
 import { percentile, summarize } from "../../bench/_stats.ts";
 import { benchGpu, gpuVersion, watchEventVersion } from "../../bench/_wire.ts";
 
@@ -25,8 +29,18 @@ Deno.test("parseBenchArgs() selects cases and rejects unknown ones", () => {
   assert.equal(full.attempts, 1);
   assert.equal(full.waitQuietS, 0);
   assert.equal(parseBenchArgs(["--attempts", "3"]).attempts, 3);
+  assert.equal(full.repeat, 1);
+  assert.equal(full.reference, undefined);
+  const ref = parseBenchArgs(["--reference", "srv --unix {SOCK}"]);
+  assert.equal(ref.reference, "srv --unix {SOCK}");
+  assert.equal(ref.repeat, 2);
+  assert.equal(parseBenchArgs(["--reference", "srv {SOCK}", "--repeat", "5"]).repeat, 5);
+  assert.throws(
+    () => parseBenchArgs(["--reference", "srv --unix /tmp/x"]),
+    /must contain \{SOCK\}/,
+  );
   assert.throws(() => parseBenchArgs(["--case", "nope"]), /Cannot run case nope/);
-  assert.throws(() => parseBenchArgs(["--duration", "0"]), /positive number of seconds/);
+  assert.throws(() => parseBenchArgs(["--duration", "0"]), /must be a positive number/);
 });
 
 Deno.test("serverArgs() is the start task's command, with only the V8 flags replaced", () => {
@@ -73,9 +87,91 @@ Deno.test("percentile() is nearest-rank and summarize() merges parts", () => {
   assert.deepEqual(s, { count: 5, p50: 3, p99: 5, max: 5 });
 });
 
-Deno.test("bench.ts --quick --case get-c1 runs to completion and prints the table", async () => {
+Deno.test("referenceArgs() quotes the socket into the template and execs it", () => {
+  assert.deepEqual(referenceArgs("srv --unix {SOCK} -v", "/tmp/a b/it's.sock"), [
+    "-c",
+    `exec srv --unix '/tmp/a b/it'\\''s.sock' -v`,
+  ]);
+});
+
+Deno.test("startReference() reports the log when the command exits before listening", async () => {
+  await assert.rejects(
+    startReference("echo cannot bind {SOCK} >&2; exit 3"),
+    /Cannot start the reference server .*it exited; log:\ncannot bind .*device\.sock/s,
+  );
+});
+
+Deno.test("median() and compareCell() give medians and project/reference ratios", () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, NaN, 2, 3]), 2.5);
+  assert.ok(Number.isNaN(median([NaN])));
+  assert.equal(compareCell(150, 100, 0), "150 / 100 (1.50×)");
+  assert.equal(compareCell(NaN, 100, 1), "— / 100.0");
+  assert.equal(compareCell(NaN, NaN, 0), "—");
+});
+
+Deno.test("comparisonTable() puts the medians of each server side by side per case", () => {
+  const run = (server: string, cpu: number, lost: number): CaseResult => ({
+    name: "watch-100",
+    title: "",
+    server,
+    readyMs: 100,
+    v8Flags: "",
+    windowS: 5,
+    ops: 1000,
+    opsPerS: 200,
+    errors: 0,
+    latency: { count: 1, p50: 1, p99: 2, max: 3 },
+    serverCpuMs: 0,
+    serverCpuPerOpUs: cpu,
+    serverCpuPercent: 10,
+    loadCpuPercent: 0,
+    otherCpuPercent: 0,
+    lost,
+    rssIdleMiB: 60,
+    rssEndMiB: 70,
+    rssPeakSampledMiB: 80,
+    vmHwmMiB: 80,
+    clockOffsetMs: 0,
+    syncRoundTripMs: 0,
+  });
+  const table = comparisonTable([
+    run("project", 300, 0),
+    run("reference", 100, 0),
+    run("reference", 300, 2),
+    run("project", 500, 1),
+  ]);
+  const row = table.split("\n").find((l) => l.startsWith("| watch-100 |"));
+  assert.ok(row, table);
+  const cells = row.split("|").map((c) => c.trim());
+  assert.equal(cells[2], "2+2");
+  assert.equal(cells[3], "400 / 200 (2.00×)"); // medians of 300, 500 and 100, 300
+  assert.equal(cells[11], "1 / 2"); // lost events, summed
+});
+
+Deno.test("bench.ts --reference runs a case against both servers and compares them", async () => {
+  // The reference here is the project's own server started directly: any
+  // command that serves the contract on {SOCK} will do.
+  const reference = [
+    Deno.execPath(),
+    "run -A src/main.ts --unix-socket={SOCK} --grpc-address= --health-port=0",
+    "--metrics-port=0 --enable-nvml-provider=false",
+  ].join(" ");
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "bench/bench.ts", "--quick", "--case", "get-c1", "--duration", "0.5"],
+    args: [
+      "run",
+      "-A",
+      "bench/bench.ts",
+      "--quick",
+      "--case",
+      "get-c1",
+      "--duration",
+      "0.5",
+      "--repeat",
+      "1",
+      "--reference",
+      reference,
+    ],
     cwd: REPO,
     stdout: "piped",
     stderr: "piped",
@@ -83,9 +179,14 @@ Deno.test("bench.ts --quick --case get-c1 runs to completion and prints the tabl
   const stdout = new TextDecoder().decode(out.stdout);
   const stderr = new TextDecoder().decode(out.stderr);
   assert.equal(out.code, 0, stderr);
-  const row = stdout.split("\n").find((l) => l.startsWith("| get-c1 |"));
-  assert.ok(row, stdout);
-  const cells = row.split("|").map((c) => c.trim());
-  assert.ok(Number(cells[2]) > 0, `ops/s in ${row}`);
-  assert.ok(Number(cells[5]) > 0, `server CPU per op in ${row}`);
+  const compared = stdout.split("\n").find((l) => l.startsWith("| get-c1 | 1+1 |"));
+  assert.ok(compared, stdout);
+  assert.match(compared.split("|")[3]!, /^ \d+ \/ \d+ \(\d+\.\d\d×\) $/, compared);
+  for (const server of ["project", "reference"]) {
+    const row = stdout.split("\n").find((l) => l.startsWith(`| get-c1 | ${server} |`));
+    assert.ok(row, stdout);
+    const cells = row.split("|").map((c) => c.trim());
+    assert.ok(Number(cells[3]) > 0, `ops/s in ${row}`);
+    assert.ok(Number(cells[6]) > 0, `server CPU per op in ${row}`);
+  }
 });

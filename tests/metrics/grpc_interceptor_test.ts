@@ -136,6 +136,29 @@ Deno.test(
 );
 
 Deno.test(
+  "grpcMetricsInterceptor() keeps counting across scrapes: each scrape shows the running total",
+  opts,
+  async () => {
+    await withServer(async (client, scrape) => {
+      const l = labels("Echo");
+      assert.equal(await unary(client, "Echo"), null);
+      assert.equal((await scrape()).value("grpc_server_started_total", l), 1);
+      assert.equal((await scrape()).value("grpc_server_started_total", l), 1, "no double count");
+      for (let i = 0; i < 3; i++) assert.equal(await unary(client, "Echo"), null);
+      assert.equal((await unary(client, "Missing"))?.code, grpc.status.NOT_FOUND);
+      const m = await scrape();
+      assert.equal(m.value("grpc_server_started_total", l), 4);
+      assert.equal(m.value("grpc_server_handled_total", { ...l, grpc_code: "OK" }), 4);
+      assert.equal(m.value("grpc_server_msg_received_total", l), 4);
+      assert.equal(m.value("grpc_server_msg_sent_total", l), 4);
+      assert.equal(m.value("grpc_server_handling_seconds_count", l), 4);
+      const missing = { ...labels("Missing"), grpc_code: "NotFound" };
+      assert.equal(m.value("grpc_server_handled_total", missing), 1);
+    });
+  },
+);
+
+Deno.test(
   "grpcMetricsInterceptor() labels a failed call with the Go code name and counts no reply",
   opts,
   async () => {

@@ -1,0 +1,79 @@
+/**
+ * The side-by-side table of `--reference` runs: for every case, the median
+ * of each figure over the repetitions, for the project and the reference,
+ * and their ratio (project / reference).
+ *
+ * @module
+ */
+import { fixed } from "./_report.ts";
+import type { CaseResult } from "./_run_case.ts";
+
+/** One figure of a case, as read from a result; NaN where it does not apply. */
+interface Figure {
+  title: string;
+  digits: number;
+  read: (r: CaseResult) => number;
+}
+
+const FIGURES: readonly Figure[] = [
+  { title: "server CPU/op µs", digits: 0, read: (r) => r.ops > 0 ? r.serverCpuPerOpUs : NaN },
+  { title: "ops/s", digits: 0, read: (r) => r.ops > 0 ? r.opsPerS : NaN },
+  { title: "p50 ms", digits: 2, read: (r) => r.ops > 0 ? r.latency.p50 : NaN },
+  { title: "p99 ms", digits: 2, read: (r) => r.ops > 0 ? r.latency.p99 : NaN },
+  { title: "server CPU % core", digits: 1, read: (r) => r.serverCpuPercent },
+  { title: "peak RSS MiB", digits: 0, read: (r) => r.vmHwmMiB },
+  { title: "idle RSS MiB", digits: 0, read: (r) => r.rssIdleMiB },
+  { title: "ready ms", digits: 0, read: (r) => r.readyMs },
+];
+
+/** Median of the finite values; NaN when there are none. */
+export function median(values: number[]): number {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const mid = v.length >> 1;
+  return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+}
+
+/** "project / reference (ratio×)" for one figure; "—" where it does not apply. */
+export function compareCell(project: number, reference: number, digits: number): string {
+  if (!Number.isFinite(project) && !Number.isFinite(reference)) return "—";
+  const ratio = Number.isFinite(project) && Number.isFinite(reference) && reference !== 0
+    ? ` (${(project / reference).toFixed(2)}×)`
+    : "";
+  return `${fixed(project, digits)} / ${fixed(reference, digits)}${ratio}`;
+}
+
+/**
+ * The comparison table: one row per case, each cell "project / reference
+ * (ratio)" of the medians over the repetitions, then lost events, call
+ * errors and the other processes' CPU (how loaded the machine was).
+ */
+export function comparisonTable(results: CaseResult[], referenceLabel = "reference"): string {
+  const names = [...new Set(results.map((r) => r.name))];
+  const lines = [
+    `| case | runs | ${
+      FIGURES.map((f) => f.title).join(" | ")
+    } | lost events | call errors | other CPU % core |`,
+    `|---|--:|${FIGURES.map(() => "--:").join("|")}|--:|--:|--:|`,
+  ];
+  for (const name of names) {
+    const ours = results.filter((r) => r.name === name && r.server === "project");
+    const theirs = results.filter((r) => r.name === name && r.server === referenceLabel);
+    const cells = FIGURES.map((f) =>
+      compareCell(median(ours.map(f.read)), median(theirs.map(f.read)), f.digits)
+    );
+    const sum = (rs: CaseResult[], read: (r: CaseResult) => number | undefined) =>
+      rs.reduce((n, r) => n + (read(r) ?? 0), 0);
+    const lost = ours.some((r) => r.lost !== undefined)
+      ? `${sum(ours, (r) => r.lost)} / ${sum(theirs, (r) => r.lost)}`
+      : "—";
+    const errors = `${sum(ours, (r) => r.errors)} / ${sum(theirs, (r) => r.errors)}`;
+    const other = median([...ours, ...theirs].map((r) => r.otherCpuPercent));
+    lines.push(
+      `| ${name} | ${ours.length}+${theirs.length} | ${cells.join(" | ")} | ${lost} | ${errors} | ${
+        fixed(other, 0)
+      } |`,
+    );
+  }
+  return lines.join("\n");
+}
