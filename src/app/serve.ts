@@ -13,6 +13,7 @@ import { gpuGate, GrpcHealth, type HttpEndpoint, Readiness, serveHealth } from "
 import { type NvmlProvider, startNvmlProvider, storeWriter } from "../nvml/mod.ts";
 import { heartbeatInterceptor, ProviderLeases, providerService } from "../providers/mod.ts";
 import { DeviceApiServer, onShutdownSignals, reflectionService } from "../server/mod.ts";
+import { memoryPlanLogFields, planServerMemory } from "../runtime/mod.ts";
 import { createNotifier, readNotifyEnv } from "../systemd/mod.ts";
 import { startTcpTls, type TcpTls } from "../tls/mod.ts";
 import { VERSION } from "../version/mod.ts";
@@ -39,6 +40,11 @@ export async function serve(config: Config, log: Logger): Promise<number> {
   );
   const metrics = createMetrics({ version: VERSION });
   const providerMetrics = new ProviderCollectors(metrics.registry);
+  const memory = planServerMemory(config);
+  log.info("Memory budget", ...memoryPlanLogFields(memory));
+  if (memory.worstCaseBytes > memory.limitBytes) {
+    log.warning("The worst case of the memory budget exceeds the memory limit; lower the limits");
+  }
   const store = new GpuStore({
     // A committed write under a provider's identity is also its heartbeat.
     // (`providers` is created below, before anything can write.)
@@ -51,9 +57,12 @@ export async function serve(config: Config, log: Logger): Promise<number> {
       maxGpus: config.maxGpus,
       maxConditions: config.maxConditions,
       maxObjectBytes: config.maxObjectBytes,
+      maxListBytes: config.maxMessageBytes,
       maxWatchers: config.maxWatchers,
       watchQueueSize: config.watchQueueSize,
+      watchQueueBytes: memory.watchQueueBytes,
       watchHistorySize: config.watchHistorySize,
+      watchHistoryBytes: memory.watchHistoryBytes,
     },
     onEvict: (w) => {
       metrics.hooks.onEvict();
@@ -61,8 +70,10 @@ export async function serve(config: Config, log: Logger): Promise<number> {
         "Evicted a watcher that fell behind",
         "queued",
         w.queued,
-        "lastResourceVersion",
-        w.lastVersion,
+        "queuedBytes",
+        w.queuedBytes,
+        "writtenResourceVersion",
+        w.writtenVersion,
       );
     },
   });
