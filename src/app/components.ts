@@ -13,6 +13,7 @@ import { gpuGate, GrpcHealth, Readiness } from "../health/mod.ts";
 import { type NvmlProvider, startNvmlProvider, storeWriter } from "../nvml/mod.ts";
 import { heartbeatInterceptor, ProviderLeases, providerService } from "../providers/mod.ts";
 import { DeviceApiServer, reflectionService } from "../server/mod.ts";
+import { memoryPlanLogFields, planServerMemory } from "../runtime/mod.ts";
 import { createNotifier, type Notifier, readNotifyEnv } from "../systemd/mod.ts";
 import { startTcpTls, type TcpTls } from "../tls/mod.ts";
 import { serverInfoService, VERSION } from "../version/mod.ts";
@@ -51,6 +52,11 @@ export function createComponents(config: Config, log: Logger): Components {
   const startedAt = Date.now();
   const metrics = createMetrics({ version: VERSION });
   const providerMetrics = new ProviderCollectors(metrics.registry);
+  const memory = planServerMemory(config);
+  log.info("Memory budget", ...memoryPlanLogFields(memory));
+  if (memory.worstCaseBytes > memory.limitBytes) {
+    log.warning("The worst case of the memory budget exceeds the memory limit; lower the limits");
+  }
   const store = new GpuStore({
     // A committed write under a provider's identity is also its heartbeat.
     // (`providers` is created below, before anything can write.)
@@ -63,9 +69,12 @@ export function createComponents(config: Config, log: Logger): Components {
       maxGpus: config.maxGpus,
       maxConditions: config.maxConditions,
       maxObjectBytes: config.maxObjectBytes,
+      maxListBytes: config.maxMessageBytes,
       maxWatchers: config.maxWatchers,
       watchQueueSize: config.watchQueueSize,
+      watchQueueBytes: memory.watchQueueBytes,
       watchHistorySize: config.watchHistorySize,
+      watchHistoryBytes: memory.watchHistoryBytes,
     },
     onEvict: (w) => {
       metrics.hooks.onEvict();
@@ -73,8 +82,10 @@ export function createComponents(config: Config, log: Logger): Components {
         "Evicted a watcher that fell behind",
         "queued",
         w.queued,
-        "lastResourceVersion",
-        w.lastVersion,
+        "queuedBytes",
+        w.queuedBytes,
+        "writtenResourceVersion",
+        w.writtenVersion,
       );
     },
   });

@@ -20,7 +20,11 @@ import { Watcher, type WatchFilter, type WatchSink } from "./watcher.ts";
 export interface BroadcasterOptions {
   maxWatchers: number;
   queueSize: number;
+  /** Most bytes of live events queued per watcher (default: unbounded). */
+  queueBytes?: number;
   historySize: number;
+  /** Most bytes the history retains (default: unbounded). */
+  historyBytes?: number;
   /** The store's resource version when the broadcaster starts. */
   currentVersion: number;
   /** Called when a watcher is evicted for falling behind. */
@@ -72,12 +76,17 @@ export class Broadcaster {
   // Watchers with queued events, flushed together once per event-loop turn.
   readonly #pending = new Set<Watcher>();
   #flushScheduled = false;
+  readonly #added = new WeakMap<StoredGpu, Uint8Array>();
 
   /** Creates a broadcaster with no watchers and an empty history. */
   constructor(options: BroadcasterOptions) {
     this.#options = options;
     this.#currentVersion = options.currentVersion;
-    this.#history = new EventHistory(options.historySize, options.currentVersion);
+    this.#history = new EventHistory(
+      options.historySize,
+      options.currentVersion,
+      options.historyBytes,
+    );
   }
 
   /** Number of registered watchers. */
@@ -88,6 +97,11 @@ export class Broadcaster {
   /** Number of events retained for resume. */
   get historySize(): number {
     return this.#history.size;
+  }
+
+  /** Bytes the events retained for resume keep alive. */
+  get historyBytes(): number {
+    return this.#history.bytes;
   }
 
   /** Records a committed change and offers it to every watcher; never blocks. */
@@ -125,6 +139,7 @@ export class Broadcaster {
     }
     const watcher = new Watcher(request.sink, request, {
       queueSize: this.#options.queueSize,
+      queueBytes: this.#options.queueBytes,
       fromVersion: from ?? this.#currentVersion,
       onClose: (w) => {
         this.#watchers.delete(w);
@@ -136,12 +151,11 @@ export class Broadcaster {
     this.#watchers.add(watcher);
     if (request.bookmarks && this.#bookmarkWatchers++ === 0) this.#startBookmarks();
     if (from === null) {
-      const objects = [...snapshot()];
-      watcher.beginBurst(objects.length + 1);
-      for (const { gpu, bytes } of objects) {
-        const meta = gpu.metadata;
+      watcher.beginBurst();
+      for (const stored of snapshot()) {
+        const meta = stored.gpu.metadata;
         if (watcher.selects(meta.namespace, meta.labels)) {
-          watcher.send(encodeWatchEvent("ADDED", bytes), this.#currentVersion);
+          watcher.send(this.#addedEvent(stored), this.#currentVersion);
         }
       }
       if (request.bookmarks) {
@@ -151,11 +165,11 @@ export class Broadcaster {
     } else {
       // A replay arrives all at once too: it must not count as falling behind.
       const backlog = [...this.#history.since(from)];
-      watcher.beginBurst(backlog.length);
+      watcher.beginBurst();
       for (const event of backlog) watcher.offer(event);
     }
     // The extra room covers only what is still queued of the burst, so live
-    // events are bounded by queueSize as soon as the burst is written.
+    // events are bounded by the queue limits as soon as the burst is written.
     watcher.endBurst();
     return watcher;
   }
@@ -168,6 +182,18 @@ export class Broadcaster {
       bytes ??= encodeBookmark(this.#currentVersion);
       watcher.send(bytes, this.#currentVersion);
     }
+  }
+
+  // The ADDED event of a stored object, encoded once for every snapshot that
+  // includes it: a thousand new watches share one copy, not a thousand. It
+  // lives as long as the stored version it encodes.
+  #addedEvent(stored: StoredGpu): Uint8Array {
+    let bytes = this.#added.get(stored);
+    if (!bytes) {
+      bytes = encodeWatchEvent("ADDED", stored.bytes);
+      this.#added.set(stored, bytes);
+    }
+    return bytes;
   }
 
   #markPending(watcher: Watcher): void {

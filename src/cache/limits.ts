@@ -12,20 +12,37 @@ export interface Limits {
   maxConditions: number;
   /** Largest encoded GPU object in bytes (INVALID_ARGUMENT beyond). */
   maxObjectBytes: number;
+  /**
+   * Largest encoded ListGpusResponse of every stored GPU (the message limit):
+   * a write that would make the full list larger is RESOURCE_EXHAUSTED, so a
+   * full ListGpus always fits in one message.
+   */
+  maxListBytes: number;
   /** Most concurrent watch streams (RESOURCE_EXHAUSTED beyond). */
   maxWatchers: number;
-  /** Events queued for one watcher before it is evicted. */
+  /** Live events queued for one watcher before it is evicted. */
   watchQueueSize: number;
+  /** Bytes of live events queued for one watcher before it is evicted. */
+  watchQueueBytes: number;
   /** Events kept for watch resume. */
   watchHistorySize: number;
+  /** Bytes the events kept for watch resume may retain. */
+  watchHistoryBytes: number;
 }
 
-/** The contract's defaults. */
+/**
+ * The contract's defaults. The two byte bounds are what
+ * `planMemory()` (memory_budget.ts) sizes for the other defaults and the
+ * chart's 256 MiB memory limit; a test keeps them in step.
+ */
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxGpus: 1024,
   maxConditions: 32,
   maxObjectBytes: 64 * 1024,
+  maxListBytes: 4 * 1024 * 1024,
   maxWatchers: 1024,
   watchQueueSize: 1024,
+  watchQueueBytes: 16 * 1024,
   watchHistorySize: 10_000,
+  watchHistoryBytes: 17 * 1024 * 1024,
 });

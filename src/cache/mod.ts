@@ -28,3 +28,11 @@ export type {
 export { Broadcaster } from "./broadcaster.ts";
 export { Watcher, type WatchSink } from "./watcher.ts";
 export { DEFAULT_NAMESPACE, parseResourceVersion, validateName } from "./validation.ts";
+export {
+  type BudgetLimits,
+  type BudgetTerms,
+  type MemoryBudget,
+  parseCgroupMemoryLimit,
+  planMemory,
+  worstCaseTerms,
+} from "./memory_budget.ts";

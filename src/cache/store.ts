@@ -81,7 +81,9 @@ export class GpuStore {
     this.broadcaster = new Broadcaster({
       maxWatchers: this.limits.maxWatchers,
       queueSize: this.limits.watchQueueSize,
+      queueBytes: this.limits.watchQueueBytes,
       historySize: this.limits.watchHistorySize,
+      historyBytes: this.limits.watchHistoryBytes,
       currentVersion: this.#version,
       onEvict: options.onEvict,
       schedule: options.schedule,
@@ -310,7 +312,7 @@ export class GpuStore {
         });
       } catch (err) {
         // #commitLocked checks the limits before it changes anything.
-        if (!(err instanceof InvalidArgumentError)) throw err;
+        if (!(err instanceof InvalidArgumentError || err instanceof CapacityError)) throw err;
         const { namespace, name } = old.gpu.metadata;
         skipped.push({ namespace, name, reason: err.message });
         continue;
@@ -351,10 +353,19 @@ export class GpuStore {
         `object too large: ${bytes.length} bytes encoded, the limit is ${this.limits.maxObjectBytes}`,
       );
     }
+    const key = `${stamped.metadata.namespace}/${stamped.metadata.name}`;
+    // The full List must fit in one message, or ListGpus would fail for everyone.
+    const list = type === "DELETED" ? 0 : this.#entries.listBytesWith(key, bytes.length);
+    if (list > this.limits.maxListBytes) {
+      throw new CapacityError(
+        `cannot store gpu ${JSON.stringify(stamped.metadata.name)}: every GPU together would ` +
+          `encode to ${list} bytes, over the ${this.limits.maxListBytes}-byte message limit ` +
+          "that a full ListGpus must fit in",
+      );
+    }
     this.#version = version;
     const frozen = deepFreeze(stamped);
     const stored: StoredGpu = { gpu: frozen, bytes };
-    const key = `${frozen.metadata.namespace}/${frozen.metadata.name}`;
     if (type === "DELETED") this.#entries.delete(key);
     else this.#entries.set(key, stored);
     const previousLabels = type === "MODIFIED" && old ? old.gpu.metadata.labels : null;

@@ -2,9 +2,11 @@
  * One watch stream's bounded delivery queue.
  *
  * Events are written to the transport while it accepts them; when it pushes
- * back, they wait in a queue of at most `queueSize` events. A watcher whose
- * queue overflows is evicted with a {@linkcode CapacityError}: never a silent
- * drop, never a blocked writer.
+ * back, they wait in a queue bounded both in events (`queueSize`) and in
+ * bytes (`queueBytes`). A watcher whose queue overflows either bound is
+ * evicted with a {@linkcode CapacityError}: never a silent drop, never a
+ * blocked writer. The initial snapshot or replay (a burst) does not count
+ * against the bounds while any of it is still queued; only live events do.
  *
  * @module
  */
@@ -31,45 +33,63 @@ export interface WatchFilter {
   bookmarks: boolean;
 }
 
+/** Bounds and hooks of a {@linkcode Watcher}. */
+export interface WatcherOptions {
+  /** Most live events waiting for the transport. */
+  queueSize: number;
+  /** Most bytes of live events waiting for the transport. */
+  queueBytes?: number;
+  /** The version the watch starts after. */
+  fromVersion: number;
+  /** Unregisters the watcher from its broadcaster. */
+  onClose: (w: Watcher) => void;
+  /** Observes an eviction for falling behind. */
+  onEvict?: (w: Watcher) => void;
+  /** Asks for a flush of the queue (default: flush at once). */
+  onPending?: (w: Watcher) => void;
+}
+
+// A compacting queue keeps at most this many spent slots before it shifts.
+const COMPACT_AFTER = 64;
+
 /** A registered watch stream. */
 export class Watcher {
   readonly #sink: WatchSink;
   readonly #filter: WatchFilter;
   readonly #queueSize: number;
+  readonly #queueBytes: number;
   readonly #onClose: (watcher: Watcher) => void;
   readonly #onEvict: ((watcher: Watcher) => void) | undefined;
   // Asks for a flush of the queue; the broadcaster batches these so that the
   // writes happen after the write's critical section, not inside it.
   readonly #onPending: (watcher: Watcher) => void;
-  // Extra queue room for the initial snapshot, which arrives all at once.
-  #allowance = 0;
-  #bursting = false;
   #queue: Uint8Array[] = [];
+  #versions: number[] = []; // the resource version of each queued event
   #head = 0; // index of the next queued event to write
+  #queuedBytes = 0;
+  #enqueued = 0; // events queued since the start, written or not
+  #written = 0; // events handed to the transport since the start
+  // The burst (snapshot or replay) is the events numbered below #burstEnd;
+  // #burstBytes of them are still queued.
+  #bursting = false;
+  #burstEnd = 0;
+  #burstBytes = 0;
   #blocked = false;
   #closed = false;
-  /** Resource version of the last event delivered to this watcher. */
-  lastVersion: number;
+  #queuedVersion: number;
+  #writtenVersion: number;
 
   /** Creates a watcher; `onClose` unregisters it from its broadcaster. */
-  constructor(
-    sink: WatchSink,
-    filter: WatchFilter,
-    options: {
-      queueSize: number;
-      fromVersion: number;
-      onClose: (w: Watcher) => void;
-      onEvict?: (w: Watcher) => void;
-      onPending?: (w: Watcher) => void;
-    },
-  ) {
+  constructor(sink: WatchSink, filter: WatchFilter, options: WatcherOptions) {
     this.#sink = sink;
     this.#filter = filter;
     this.#queueSize = options.queueSize;
+    this.#queueBytes = options.queueBytes ?? Number.POSITIVE_INFINITY;
     this.#onClose = options.onClose;
     this.#onEvict = options.onEvict;
     this.#onPending = options.onPending ?? ((w) => w.flush());
-    this.lastVersion = options.fromVersion;
+    this.#queuedVersion = options.fromVersion;
+    this.#writtenVersion = options.fromVersion;
   }
 
   /** Whether the watcher has been closed or evicted. */
@@ -87,18 +107,46 @@ export class Watcher {
     return this.#queue.length - this.#head;
   }
 
+  /** Bytes of the events waiting for the transport. */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
+  }
+
+  /**
+   * Resource version of the newest event this watcher has taken in: queued,
+   * written, or skipped by its filter. Not necessarily delivered.
+   */
+  get queuedVersion(): number {
+    return this.#queuedVersion;
+  }
+
+  /**
+   * Resource version of the last event handed to the transport: the most the
+   * client can have received (the version it started from if none).
+   */
+  get writtenVersion(): number {
+    return this.#writtenVersion;
+  }
+
   /** Offers a committed change; filtered watchers may see it as another type or not at all. */
   offer(event: WatchEvent): void {
     const as = this.#typeFor(event);
     if (as) this.send(event.bytes(as), event.resourceVersion);
-    else this.lastVersion = event.resourceVersion;
+    else if (!this.#closed) this.#queuedVersion = event.resourceVersion;
   }
 
   /** Queues already-encoded bytes (initial ADDED events, bookmarks) for the next flush. */
   send(bytes: Uint8Array, version: number): void {
     if (this.#closed) return;
-    this.lastVersion = version;
+    this.#queuedVersion = version;
     this.#queue.push(bytes);
+    this.#versions.push(version);
+    this.#queuedBytes += bytes.length;
+    this.#enqueued++;
+    if (this.#bursting) {
+      this.#burstEnd = this.#enqueued;
+      this.#burstBytes += bytes.length;
+    }
     // Only events held back by the transport count against the bound: a burst
     // committed in one critical section is flushed right after it.
     if (this.#blocked) this.#evictIfBehind();
@@ -110,39 +158,60 @@ export class Watcher {
     if (this.#closed) return;
     while (this.queued > 0 && !this.#blocked) {
       const bytes = this.#queue[this.#head]!;
-      this.#queue[this.#head++] = EMPTY; // release the reference early
+      this.#queue[this.#head] = EMPTY; // release the reference early
+      this.#writtenVersion = this.#versions[this.#head]!;
+      this.#head++;
+      this.#queuedBytes -= bytes.length;
+      if (this.#written++ < this.#burstEnd) this.#burstBytes -= bytes.length;
       this.#blocked = !this.#sink.write(bytes);
     }
+    this.#compact();
+    if (this.queued > 0) this.#evictIfBehind();
+  }
+
+  // Drops written slots from the front once they are at least half of the
+  // array: each event is moved at most once more, so O(1) amortised.
+  #compact(): void {
     if (this.queued === 0) {
       this.#queue = [];
+      this.#versions = [];
       this.#head = 0;
-      if (!this.#bursting) this.#allowance = 0;
-    } else {
-      this.#evictIfBehind();
+    } else if (this.#head >= COMPACT_AFTER && this.#head * 2 >= this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#versions = this.#versions.slice(this.#head);
+      this.#head = 0;
     }
   }
 
   #evictIfBehind(): void {
-    if (this.queued <= this.#queueSize + this.#allowance) return;
+    const burstLeft = Math.max(0, this.#burstEnd - this.#written);
+    const live = this.queued - burstLeft;
+    const liveBytes = this.#queuedBytes - this.#burstBytes;
+    let reason: string;
+    if (live > this.#queueSize) {
+      reason = `${this.#queueSize} events`;
+    } else if (liveBytes > this.#queueBytes) {
+      reason = `${this.#queueBytes} bytes`;
+    } else {
+      return;
+    }
     this.#onEvict?.(this);
     this.fail(
       new CapacityError(
-        `watch fell behind by more than ${this.#queueSize} events and was closed; ` +
+        `watch fell behind by more than ${reason} and was closed; ` +
           "re-list and re-watch from the list's resource version",
       ),
     );
   }
 
-  /** Grants extra queue room while a snapshot or replay of `events` events is queued at once. */
-  beginBurst(events: number): void {
-    this.#allowance = events;
+  /** Starts a burst: events sent until {@linkcode endBurst} do not count against the bounds. */
+  beginBurst(): void {
     this.#bursting = true;
   }
 
-  /** Ends the burst: the extra room shrinks to what is still queued of it, then to none. */
+  /** Ends the burst: its events still queued keep their room until they are written. */
   endBurst(): void {
     this.#bursting = false;
-    this.#allowance = this.queued;
   }
 
   /** Tells the watcher that the transport accepts writes again. */
@@ -167,7 +236,9 @@ export class Watcher {
     if (this.#closed) return;
     this.#closed = true;
     this.#queue = [];
+    this.#versions = [];
     this.#head = 0;
+    this.#queuedBytes = 0;
     this.#onClose(this);
   }
 

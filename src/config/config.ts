@@ -56,6 +56,10 @@ export interface Config {
   readonly watchQueueSize: number;
   /** Events kept so watches can resume. */
   readonly watchHistorySize: number;
+  /** Bytes the watch history may retain; 0 sizes it from the memory limit. */
+  readonly watchHistoryBytes: number;
+  /** Bytes of events queued per watcher before it is evicted; 0 sizes it from the memory limit. */
+  readonly watchQueueBytes: number;
   /** Runs the built-in NVML provider (inactive when the library is absent). */
   readonly enableNvmlProvider: boolean;
   /** Root under which libnvidia-ml.so.1 is searched, absolute. */

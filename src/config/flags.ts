@@ -204,6 +204,24 @@ export const FLAGS: readonly FlagDefinition[] = Object.freeze([
     max: 1_048_576,
     help: "events kept so a Watch can resume from a recent resourceVersion",
   }),
+  intFlag({
+    name: "watch-history-bytes",
+    key: "watchHistoryBytes",
+    default: 0,
+    min: 0,
+    max: 1024 * 1024 * 1024,
+    help: "bytes the watch history may retain; 0 sizes it from the memory limit " +
+      "(cgroup, else 256 MiB)",
+  }),
+  intFlag({
+    name: "watch-queue-bytes",
+    key: "watchQueueBytes",
+    default: 0,
+    min: 0,
+    max: 64 * 1024 * 1024,
+    help: "bytes of events queued per watcher before the slow watcher is closed; " +
+      "0 sizes it from the memory limit",
+  }),
   boolFlag({
     name: "enable-nvml-provider",
     key: "enableNvmlProvider",

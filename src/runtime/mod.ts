@@ -5,3 +5,5 @@
  * @module
  */
 export * from "./runtime_flags.ts";
+export * from "./cgroup_memory.ts";
+export * from "./memory_plan.ts";

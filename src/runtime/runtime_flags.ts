@@ -11,6 +11,7 @@
 import { dirname, join } from "node:path";
 import type { Config } from "../config/mod.ts";
 import { NVML_LIBRARY_DIRS } from "../nvml/mod.ts";
+import { CGROUP_MEMORY_LIMIT_FILES } from "./cgroup_memory.ts";
 
 /**
  * V8 flags that bound memory (measured in docs/performance.md):
@@ -122,7 +123,8 @@ export function runtimeFlags(scope: PermissionScope, options: { embedded: boolea
     ...scope.nvmlRoots.flatMap((root) => NVML_LIBRARY_DIRS.map((d) => join(root, d))),
     ...scope.nvmlDirs,
   ];
-  const read = [...scope.readWrite, ...scope.readOnly, ...nvmlDirs];
+  // The cgroup memory limit sizes the memory budget (cgroup_memory.ts).
+  const read = [...scope.readWrite, ...scope.readOnly, ...CGROUP_MEMORY_LIMIT_FILES, ...nvmlDirs];
   if (!options.embedded) read.unshift(...sourceFiles());
   const flags = [
     "--no-prompt",

@@ -5,6 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { setImmediate } from "node:timers";
 import { messageType, TO_OBJECT } from "../../src/api/mod.ts";
 import type { Condition, DeepPartial, Gpu } from "../../src/api/mod.ts";
 import {
@@ -18,15 +19,17 @@ import type { WatchSink } from "../../src/cache/mod.ts";
 /** The anonymous writer most tests use. */
 export const CTX = { provider: "test-provider" };
 
-/** A store with a small, fixed first version and an injectable wall clock. */
+/**
+ * A store with a small, fixed first version and an injectable wall clock. Watch
+ * events are delivered by the production scheduler: await {@linkcode delivered}
+ * before looking at what a sink received.
+ */
 export function newStore(options: StoreOptions = {}): GpuStore {
   let uid = 0;
   return new GpuStore({
     initialVersion: 100,
     now: () => 1_000_000,
     uid: () => `uid-${++uid}`,
-    // Deliver watch events synchronously, so tests see them right after a write.
-    schedule: (flush) => flush(),
     ...options,
   });
 }
@@ -62,6 +65,14 @@ export function cond(
   extra: DeepPartial<Condition> = {},
 ): DeepPartial<Condition> {
   return { type, status, ...extra };
+}
+
+/**
+ * Waits until the broadcaster's batched flush, scheduled with the production
+ * scheduler (`setImmediate`) by the writes so far, has run.
+ */
+export function delivered(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Yields to the microtask queue `n` times, so queued lock grants can run. */

@@ -10,7 +10,15 @@ import {
 } from "../../src/cache/mod.ts";
 import { EventHistory } from "../../src/cache/event_history.ts";
 import { WatchEvent } from "../../src/cache/watch_event.ts";
-import { CTX, decodeEventSparse, FakeSink, gpuInput, newStore, ticks } from "./_helpers.ts";
+import {
+  CTX,
+  decodeEventSparse,
+  delivered,
+  FakeSink,
+  gpuInput,
+  newStore,
+  ticks,
+} from "./_helpers.ts";
 
 type WatchOptions = Partial<Parameters<GpuStore["watch"]>[0]>;
 
@@ -55,10 +63,12 @@ Deno.test("GpuStore.watch() from no version sends one ADDED per object, then liv
   await store.create(gpuInput("a"), CTX);
   await store.create(gpuInput("c", { namespace: "ns" }), CTX);
   const { sink } = await watch(store);
+  await delivered();
   assert.deepEqual(sink.summary(), ["ADDED a@102", "ADDED b@101", "ADDED c@103"]);
   await store.update(gpuInput("a", { productName: "x" }), CTX);
   await store.create(gpuInput("d"), CTX);
   await store.delete("", "b", CTX);
+  await delivered();
   assert.deepEqual(sink.summary().slice(3), ["MODIFIED a@104", "ADDED d@105", "DELETED b@106"]);
 });
 
@@ -77,6 +87,7 @@ Deno.test("GpuStore.watch() has no gap and no duplicate when a write races the s
     }
     const [{ sink }] = await Promise.all([watching, writing]);
     await store.update(gpuInput("b", { productName: "x" }), CTX);
+    await delivered();
     const seen = sink.summary();
     assert.equal(seen.filter((s) => s.startsWith("ADDED b@")).length, 1, `${order}: ${seen}`);
     assert.deepEqual(seen.filter((s) => !s.startsWith("ADDED b@")), [
@@ -94,10 +105,13 @@ Deno.test("GpuStore.watch() from version N sends exactly the events after N, in 
   await store.update(gpuInput("a", { productName: "x" }), CTX); // 103
   await store.delete("", "b", CTX); // 104
   const { sink } = await watch(store, { fromVersion: 102 });
+  await delivered();
   assert.deepEqual(sink.summary(), ["MODIFIED a@103", "DELETED b@104"]);
   await store.create(gpuInput("c"), CTX);
+  await delivered();
   assert.deepEqual(sink.summary().slice(2), ["ADDED c@105"]);
   const { sink: current } = await watch(store, { fromVersion: 105 });
+  await delivered();
   assert.deepEqual(current.summary(), [], "from the current version: nothing to replay");
 });
 
@@ -107,6 +121,7 @@ Deno.test("GpuStore.watch() throws TooOldResourceVersionError for a version olde
   await assert.rejects(watch(store, { fromVersion: 100 }), TooOldResourceVersionError);
   await assert.rejects(watch(store, { fromVersion: 101 }), TooOldResourceVersionError);
   const { sink } = await watch(store, { fromVersion: 102 });
+  await delivered();
   assert.deepEqual(sink.summary(), ["ADDED c@103", "ADDED d@104", "ADDED e@105"]);
   assert.equal(store.broadcaster.size, 1, "the refused watches were not registered");
 });
@@ -138,9 +153,8 @@ Deno.test("EventHistory.push() drops the oldest event when full and moves comple
   assert.deepEqual([...history.since(15)], []);
 });
 
-Deno.test("Broadcaster.subscribe() resumes from exactly completeAfter but not before it", () => {
+Deno.test("Broadcaster.subscribe() resumes from exactly completeAfter but not before it", async () => {
   const broadcaster = new Broadcaster({
-    schedule: (flush) => flush(),
     maxWatchers: 10,
     queueSize: 10,
     historySize: 2,
@@ -165,6 +179,7 @@ Deno.test("Broadcaster.subscribe() resumes from exactly completeAfter but not be
     matches: () => true,
     bookmarks: false,
   }, () => []);
+  await delivered();
   assert.deepEqual(sink.summary(), ["MODIFIED g@7", "MODIFIED g@8"]);
   assert.throws(() => sub(9), TooOldResourceVersionError);
 });
@@ -174,6 +189,7 @@ Deno.test("GpuStore.watch() ends the snapshot with an initial-events-end BOOKMAR
   await store.create(gpuInput("a"), CTX);
   const plain = await watch(store);
   const marked = await watch(store, { bookmarks: true });
+  await delivered();
   assert.deepEqual(plain.sink.summary(), ["ADDED a@101"]);
   assert.deepEqual(marked.sink.summary(), ["ADDED a@101", "BOOKMARK@101"]);
   assert.deepEqual(decodeEventSparse(marked.sink.writes[1]!), {
@@ -194,13 +210,16 @@ Deno.test("Broadcaster.bookmark() reaches only watchers that asked, at the curre
   const plain = await watch(store);
   assert.equal(store.broadcaster.wantsBookmarks, false);
   store.broadcaster.bookmark();
+  await delivered();
   assert.equal(plain.sink.writes.length, 0);
   const marked = await watch(store, { bookmarks: true });
   const resumed = await watch(store, { bookmarks: true, fromVersion: 100 });
+  await delivered();
   assert.deepEqual(resumed.sink.summary(), [], "no bookmark on a resumed watch until bookmark()");
   assert.equal(store.broadcaster.wantsBookmarks, true);
   await store.create(gpuInput("a"), CTX);
   store.broadcaster.bookmark();
+  await delivered();
   assert.deepEqual(plain.sink.summary(), ["ADDED a@101"]);
   assert.deepEqual(marked.sink.summary(), ["BOOKMARK@100", "ADDED a@101", "BOOKMARK@101"]);
   assert.deepEqual(resumed.sink.summary(), ["ADDED a@101", "BOOKMARK@101"]);
@@ -218,10 +237,12 @@ Deno.test("Watcher.send() evicts with CapacityError when more than queueSize eve
   const fast = await watch(store);
   slow.sink.accepting = false;
   for (const name of ["a", "b", "c", "d"]) await store.create(gpuInput(name), CTX);
+  await delivered();
   assert.equal(slow.sink.writes.length, 1, "the first write was refused, the rest queued");
   assert.equal(slow.watcher.queued, 3);
   assert.equal(slow.watcher.closed, false, "a full queue is still within bounds");
   await store.create(gpuInput("e"), CTX); // never throws nor blocks the writer
+  await delivered();
   assert.equal(slow.watcher.closed, true);
   assert.deepEqual(evicted, [slow.watcher]);
   assert.equal(slow.sink.failures.length, 1);
@@ -230,6 +251,7 @@ Deno.test("Watcher.send() evicts with CapacityError when more than queueSize eve
   assert.match(error.message, /re-list and re-watch/);
   assert.equal(store.broadcaster.size, 1, "the evicted watcher is unregistered");
   await store.create(gpuInput("f"), CTX);
+  await delivered();
   assert.equal(slow.sink.writes.length, 1, "nothing more reaches an evicted watcher");
   assert.deepEqual(fast.sink.summary().map((s) => s.split(" ")[1]), [
     "a@101",
@@ -246,13 +268,16 @@ Deno.test("Watcher.send() bounds live events by queueSize when the snapshot was 
   const store = newStore({ limits: { watchQueueSize: 2 } });
   for (const name of ["a", "b", "c", "d", "e"]) await store.create(gpuInput(name), CTX);
   const slow = await watch(store, { bookmarks: true });
+  await delivered();
   assert.equal(slow.sink.writes.length, 6, "five ADDED and a bookmark, accepted");
   slow.sink.accepting = false;
   await store.create(gpuInput("f"), CTX); // written, refused
   await store.create(gpuInput("g"), CTX); // queued 1
   await store.create(gpuInput("h"), CTX); // queued 2
+  await delivered();
   assert.equal(slow.watcher.closed, false);
   await store.create(gpuInput("i"), CTX); // queued 3 > 2
+  await delivered();
   assert.equal(slow.watcher.closed, true, "the snapshot's room does not outlive the snapshot");
 });
 
@@ -262,13 +287,16 @@ Deno.test("Watcher.send() keeps a snapshot larger than queueSize, then applies t
   const sink = new FakeSink();
   sink.accepting = false;
   const { watcher } = await watch(store, { sink });
+  await delivered();
   assert.equal(watcher.closed, false, "the snapshot burst is not an overflow");
   assert.equal(watcher.queued, 4);
   await store.create(gpuInput("f"), CTX);
   await store.create(gpuInput("g"), CTX);
+  await delivered();
   assert.equal(watcher.closed, false, "queueSize live events fit behind the snapshot");
   sink.accepting = true;
   watcher.drained();
+  await delivered();
   assert.deepEqual(sink.summary().map((s) => s.split("@")[0]), [
     "ADDED a",
     "ADDED b",
@@ -280,8 +308,10 @@ Deno.test("Watcher.send() keeps a snapshot larger than queueSize, then applies t
   ]);
   sink.accepting = false;
   for (const name of ["h", "i", "j"]) await store.create(gpuInput(name), CTX);
+  await delivered();
   assert.equal(watcher.closed, false);
   await store.create(gpuInput("k"), CTX);
+  await delivered();
   assert.equal(watcher.closed, true);
 });
 
@@ -291,9 +321,11 @@ Deno.test("GpuStore.watch() from version N replays more than queueSize events to
   const sink = new FakeSink();
   sink.accepting = false;
   const { watcher } = await watch(store, { sink, fromVersion: 100 });
+  await delivered();
   assert.equal(watcher.closed, false, "the replay burst is not an overflow");
   sink.accepting = true;
   watcher.drained();
+  await delivered();
   assert.deepEqual(sink.summary().map((s) => s.split(" ")[1]), [
     "a@101",
     "b@102",
@@ -304,8 +336,10 @@ Deno.test("GpuStore.watch() from version N replays more than queueSize events to
   ]);
   sink.accepting = false;
   for (const name of ["g", "h", "i"]) await store.create(gpuInput(name), CTX);
+  await delivered();
   assert.equal(watcher.closed, false);
   await store.create(gpuInput("j"), CTX);
+  await delivered();
   assert.equal(watcher.closed, true, "after the replay the usual bound applies");
 });
 
@@ -314,6 +348,7 @@ Deno.test("Watcher.drained() flushes queued events in order and stops at the nex
   const { sink, watcher } = await watch(store);
   sink.accepting = false;
   for (const name of ["a", "b", "c", "d", "e"]) await store.create(gpuInput(name), CTX);
+  await delivered();
   assert.equal(watcher.queued, 4);
   // Accept two writes, then push back again.
   let budget = 2;
@@ -322,11 +357,14 @@ Deno.test("Watcher.drained() flushes queued events in order and stops at the nex
     return --budget > 0;
   };
   watcher.drained();
+  await delivered();
   assert.equal(watcher.queued, 2);
   await store.create(gpuInput("f"), CTX);
+  await delivered();
   assert.equal(sink.writes.length, 3, "still blocked: f is queued behind c..e");
   budget = Infinity;
   watcher.drained();
+  await delivered();
   assert.equal(watcher.queued, 0);
   assert.deepEqual(sink.summary().map((s) => s.split(" ")[1]), [
     "a@101",
@@ -337,6 +375,7 @@ Deno.test("Watcher.drained() flushes queued events in order and stops at the nex
     "f@106",
   ]);
   await store.create(gpuInput("g"), CTX);
+  await delivered();
   assert.equal(sink.writes.length, 7, "written straight through once drained");
 });
 
@@ -351,6 +390,7 @@ Deno.test("GpuStore.watch() with a label selector turns selector transitions int
   await store.update(gpuInput("out", { labels: { pool: "a" } }), CTX); // 106 enters
   await store.delete("", "in", CTX); // 107 never seen again
   await store.delete("", "out", CTX); // 108 deleted while matching
+  await delivered();
   assert.deepEqual(sink.summary(), [
     "ADDED in@101",
     "MODIFIED in@103",
@@ -361,6 +401,7 @@ Deno.test("GpuStore.watch() with a label selector turns selector transitions int
   const leaving = sink.events()[2]!;
   assert.deepEqual(leaving.object.metadata.labels, { pool: "b" }, "DELETED carries the new state");
   const { sink: resumed } = await watch(store, { labelSelector: "pool=a", fromVersion: 102 });
+  await delivered();
   assert.deepEqual(
     resumed.summary(),
     sink.summary().slice(1),
@@ -376,6 +417,7 @@ Deno.test("GpuStore.watch() with a namespace filter sees only that namespace", a
   await store.create(gpuInput("c", { namespace: "one" }), CTX);
   await store.create(gpuInput("d", { namespace: "two" }), CTX);
   await store.delete("one", "a", CTX);
+  await delivered();
   assert.deepEqual(sink.summary(), ["ADDED b@102", "ADDED d@104"]);
 });
 
@@ -388,11 +430,13 @@ Deno.test("Broadcaster.publish() encodes each event once and hands every watcher
   ];
   await store.create(gpuInput("a", { labels: { pool: "x" } }), CTX);
   await store.update(gpuInput("a", { labels: {} }), CTX); // MODIFIED, DELETED for the filtered one
+  await delivered();
   const [one, two, filtered] = watchers.map((w) => w.sink.writes);
   assert.equal(one![0], two![0]);
   assert.equal(one![0], filtered![0]);
   assert.equal(one![1], two![1]);
   assert.notEqual(one![1], filtered![1], "a DELETED transition is another encoding");
+  await delivered();
   assert.deepEqual(watchers.map((w) => w.sink.summary()[1]), [
     "MODIFIED a@102",
     "MODIFIED a@102",
@@ -406,6 +450,7 @@ Deno.test("Broadcaster.publish() shares a transition encoding among filtered wat
   const first = await watch(store, { labelSelector: "pool=x" });
   const second = await watch(store, { labelSelector: "pool in (x)" });
   await store.update(gpuInput("a", { labels: { pool: "y" } }), CTX);
+  await delivered();
   assert.equal(first.sink.summary()[1], "DELETED a@102");
   assert.equal(first.sink.writes[1], second.sink.writes[1]);
 });
@@ -418,13 +463,16 @@ Deno.test("Broadcaster.closeAll() fails every watcher and unregisters it", async
   store.broadcaster.closeAll(error);
   assert.equal(store.broadcaster.size, 0);
   for (const { sink, watcher } of all) {
+    await delivered();
     assert.deepEqual(sink.failures, [error]);
     assert.equal(watcher.closed, true);
   }
   const before = all.map((w) => w.sink.writes.length);
   await store.create(gpuInput("a"), CTX);
+  await delivered();
   assert.deepEqual(all.map((w) => w.sink.writes.length), before);
   store.broadcaster.closeAll(error);
+  await delivered();
   assert.equal(all[0]!.sink.failures.length, 1, "failing twice is a no-op");
 });
 
@@ -436,6 +484,7 @@ Deno.test("GpuStore.watch() throws CapacityError beyond limits.maxWatchers", asy
   assert.equal(store.broadcaster.size, 2);
   first.watcher.close();
   assert.equal(store.broadcaster.size, 1);
+  await delivered();
   assert.deepEqual(first.sink.failures, [], "close() does not tell the sink");
   await watch(store);
   assert.equal(store.broadcaster.size, 2);
@@ -450,15 +499,15 @@ Deno.test("Broadcaster.publish() does not block writers when a sink never drains
   await Promise.all(writes);
   await ticks();
   assert.equal(store.size, 50);
+  await delivered();
   assert.equal(stuck.watcher.queued, 49);
 });
 
-Deno.test("Broadcaster runs one bookmark timer only while a watcher wants bookmarks", () => {
+Deno.test("Broadcaster runs one bookmark timer only while a watcher wants bookmarks", async () => {
   const running = new Set<number>();
   let next = 0;
   let tick = () => {};
   const broadcaster = new Broadcaster({
-    schedule: (flush) => flush(),
     maxWatchers: 10,
     queueSize: 10,
     historySize: 10,
@@ -488,6 +537,7 @@ Deno.test("Broadcaster runs one bookmark timer only while a watcher wants bookma
   const b = subscribe(true);
   assert.equal(running.size, 1, "one timer for every bookmark watcher");
   tick();
+  await delivered();
   assert.deepEqual(a.sink.summary(), ["BOOKMARK@100"]);
   assert.deepEqual(plain.sink.summary(), []);
   a.watcher.close();
@@ -503,11 +553,13 @@ Deno.test("GpuStore writes reach watchers in one batched flush after the write, 
   const early = await watch(store);
   await store.create(gpuInput("a"), CTX);
   await store.create(gpuInput("b"), CTX);
+  await delivered();
   assert.deepEqual(early.sink.summary(), [], "nothing is written inside the write itself");
   assert.equal(flushes.length, 1, "one flush for every pending watcher");
   // A watcher that subscribes before the flush sees both objects once, in its snapshot.
   const late = await watch(store);
   flushes.splice(0).forEach((flush) => flush());
+  await delivered();
   assert.deepEqual(early.sink.summary(), ["ADDED a@101", "ADDED b@102"]);
   assert.deepEqual(
     late.sink.summary(),

@@ -240,3 +240,18 @@ Deno.test("parseLabelSelector() hands out one compiled matcher per selector stri
   assert.equal(parseLabelSelector("shared=1"), parseLabelSelector("shared=1"));
   assert.notEqual(parseLabelSelector("shared=1"), parseLabelSelector("shared=2"));
 });
+
+Deno.test("parseLabelSelector() evaluates a shared selector once per frozen label set", () => {
+  let reads = 0;
+  // Counts the label values an evaluation reads (zone and tier: two per evaluation).
+  const labels = new Proxy(Object.freeze({ zone: "a", tier: "gold" }), {
+    get(target, key) {
+      reads++;
+      return Reflect.get(target, key);
+    },
+  });
+  const selector = "zone=a,tier in (gold,silver),!drained";
+  const watchers = Array.from({ length: 100 }, () => parseLabelSelector(selector));
+  assert.ok(watchers.every((m) => m(labels)));
+  assert.equal(reads, 2, "one evaluation for 100 watchers");
+});

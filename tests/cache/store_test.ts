@@ -10,7 +10,7 @@ import {
   type StoreOptions,
   TooOldResourceVersionError,
 } from "../../src/cache/mod.ts";
-import { cond, CTX, FakeSink, gpuInput, newStore } from "./_helpers.ts";
+import { cond, CTX, delivered, FakeSink, gpuInput, newStore } from "./_helpers.ts";
 
 // A store whose commits and watch events are recorded.
 async function observed(options: StoreOptions = {}) {
@@ -38,6 +38,7 @@ Deno.test("GpuStore.create() stores a new GPU with created=true and an ADDED eve
   assert.equal(gpu.resourceVersion, 101);
   assert.equal(gpu.metadata.resourceVersion, "101");
   assert.equal(store.resourceVersion, 101);
+  await delivered();
   assert.deepEqual(sink.summary(), ["ADDED gpu-0@101"]);
   assert.deepEqual(commits.map((c) => [c.operation, c.provider, c.type]), [[
     "create",
@@ -54,6 +55,7 @@ Deno.test("GpuStore.create() returns the stored GPU with created=false for the s
   assert.equal(again.stored, first.stored, "the stored object itself, untouched");
   assert.equal(store.resourceVersion, 101, "no new version");
   assert.equal(commits.length, 1);
+  await delivered();
   assert.deepEqual(sink.summary(), ["ADDED gpu-0@101"], "no event");
 });
 
@@ -116,6 +118,7 @@ Deno.test("GpuStore.update() replaces spec, labels and annotations and ignores s
   assert.equal(gpu.metadata.generation, 2);
   assert.equal(gpu.metadata.uid, "uid-1");
   assert.equal(gpu.resourceVersion, 102);
+  await delivered();
   assert.deepEqual(sink.summary(), ["ADDED g@101", "MODIFIED g@102"]);
 });
 
@@ -152,6 +155,7 @@ Deno.test("GpuStore.update() makes no version and no event when nothing changes"
   assert.equal(await store.update(same, CTX), stored);
   assert.equal(store.resourceVersion, 101);
   assert.equal(commits.length, 1);
+  await delivered();
   assert.equal(sink.writes.length, 1);
   assert.equal((await store.get("", "g")).metadata.generation, 1);
 });
@@ -232,6 +236,7 @@ Deno.test("GpuStore.updateStatus() makes no version and no event for an identica
   assert.equal(result.gpu.resourceVersion, 101);
   assert.equal(store.resourceVersion, 101);
   assert.equal(commits.length, 1);
+  await delivered();
   assert.equal(sink.writes.length, 1);
   assert.deepEqual(await store.get("", "g"), before, "not even the owner changes");
 });
@@ -316,6 +321,7 @@ Deno.test("GpuStore.delete() emits DELETED with the last state stamped with the 
   const deleted = await store.delete("", "g", CTX);
   assert.equal(deleted.gpu.resourceVersion, 103);
   assert.equal(store.resourceVersion, 103);
+  await delivered();
   const event = sink.events().at(-1)!;
   assert.equal(event.type, "DELETED");
   assert.deepEqual(event.object, {

@@ -44,6 +44,8 @@ const SAMPLES: [flag: string, raw: string, expected: Partial<Config>][] = [
   ["max-watchers", "3", { maxWatchers: 3 }],
   ["watch-queue-size", "16", { watchQueueSize: 16 }],
   ["watch-history-size", "100", { watchHistorySize: 100 }],
+  ["watch-history-bytes", "8388608", { watchHistoryBytes: 8388608 }],
+  ["watch-queue-bytes", "65536", { watchQueueBytes: 65536 }],
   ["enable-nvml-provider", "false", { enableNvmlProvider: false }],
   ["nvml-driver-root", "/run/nvidia/driver", { nvmlDriverRoot: "/run/nvidia/driver" }],
   ["nvml-library-path", "/opt/lib/libnvidia-ml.so.1", {
@@ -72,7 +74,7 @@ Deno.test("parseConfig() returns DEFAULT_CONFIG when nothing is set", () => {
 
 Deno.test("DEFAULT_CONFIG sets every field and is frozen", () => {
   const values = Object.values(DEFAULT_CONFIG);
-  assert.equal(values.length, 34);
+  assert.equal(values.length, 36);
   assert.ok(values.every((v) => v !== undefined));
   assert.ok(Object.isFrozen(DEFAULT_CONFIG));
   assert.ok(Object.isFrozen(DEFAULT_CONFIG.nvmlIgnoredXids));
@@ -230,6 +232,8 @@ Deno.test("parseConfig() checks the limits of every integer flag", () => {
     ["max-watchers", "0", "between 1 and 65536"],
     ["watch-queue-size", "0", "between 1 and 1048576"],
     ["watch-history-size", "1048577", "between 1 and 1048576"],
+    ["watch-history-bytes", "-1", "between 0 and 1073741824"],
+    ["watch-queue-bytes", "67108865", "between 0 and 67108864"],
     ["readiness-min-gpus", "-1", "between 0 and 65536"],
   ];
   for (const [flag, raw, range] of cases) {

@@ -1,0 +1,63 @@
+/**
+ * The server's memory plan: the byte bounds of the watch history and queues,
+ * sized from the visible cgroup memory limit (else the chart's 256 MiB)
+ * where the configuration leaves them at 0, and the worst case it implies
+ * (the formula lives in src/cache/memory_budget.ts).
+ *
+ * @module
+ */
+import { type MemoryBudget, planMemory } from "../cache/mod.ts";
+import type { Config } from "../config/mod.ts";
+import { readCgroupMemoryLimit } from "./cgroup_memory.ts";
+
+/** A memory plan and the cgroup file its limit came from ("" when assumed). */
+export interface ServerMemoryPlan extends MemoryBudget {
+  limitFile: string;
+}
+
+/** Plans the server's memory for a configuration and the visible cgroup limit. */
+export function planServerMemory(
+  config: Config,
+  cgroup: { bytes: number; file: string } | null = readCgroupMemoryLimit(),
+): ServerMemoryPlan {
+  const budget = planMemory({
+    maxGpus: config.maxGpus,
+    maxObjectBytes: config.maxObjectBytes,
+    maxMessageBytes: config.maxMessageBytes,
+    maxWatchers: config.maxWatchers,
+    watchHistoryBytes: config.watchHistoryBytes,
+    watchQueueBytes: config.watchQueueBytes,
+  }, cgroup?.bytes ?? null);
+  return { ...budget, limitFile: cgroup?.file ?? "" };
+}
+
+/** Key-value pairs that describe a plan in the start-up log, sizes in MiB or KiB. */
+export function memoryPlanLogFields(plan: ServerMemoryPlan): unknown[] {
+  const mib = (n: number) => `${(n / 1048576).toFixed(1)}MiB`;
+  const t = plan.terms;
+  return [
+    "limit",
+    mib(plan.limitBytes),
+    "limitSource",
+    plan.limitSource === "cgroup" ? plan.limitFile : "assumed (no cgroup limit visible)",
+    "worstCase",
+    mib(plan.worstCaseBytes),
+    "base",
+    mib(t.base),
+    "store",
+    mib(t.store),
+    "history",
+    mib(t.history),
+    "watchers",
+    mib(t.watchers),
+    "inFlight",
+    mib(t.inFlight),
+    "watchHistoryBytes",
+    plan.watchHistoryBytes,
+    "watchQueueBytes",
+    plan.watchQueueBytes,
+    "sizedFromLimit",
+    [plan.sized.history && "watch-history-bytes", plan.sized.queue && "watch-queue-bytes"]
+      .filter(Boolean).join(",") || "none",
+  ];
+}

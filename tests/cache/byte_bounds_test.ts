@@ -1,0 +1,177 @@
+/**
+ * The cache's byte bounds (issue 13): the history and each watcher's queue
+ * bounded in bytes, events that account for what they retain, snapshot
+ * encodings shared between watchers, and a store whose full List always fits
+ * in one message. Watch delivery runs on the production scheduler.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { encodeGpu, type Gpu } from "../../src/api/mod.ts";
+import { CapacityError, type GpuStore } from "../../src/cache/mod.ts";
+import { EventHistory } from "../../src/cache/event_history.ts";
+import { WatchEvent } from "../../src/cache/watch_event.ts";
+import { CTX, delivered, FakeSink, gpuInput, newStore } from "./_helpers.ts";
+
+async function watch(store: GpuStore, sink = new FakeSink()) {
+  const watcher = await store.watch({ fromVersion: null, bookmarks: false, sink });
+  return { sink, watcher };
+}
+
+// A GPU whose encoding is about `bytes` long (one annotation fills it).
+function sized(name: string, bytes: number) {
+  return gpuInput(name, { annotations: { fill: "x".repeat(Math.max(0, bytes - 60)) } });
+}
+
+function event(version: number, annotationChars: number): WatchEvent {
+  const gpu = {
+    metadata: {
+      name: "g",
+      resourceVersion: String(version),
+      namespace: "default",
+      uid: "u",
+      generation: 1,
+      creationTimestamp: null,
+      labels: { zone: "a" },
+      annotations: { fill: "x".repeat(annotationChars) },
+    },
+    spec: {
+      uuid: "GPU",
+      productName: "",
+      pciBusId: "",
+      index: 0,
+      minorNumber: 0,
+      memoryTotalBytes: 0,
+      serial: "",
+    },
+    status: { conditions: [], recommendedAction: "" },
+    resourceVersion: version,
+  } as Gpu;
+  return new WatchEvent("MODIFIED", gpu, encodeGpu(gpu));
+}
+
+Deno.test("WatchEvent.bytes() keeps one copy of the object: the Gpu becomes a view of the event", () => {
+  const e = event(1, 10_000);
+  const before = e.retainedBytes;
+  assert.ok(before > 10_000 && before < 11_000, String(before));
+  const bytes = e.bytes();
+  assert.equal(e.gpuBytes.buffer, bytes.buffer, "the Gpu is the tail of the event encoding");
+  assert.ok(e.retainedBytes - before < 32, "one encoding more costs only its framing");
+  const grown: number[] = [];
+  e.onGrow = (delta) => grown.push(delta);
+  const deleted = e.bytes("DELETED");
+  assert.deepEqual(grown, [deleted.length], "a variant for filtered watchers is accounted");
+  assert.equal(e.bytes("DELETED"), deleted, "and encoded once");
+});
+
+Deno.test("EventHistory.push() drops the oldest events beyond the byte bound and moves completeAfter", () => {
+  const one = event(1, 1000).retainedBytes;
+  const history = new EventHistory(100, 0, 3 * one + 10);
+  for (const v of [1, 2, 3]) history.push(event(v, 1000));
+  assert.equal(history.size, 3);
+  assert.equal(history.completeAfter, 0);
+  history.push(event(4, 1000));
+  assert.equal(history.size, 3);
+  assert.equal(history.completeAfter, 1);
+  assert.ok(history.bytes <= 3 * one + 10);
+  history.push(event(5, 5000)); // one big event pushes out several small ones
+  assert.deepEqual([...history.since(0)].map((e) => e.resourceVersion), [5]);
+  assert.equal(history.completeAfter, 4);
+});
+
+Deno.test("EventHistory.push() keeps the newest event even when it alone exceeds the bound", () => {
+  const history = new EventHistory(100, 0, 100);
+  history.push(event(1, 1000));
+  history.push(event(2, 1000));
+  assert.deepEqual([...history.since(0)].map((e) => e.resourceVersion), [2]);
+  assert.equal(history.completeAfter, 1);
+});
+
+Deno.test("EventHistory.push() counts encodings cached after the push against the bound", () => {
+  const first = event(1, 1000);
+  const history = new EventHistory(100, 0, 2 * first.retainedBytes + 100);
+  history.push(first);
+  history.push(event(2, 1000));
+  assert.equal(history.size, 2);
+  first.bytes("ADDED"); // a filtered watcher's variant: about one more object
+  first.bytes("DELETED");
+  assert.equal(history.size, 1, "the grown event no longer fits with the other");
+  assert.equal(history.completeAfter, 1);
+});
+
+Deno.test("Watcher evicts a blocked watcher whose live events exceed watchQueueBytes, naming the bound", async () => {
+  const store = newStore({ limits: { watchQueueBytes: 5000, watchQueueSize: 1000 } });
+  const slow = await watch(store);
+  const fast = await watch(store);
+  slow.sink.accepting = false;
+  await store.create(sized("a", 1000), CTX); // written, refused: blocked
+  await delivered();
+  for (const name of ["b", "c", "d", "e"]) await store.create(sized(name, 1000), CTX);
+  await delivered();
+  assert.equal(slow.watcher.closed, false, "about 4000 bytes wait: within the bound");
+  assert.ok(slow.watcher.queuedBytes > 3000 && slow.watcher.queuedBytes <= 5000);
+  await store.create(sized("f", 1000), CTX);
+  assert.equal(slow.watcher.closed, true);
+  const error = slow.sink.failures[0]!;
+  assert.ok(error instanceof CapacityError);
+  assert.match(error.message, /fell behind by more than 5000 bytes/);
+  await delivered();
+  assert.equal(fast.sink.writes.length, 6, "the other watcher got every event");
+});
+
+Deno.test("Watcher gives a snapshot its room only while it is queued (production scheduler)", async () => {
+  const store = newStore({ limits: { watchQueueBytes: 3000, watchQueueSize: 1000 } });
+  for (const name of ["a", "b", "c", "d", "e"]) await store.create(sized(name, 1000), CTX);
+  const sink = new FakeSink();
+  sink.accepting = false;
+  const { watcher } = await watch(store, sink); // about 5000 bytes of snapshot queued
+  await delivered();
+  assert.equal(sink.writes.length, 1, "the first ADDED was refused");
+  await store.create(sized("f", 1000), CTX);
+  await store.create(sized("g", 1000), CTX);
+  assert.equal(watcher.closed, false, "live events fit behind the snapshot");
+  // Two snapshot events go out: their room goes with them, not to live events.
+  let room = 2;
+  sink.write = function (bytes) {
+    this.writes.push(bytes);
+    return --room > 0;
+  };
+  watcher.drained();
+  assert.equal(watcher.closed, false);
+  await store.create(sized("h", 1000), CTX); // 3 live events, about 3000+ bytes
+  assert.equal(watcher.closed, true, "the room of written snapshot events is not reused");
+});
+
+Deno.test("Broadcaster shares one ADDED encoding per stored version among snapshots", async () => {
+  const store = newStore();
+  await store.create(gpuInput("a"), CTX);
+  const one = await watch(store);
+  const two = await watch(store);
+  await delivered();
+  assert.equal(one.sink.writes[0], two.sink.writes[0], "the same bytes, not a copy each");
+  await store.update(gpuInput("a", { productName: "new" }), CTX);
+  const three = await watch(store);
+  await delivered();
+  assert.notEqual(three.sink.writes[0], one.sink.writes[0], "a new version, a new encoding");
+  assert.equal(three.sink.events()[0]!.object.spec.productName, "new");
+});
+
+Deno.test("GpuStore refuses a write that would make the full List exceed maxListBytes", async () => {
+  const store = newStore({ limits: { maxListBytes: 4000, maxObjectBytes: 4000 } });
+  await store.create(sized("a", 1500), CTX);
+  await store.create(sized("b", 1500), CTX);
+  const version = store.resourceVersion;
+  await assert.rejects(store.create(sized("c", 1500), CTX), (err: unknown) => {
+    assert.ok(err instanceof CapacityError);
+    assert.match(err.message, /over the 4000-byte message limit that a full ListGpus must fit in/);
+    return true;
+  });
+  await assert.rejects(store.update(sized("b", 2600), CTX), CapacityError, "growing counts too");
+  assert.equal(store.resourceVersion, version, "nothing changed");
+  assert.ok((await store.listEncoded()).length <= 4000);
+  await store.update(sized("b", 500), CTX); // shrinking makes room
+  await store.create(sized("c", 1500), CTX);
+  assert.ok((await store.listEncoded()).length <= 4000);
+  await store.delete("", "a", CTX); // a delete is always allowed
+  assert.equal(store.size, 2);
+});

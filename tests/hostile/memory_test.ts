@@ -1,0 +1,111 @@
+/**
+ * Memory under a flood of maximum-size writes (issue 13, scenario 2): the
+ * server started exactly as `deno task start` starts it (its scoped
+ * permissions and production V8 flags), one provider rewriting a ~60 KB GPU
+ * thousands of times while a watcher never reads. The history and the
+ * watcher's queue are bounded in bytes, so peak RSS stays under the worst
+ * case the server logs at start, the slow watcher is ended with
+ * RESOURCE_EXHAUSTED, and ListGpus still answers.
+ *
+ * Before the byte bounds, 12,000 such writes took RSS from 85 to 697 MiB;
+ * 2,000 already retain more than the logged budget the old way (each
+ * event kept its bytes twice), so this many prove the bound.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import type * as grpc from "@grpc/grpc-js";
+import { REPO_ROOT, startServer } from "../_helpers/server_process.ts";
+
+const WRITES = 2_000;
+const CONCURRENCY = 8;
+const ANNOTATION_CHARS = 60_000;
+// `deno task start`: the launcher derives the server's flags from its arguments.
+const LAUNCHER = [
+  "run",
+  "--allow-read",
+  "--allow-env",
+  "--allow-run",
+  `${REPO_ROOT}scripts/start.ts`,
+];
+
+function procStatus(pid: number): { VmHWM: number; VmRSS: number } {
+  const out = { VmHWM: 0, VmRSS: 0 };
+  for (const line of Deno.readTextFileSync(`/proc/${pid}/status`).split("\n")) {
+    const m = /^(VmHWM|VmRSS):\s+(\d+) kB$/.exec(line);
+    if (m) out[m[1] as keyof typeof out] = Number(m[2]) * 1024;
+  }
+  return out;
+}
+
+const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
+
+Deno.test("a flood of 60 KB rewrites with a never-reading watcher stays within the logged memory budget", async () => {
+  await using server = await startServer({ command: [Deno.execPath(), ...LAUNCHER] });
+  const started = server.logs.find((l) => l.msg === "Starting device-api-server")!;
+  const pid = Number(started.pid); // the server, not the launcher
+  const budgetLine = server.logs.find((l) => l.msg === "Memory budget");
+  assert.ok(budgetLine, "the server logs its memory budget at start");
+  const worstCase = parseFloat(String(budgetLine.worstCase)) * 1048576;
+  const limit = parseFloat(String(budgetLine.limit)) * 1048576;
+  assert.ok(worstCase < limit, `worst case ${mib(worstCase)} under the limit ${mib(limit)}`);
+
+  const writer = server.client({ provider: "flood" });
+  const reader = server.client();
+  try {
+    await writer.create({ metadata: { name: "gpu-0" }, spec: { uuid: "GPU-0" } });
+    // Opened and never read: its transport fills, then its queue.
+    const slow = reader.watch({});
+    const first = await slow.next();
+    assert.equal(first.value?.type, "ADDED");
+
+    let next = 0;
+    const write = async () => {
+      while (next < WRITES) {
+        const i = next++;
+        const annotation = String(i).padEnd(ANNOTATION_CHARS, "x");
+        await writer.update({
+          metadata: { name: "gpu-0", annotations: { "example.com/blob": annotation } },
+          spec: { uuid: "GPU-0" },
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, write));
+
+    const { VmHWM: peak, VmRSS: rss } = procStatus(pid);
+    console.log(`peak RSS ${mib(peak)}, now ${mib(rss)}, budget ${mib(worstCase)}`);
+    assert.ok(
+      peak < worstCase,
+      `peak RSS ${mib(peak)} (now ${mib(rss)}) must stay under the budget ${mib(worstCase)}`,
+    );
+
+    // The slow watcher was ended: what reached it, then RESOURCE_EXHAUSTED. A
+    // watcher that was never ended would wait here for ever: cancel it then.
+    const timer = setTimeout(() => slow.cancel(), 30_000);
+    await assert.rejects(
+      async () => {
+        for await (const _ of slow) { /* drain what was delivered before the eviction */ }
+        assert.fail("the slow watcher was not ended");
+      },
+      (err: unknown) => {
+        const e = err as grpc.ServiceError;
+        assert.equal(e.code, 8, `RESOURCE_EXHAUSTED expected, got ${e.code}: ${e.message}`);
+        assert.match(e.details, /re-list and re-watch/);
+        return true;
+      },
+    ).finally(() => clearTimeout(timer));
+    assert.ok(server.logs.some((l) => l.msg === "Evicted a watcher that fell behind"));
+
+    const { items } = await reader.list();
+    assert.equal(items.length, 1);
+    assert.equal(items[0]!.metadata.annotations["example.com/blob"]!.length, ANNOTATION_CHARS);
+  } finally {
+    writer.close();
+    reader.close();
+    // Stop the server itself: the launcher exits with it and its output pipes
+    // close (a launcher killed alone would leave the server holding them).
+    Deno.kill(pid, "SIGTERM");
+    const kill = setTimeout(() => Deno.kill(pid, "SIGKILL"), 10_000);
+    await server.status.finally(() => clearTimeout(kill));
+  }
+});
