@@ -210,7 +210,10 @@ export async function serve(config: Config, log: Logger): Promise<number> {
       ignoreAllXids: config.ignoreAllXids,
       criticalXids: config.nvmlCriticalXids,
       callTimeoutMs: config.nvmlCallTimeoutMs,
+      pollIntervalMs: config.nvmlPollIntervalMs,
       onStateChange: metrics.nvml.onState,
+      onXid: metrics.nvml.onXid,
+      onSignal: metrics.nvml.onSignal,
     });
   }
 

@@ -26,4 +26,12 @@ export interface GpuStateWriter {
   ensureGpu(name: string, spec: GpuSpecInput): Promise<void>;
   /** Sets only the named conditions of GPU `name` as owned by `provider`; other conditions are untouched. */
   setConditions(name: string, provider: string, conditions: ConditionInput[]): Promise<void>;
+  /**
+   * Sets `status.recommended_action` of GPU `name` to `mine` under the merge rule of
+   * `mergeAction` (actions.ts): another provider's more severe action stays.
+   *
+   * @param lastWritten What the NVML provider wrote last ("" for nothing).
+   * @returns True when the GPU now shows `mine`.
+   */
+  reconcileAction(name: string, mine: string, lastWritten: string): Promise<boolean>;
 }

@@ -148,6 +148,10 @@ const provider = startNvmlProvider({
       show(`setConditions ${name} (${owner})`, conditions);
       return Promise.resolve();
     },
+    reconcileAction(name, mine, lastWritten) {
+      show(`reconcileAction ${name}`, { mine, lastWritten });
+      return Promise.resolve(true);
+    },
   },
   logger: {
     info: (msg, ...kv) => show("log", [msg, ...kv]),
