@@ -33,12 +33,7 @@ export {
   type NvmlState,
   startNvmlProvider,
 } from "./provider.ts";
-export {
-  type ConditionInput,
-  type GpuSpecInput,
-  type GpuStateWriter,
-  NVML_PROVIDER_NAME,
-} from "./writer.ts";
+export { type ConditionInput, type GpuStateWriter, NVML_PROVIDER_NAME } from "./writer.ts";
 export {
   createXidPolicy,
   DEFAULT_IGNORED_XIDS,

@@ -4,19 +4,15 @@
  *
  * @module
  */
+import type { GpuSpec } from "../api/mod.ts";
 import { ConflictError, type GpuStore } from "../cache/mod.ts";
 import { mergeAction } from "./actions.ts";
-import {
-  type ConditionInput,
-  type GpuSpecInput,
-  type GpuStateWriter,
-  NVML_PROVIDER_NAME,
-} from "./writer.ts";
+import { type ConditionInput, type GpuStateWriter, NVML_PROVIDER_NAME } from "./writer.ts";
 
 /** Writes NVML's GPUs and conditions into a store. */
 export function storeWriter(store: GpuStore): GpuStateWriter {
   return {
-    async ensureGpu(name: string, spec: GpuSpecInput): Promise<void> {
+    async ensureGpu(name: string, spec: GpuSpec): Promise<void> {
       await store.create({ metadata: { name }, spec }, { provider: NVML_PROVIDER_NAME });
     },
     async setConditions(

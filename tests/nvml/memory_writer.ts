@@ -7,11 +7,11 @@
 
 import {
   type ConditionInput,
-  type GpuSpecInput,
   type GpuStateWriter,
   mergeAction,
   type NvmlLogger,
 } from "../../src/nvml/mod.ts";
+import type { GpuSpec } from "../../src/api/mod.ts";
 
 /** A stored condition with its owner. */
 export interface StoredCondition extends ConditionInput {
@@ -20,7 +20,7 @@ export interface StoredCondition extends ConditionInput {
 
 /** A stored GPU. */
 export interface StoredGpu {
-  spec: GpuSpecInput;
+  spec: GpuSpec;
   conditions: Map<string, StoredCondition>;
   /** `status.recommended_action`. */
   action: string;
@@ -54,7 +54,7 @@ export class MemoryWriter implements GpuStateWriter {
   readonly gpus = new Map<string, StoredGpu>();
   readonly writes: ConditionWrite[] = [];
 
-  ensureGpu(name: string, spec: GpuSpecInput): Promise<void> {
+  ensureGpu(name: string, spec: GpuSpec): Promise<void> {
     const existing = this.gpus.get(name);
     if (existing !== undefined && existing.spec.uuid !== spec.uuid) {
       return Promise.reject(new Error(`Cannot create GPU ${name}: exists with another uuid`));
