@@ -203,10 +203,18 @@ export class HealthMonitor {
    */
   async #probe(): Promise<void> {
     const probes = await Promise.all(this.#entries.map((entry) => this.#answers(entry)));
-    let all = true;
+    // Once every GPU answers, register events again before reporting any GPU recovered: an
+    // event right after the report must not fall between the report and the registration.
+    let before: (string | undefined)[] | undefined;
+    if (probes.every((p) => p.answers) && !this.#stopping) {
+      before = this.#entries.map((e) => e.unmonitoredWhy);
+      await this.#renewEventSet();
+      // Without a new event set the episode goes on, so the next probe tries again.
+      this.#lostEpisode = this.#set === undefined;
+    }
+    const reported = new Set<Entry>();
     for (const [i, entry] of this.#entries.entries()) {
       const probe = probes[i]!;
-      all &&= probe.answers;
       if (!probe.answers && probe.hung !== undefined) {
         entry.lost = true;
         await this.#markHung(entry, probe.hung);
@@ -216,6 +224,7 @@ export class HealthMonitor {
       entry.record.setHung(undefined);
       if (probe.answers === !entry.lost && !hung) continue;
       entry.lost = !probe.answers;
+      reported.add(entry);
       this.#o.logger.info(
         probe.answers ? "GPU answers NVML again" : "GPU is lost",
         "gpu",
@@ -224,13 +233,10 @@ export class HealthMonitor {
       if (probe.answers) await this.#write(entry, recoveredCondition(entry.unmonitoredWhy));
       else await this.#write(entry, lostCondition(), LOST_ACTION);
     }
-    if (!all || this.#stopping) return;
-    const before = this.#entries.map((e) => e.unmonitoredWhy);
-    await this.#renewEventSet();
-    // Without a new event set the episode goes on, so the next probe tries again.
-    this.#lostEpisode = this.#set === undefined;
+    if (before === undefined) return;
     for (const [i, entry] of this.#entries.entries()) {
-      if (entry.unmonitoredWhy === before[i] || entry.record.ready?.status !== "True") continue;
+      if (reported.has(entry) || entry.unmonitoredWhy === before[i]) continue;
+      if (entry.record.ready?.status !== "True") continue;
       const why = entry.unmonitoredWhy;
       await this.#write(entry, why ? unmonitoredCondition(why) : recoveredCondition());
     }
