@@ -178,6 +178,9 @@ export function createNvmlProvider(c: Components): NvmlProvider {
     ignoreAllXids: config.ignoreAllXids,
     criticalXids: config.nvmlCriticalXids,
     callTimeoutMs: config.nvmlCallTimeoutMs,
+    pollIntervalMs: config.nvmlPollIntervalMs,
     onStateChange: c.metrics.nvml.onState,
+    onXid: c.metrics.nvml.onXid,
+    onSignal: c.metrics.nvml.onSignal,
   });
 }

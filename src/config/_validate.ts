@@ -119,6 +119,16 @@ export function checkConfig(config: Config, context: CheckContext): string[] {
       `${labelValue("nvml-call-timeout", `${config.nvmlCallTimeoutMs}ms`)} must be at least 100ms`,
     );
   }
+  if (
+    usable("nvml-poll-interval") && config.nvmlPollIntervalMs > 0 &&
+    config.nvmlPollIntervalMs < 100
+  ) {
+    errors.push(
+      `${
+        labelValue("nvml-poll-interval", `${config.nvmlPollIntervalMs}ms`)
+      } must be 0s (off) or at least 100ms`,
+    );
+  }
   if (usable("nvml-ignored-xids", "nvml-critical-xids")) {
     const both = config.nvmlCriticalXids.filter((x) => config.nvmlIgnoredXids.includes(x));
     if (both.length > 0) {

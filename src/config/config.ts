@@ -74,6 +74,8 @@ export interface Config {
   readonly nvmlCriticalXids: readonly number[];
   /** Limit of one NVML call in milliseconds (at least 1). */
   readonly nvmlCallTimeoutMs: number;
+  /** Pause between polls of the GPU signals in milliseconds (0: no polling). */
+  readonly nvmlPollIntervalMs: number;
   /** GPUs /readyz waits for (0: do not wait). */
   readonly readinessMinGpus: number;
   /** After this long since start /readyz stops waiting for GPUs, in milliseconds (0: no limit). */

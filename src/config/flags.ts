@@ -266,6 +266,13 @@ export const FLAGS: readonly FlagDefinition[] = Object.freeze([
     help: "limit of one NVML call; a GPU whose call hangs longer is reported Unknown " +
       "(NVMLCallTimeout)",
   }),
+  durationFlag({
+    name: "nvml-poll-interval",
+    key: "nvmlPollIntervalMs",
+    default: "5s",
+    help: "pause between polls of row remapping, retired pages, ECC counts and clock slowdowns " +
+      "per GPU; 0s turns polling off",
+  }),
   intFlag({
     name: "readiness-min-gpus",
     key: "readinessMinGpus",

@@ -6,7 +6,14 @@
  */
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { StoredGpu } from "../cache/mod.ts";
-import { NVML_STATES, type NvmlState, RECOMMENDED_ACTIONS } from "../nvml/mod.ts";
+import {
+  NVML_STATES,
+  type NvmlState,
+  OTHER_XID_LABEL,
+  RECOMMENDED_ACTIONS,
+  SIGNAL_NAMES,
+  XID_CATALOG,
+} from "../nvml/mod.ts";
 
 const NVML_UP = "device_api_server_nvml_up";
 const NVML_STATE = "device_api_server_nvml_state";
@@ -94,6 +101,10 @@ export class NvmlCollectors {
       for (const s of NVML_STATES) state.set({ state: s }, s === current ? 1 : 0);
     };
     setState("disabled");
+    // Every label value exists from the start (at 0), so rate() and alerts see the series.
+    for (const xid of [...XID_CATALOG.keys()].map(String)) xids.inc({ xid }, 0);
+    xids.inc({ xid: OTHER_XID_LABEL }, 0);
+    for (const signal of SIGNAL_NAMES) signals.inc({ signal }, 0);
     this.hooks = {
       onState: setState,
       onXid: (xid) => xids.inc({ xid }),

@@ -6,7 +6,7 @@
 
 import type { NvmlLibrary } from "./_library.ts";
 import type { NvmlLogger } from "./logger.ts";
-import type { GpuSpecInput } from "./writer.ts";
+import type { GpuSpec } from "../api/mod.ts";
 
 /** One enumerated GPU. */
 export interface NvmlGpu {
@@ -14,7 +14,7 @@ export interface NvmlGpu {
   name: string;
   /** The `nvmlDevice_t`. */
   handle: bigint;
-  spec: GpuSpecInput;
+  spec: GpuSpec;
 }
 
 /**

@@ -11,24 +11,29 @@ import type { NvmlEventData, NvmlLibrary } from "./_library.ts";
 import type { NvmlGpu } from "./_enumerate.ts";
 import { registerHealthEvents } from "./_registration.ts";
 import {
-  callTimeoutCondition,
   classifyEvent,
   decideHealth,
   healthyCondition,
+  LOST_ACTION,
   lostCondition,
   recoveredCondition,
   unmonitoredCondition,
 } from "./health_policy.ts";
+import type { GpuRecord } from "./_gpu_record.ts";
 import type { NvmlLogger } from "./logger.ts";
-import { type ConditionInput, type GpuStateWriter, NVML_PROVIDER_NAME } from "./writer.ts";
+import type { ConditionInput } from "./writer.ts";
+import { xidLabel } from "./xid_catalog.ts";
 import type { XidPolicy } from "./xid_policy.ts";
 
 /** Options of {@linkcode HealthMonitor.start}. */
 export interface HealthMonitorOptions {
   nvml: NvmlLibrary;
   gpus: readonly NvmlGpu[];
-  writer: GpuStateWriter;
+  /** One record per GPU, in the order of `gpus`. */
+  records: readonly GpuRecord[];
   logger: NvmlLogger;
+  /** Called for every XID event with its metric label (catalog code or "other"). */
+  onXid?: (label: string) => void;
   policy: XidPolicy;
   /** Upper bound of one wait, and the pause between probes while a GPU is lost. */
   waitTimeoutMs: number;
@@ -40,13 +45,12 @@ type Probe = { answers: true } | { answers: false; hung: NvmlCallTimeout | undef
 // Per GPU state; touched only by start() and the loop, which never overlap.
 interface Entry {
   gpu: NvmlGpu;
+  record: GpuRecord;
   /** Why events are not monitored, or undefined when they are. */
   unmonitoredWhy: string | undefined;
   /** Names of the registered event types. */
   monitored: string[];
   lost: boolean;
-  /** The condition last written successfully. */
-  last: ConditionInput | undefined;
 }
 
 /** Watches NVML health events until stopped; never throws from its loop. */
@@ -58,16 +62,23 @@ export class HealthMonitor {
   #lostEpisode = false;
   #loop: Promise<void> = Promise.resolve();
   #wakePause: (() => void) | undefined;
+  #unknownXidsLogged = new Set<number>();
 
   private constructor(options: HealthMonitorOptions) {
     this.#o = options;
-    this.#entries = options.gpus.map((gpu) => ({
+    this.#entries = options.gpus.map((gpu, i) => ({
       gpu,
+      record: options.records[i]!,
       unmonitoredWhy: undefined,
       monitored: [],
       lost: false,
-      last: undefined,
     }));
+  }
+
+  /** Whether the GPU is lost or its NVML calls hang: pollers leave it to the probes. */
+  isUnreachable(name: string): boolean {
+    const entry = this.#entries.find((e) => e.gpu.name === name);
+    return entry !== undefined && (entry.lost || entry.record.hung);
   }
 
   /** Registers events, writes the initial conditions and starts the loop. */
@@ -126,7 +137,20 @@ export class HealthMonitor {
 
   async #onEvent(event: NvmlEventData): Promise<void> {
     const health = classifyEvent(event.eventType, event.eventData, event);
+    if (health.kind === "xid") this.#o.onXid?.(xidLabel(health.xid));
     const decision = decideHealth(health, this.#o.policy);
+    if (decision.action === "set" && decision.unknownXid && health.kind === "xid") {
+      if (!this.#unknownXidsLogged.has(health.xid)) {
+        this.#unknownXidsLogged.add(health.xid);
+        this.#o.logger.info(
+          "XID not in the catalog; treating it as critical (logged once per XID)",
+          "xid",
+          health.xid,
+          "action",
+          decision.recommended,
+        );
+      }
+    }
     const targets = await this.#targetsOf(event.device);
     const names = targets.map((e) => e.gpu.name);
     if (decision.action === "log") {
@@ -145,7 +169,7 @@ export class HealthMonitor {
         "message",
         decision.condition.message,
       );
-      await this.#write(entry, decision.condition);
+      await this.#write(entry, decision.condition, decision.recommended);
     }
   }
 
@@ -169,7 +193,7 @@ export class HealthMonitor {
     this.#o.logger.error(err, "NVML reports a GPU lost; marking every GPU unhealthy");
     for (const entry of this.#entries) {
       entry.lost = true;
-      await this.#write(entry, lostCondition());
+      await this.#write(entry, lostCondition(), LOST_ACTION);
     }
   }
 
@@ -179,38 +203,40 @@ export class HealthMonitor {
    */
   async #probe(): Promise<void> {
     const probes = await Promise.all(this.#entries.map((entry) => this.#answers(entry)));
-    let all = true;
+    // Once every GPU answers, register events again before reporting any GPU recovered: an
+    // event right after the report must not fall between the report and the registration.
+    let before: (string | undefined)[] | undefined;
+    if (probes.every((p) => p.answers) && !this.#stopping) {
+      before = this.#entries.map((e) => e.unmonitoredWhy);
+      await this.#renewEventSet();
+      // Without a new event set the episode goes on, so the next probe tries again.
+      this.#lostEpisode = this.#set === undefined;
+    }
+    const reported = new Set<Entry>();
     for (const [i, entry] of this.#entries.entries()) {
       const probe = probes[i]!;
-      all &&= probe.answers;
       if (!probe.answers && probe.hung !== undefined) {
         entry.lost = true;
-        if (entry.last?.status !== "Unknown") {
-          this.#o.logger.info("NVML call hung; GPU health unknown", "gpu", entry.gpu.name);
-          await this.#write(entry, callTimeoutCondition(probe.hung.message));
-        }
+        await this.#markHung(entry, probe.hung);
         continue;
       }
-      const unknown = entry.last?.status === "Unknown";
-      if (probe.answers === !entry.lost && !unknown) continue;
+      const hung = entry.record.hung;
+      entry.record.setHung(undefined);
+      if (probe.answers === !entry.lost && !hung) continue;
       entry.lost = !probe.answers;
+      reported.add(entry);
       this.#o.logger.info(
         probe.answers ? "GPU answers NVML again" : "GPU is lost",
         "gpu",
         entry.gpu.name,
       );
-      await this.#write(
-        entry,
-        probe.answers ? recoveredCondition(entry.unmonitoredWhy) : lostCondition(),
-      );
+      if (probe.answers) await this.#write(entry, recoveredCondition(entry.unmonitoredWhy));
+      else await this.#write(entry, lostCondition(), LOST_ACTION);
     }
-    if (!all || this.#stopping) return;
-    const before = this.#entries.map((e) => e.unmonitoredWhy);
-    await this.#renewEventSet();
-    // Without a new event set the episode goes on, so the next probe tries again.
-    this.#lostEpisode = this.#set === undefined;
+    if (before === undefined) return;
     for (const [i, entry] of this.#entries.entries()) {
-      if (entry.unmonitoredWhy === before[i] || entry.last?.status !== "True") continue;
+      if (reported.has(entry) || entry.unmonitoredWhy === before[i]) continue;
+      if (entry.record.ready?.status !== "True") continue;
       const why = entry.unmonitoredWhy;
       await this.#write(entry, why ? unmonitoredCondition(why) : recoveredCondition());
     }
@@ -250,16 +276,38 @@ export class HealthMonitor {
     this.#set = undefined;
   }
 
-  // Always writes: the store turns an unchanged condition into a no-op, and an
-  // operator may have cleared or overridden what this provider wrote last, so
-  // a repeated event must reach the store again.
-  async #write(entry: Entry, condition: ConditionInput): Promise<void> {
-    try {
-      await this.#o.writer.setConditions(entry.gpu.name, NVML_PROVIDER_NAME, [condition]);
-      entry.last = condition;
-    } catch (err) {
-      this.#o.logger.error(err, "Cannot write NVML condition", "gpu", entry.gpu.name);
+  /**
+   * Marks a GPU whose NVML call hung: `NVMLReady` Unknown until it answers, and the probes
+   * of a lost episode take over.
+   */
+  async markHung(name: string, err: NvmlCallTimeout): Promise<void> {
+    const entry = this.#entries.find((e) => e.gpu.name === name);
+    if (entry === undefined) return;
+    this.#lostEpisode = true;
+    entry.lost = true;
+    await this.#markHung(entry, err);
+  }
+
+  async #markHung(entry: Entry, err: NvmlCallTimeout): Promise<void> {
+    if (!entry.record.hung) {
+      this.#o.logger.info(
+        "NVML call hung; GPU health unknown",
+        "gpu",
+        entry.gpu.name,
+        "err",
+        err.message,
+      );
     }
+    entry.record.setHung(err.message);
+    await entry.record.publish();
+  }
+
+  // Always writes (force): the store turns an unchanged condition into a no-op, and an
+  // operator may have cleared or overridden what this provider wrote last, so a repeated
+  // event must reach the store again.
+  async #write(entry: Entry, condition: ConditionInput, action = ""): Promise<void> {
+    entry.record.set(condition, action, true);
+    await entry.record.publish();
   }
 
   #pause(): Promise<void> {

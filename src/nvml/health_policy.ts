@@ -4,8 +4,9 @@
  * @module
  */
 
+import type { RecommendedAction } from "./actions.ts";
 import type { ConditionInput } from "./writer.ts";
-import { isCriticalXid, UNKNOWN_XID, type XidPolicy } from "./xid_policy.ts";
+import { UNKNOWN_XID, xidEffect, type XidPolicy } from "./xid_policy.ts";
 
 /** The one condition type the NVML provider owns. */
 export const NVML_CONDITION_TYPE = "NVMLReady";
@@ -48,10 +49,20 @@ export type HealthEvent =
   | { kind: "singleBitEcc" }
   | { kind: "other"; eventType: bigint };
 
-/** What to do about an event: set the condition, or only log it. */
+/** What to do about an event: set the condition (with its recommended action), or only log it. */
 export type HealthDecision =
-  | { action: "set"; condition: ConditionInput }
+  | {
+    action: "set";
+    condition: ConditionInput;
+    recommended: RecommendedAction | "";
+    unknownXid?: boolean;
+  }
   | { action: "log"; message: string };
+
+/** Recommended action while NVML reports a GPU lost (XID 79 in the catalog). */
+export const LOST_ACTION: RecommendedAction = "RESTART_BM";
+/** Recommended action after an uncorrectable ECC error (XID 48 in the catalog). */
+export const DBE_ACTION: RecommendedAction = "RESET_GPU";
 
 function condition(ok: boolean, reason: string, message: string): ConditionInput {
   return { type: NVML_CONDITION_TYPE, status: ok ? "True" : "False", reason, message };
@@ -97,8 +108,15 @@ export function classifyEvent(
   return { kind: "other", eventType };
 }
 
-function describeXid(event: { xid: number; gpuInstanceId?: number; computeInstanceId?: number }) {
-  const what = event.xid === UNKNOWN_XID ? `XID ${event.xid} (unknown XID)` : `XID ${event.xid}`;
+function describeXid(
+  event: { xid: number; gpuInstanceId?: number; computeInstanceId?: number },
+  mnemonic: string,
+) {
+  const what = event.xid === UNKNOWN_XID
+    ? `XID ${event.xid} (unknown XID)`
+    : mnemonic === ""
+    ? `XID ${event.xid}`
+    : `XID ${event.xid} (${mnemonic})`;
   if (event.gpuInstanceId === undefined) return what;
   return `${what} on MIG GPU instance ${event.gpuInstanceId}` +
     (event.computeInstanceId === undefined ? "" : `, compute instance ${event.computeInstanceId}`);
@@ -108,26 +126,41 @@ function describeXid(event: { xid: number; gpuInstanceId?: number; computeInstan
  * Decides what an event does to a GPU's `NVMLReady` condition.
  *
  * @param event The classified event.
- * @param policy Which XIDs are critical.
- * @returns `set` with the new condition, or `log` when the event changes nothing.
+ * @param policy The operator's XID overrides (the catalog decides the rest).
+ * @returns `set` with the new condition and action, or `log` when the event changes nothing.
  * @example Usage
  * ```ts
  * import { decideHealth } from "./health_policy.ts";
  * import { createXidPolicy } from "./xid_policy.ts";
  * const d = decideHealth({ kind: "xid", xid: 79 }, createXidPolicy());
- * console.log(d.action); // "set": NVMLReady False, reason XidCriticalError
+ * console.log(d.action); // "set": NVMLReady False, reason XidCriticalError, RESTART_BM
  * ```
  */
 export function decideHealth(event: HealthEvent, policy: XidPolicy): HealthDecision {
   switch (event.kind) {
     case "xid": {
-      const what = describeXid(event);
-      if (!isCriticalXid(event.xid, policy)) {
-        return { action: "log", message: `Ignored ${what}: not critical under the XID policy` };
+      const effect = xidEffect(event.xid, policy);
+      const what = describeXid(event, effect.mnemonic);
+      if (!effect.critical) {
+        const why = effect.source === "ignored"
+          ? "ignored under the XID policy"
+          : effect.action === ""
+          ? "informational in the XID catalog"
+          : `the XID catalog's action is ${effect.action}: the application recovers`;
+        return { action: "log", message: `Not critical: ${what}, ${why}` };
       }
+      const action = effect.action === "" ? DBE_ACTION : effect.action;
+      const unknown = effect.source === "unknown";
       return {
         action: "set",
-        condition: condition(false, NvmlReason.XidCriticalError, `Critical ${what} reported`),
+        condition: condition(
+          false,
+          NvmlReason.XidCriticalError,
+          `Critical ${what} reported; recommended action ${action}` +
+            (unknown ? " (XID not in the catalog)" : ""),
+        ),
+        recommended: action,
+        unknownXid: unknown,
       };
     }
     case "doubleBitEcc":
@@ -138,6 +171,7 @@ export function decideHealth(event: HealthEvent, policy: XidPolicy): HealthDecis
           NvmlReason.DoubleBitEccError,
           "Uncorrectable double-bit ECC error reported",
         ),
+        recommended: DBE_ACTION,
       };
     case "singleBitEcc":
       return { action: "log", message: "Corrected single-bit ECC error reported" };

@@ -14,8 +14,10 @@ import { findNvmlLibrary, NVML_LIBRARY_DIRS, NVML_LIBRARY_NAME } from "./discove
 import { settlesWithin } from "./_call_gate.ts";
 import { enumerateGpus } from "./_enumerate.ts";
 import { NvmlError, NvmlReturn } from "./errors.ts";
+import { GpuRecord } from "./_gpu_record.ts";
 import { HealthMonitor } from "./_health_monitor.ts";
 import { NvmlLibrary } from "./_library.ts";
+import { SignalPoller } from "./_signal_poller.ts";
 import type { NvmlLogger } from "./logger.ts";
 import type { GpuStateWriter } from "./writer.ts";
 import { createXidPolicy, type XidPolicyOptions } from "./xid_policy.ts";
@@ -25,6 +27,9 @@ export const MAX_WAIT_TIMEOUT_MS = 5000;
 
 /** Default limit of one NVML call, in milliseconds. */
 export const DEFAULT_CALL_TIMEOUT_MS = 5000;
+
+/** Default pause between two polls of the GPU signals, in milliseconds. */
+export const DEFAULT_POLL_INTERVAL_MS = 5000;
 
 /**
  * Where the provider stands: `disabled` (not asked to run; set by the server), `not_found` (no
@@ -55,8 +60,14 @@ export interface NvmlProviderOptions extends XidPolicyOptions {
   waitTimeoutMs?: number;
   /** Limit of one NVML call (default 5000 ms); a call past it marks its GPU Unknown. */
   callTimeoutMs?: number;
+  /** Pause between polls of row remapping, retired pages, ECC and clocks (default 5000 ms; 0: no polling). */
+  pollIntervalMs?: number;
   /** Called on every state change, e.g. to update metrics. */
   onStateChange?: (state: NvmlState) => void;
+  /** Called for every XID event, with its metric label (catalog code or "other"). */
+  onXid?: (label: string) => void;
+  /** Called when a polled signal turns active on a GPU, with its metric label. */
+  onSignal?: (signal: string) => void;
 }
 
 /** A started NVML provider. */
@@ -125,6 +136,7 @@ class Provider implements NvmlProvider {
   #stopped: Promise<void> | undefined;
   #nvml: NvmlLibrary | undefined;
   #monitor: HealthMonitor | undefined;
+  #poller: SignalPoller | undefined;
 
   constructor(options: NvmlProviderOptions) {
     this.#o = options;
@@ -205,14 +217,31 @@ class Provider implements NvmlProvider {
         return this.#down("failed", "Cannot publish any GPU: every write failed");
       }
       if (this.#stopping) return await this.#release();
-      this.#monitor = await HealthMonitor.start({
+      const records = published.map((g) => new GpuRecord(g.name, this.#o.writer, logger));
+      const monitor = await HealthMonitor.start({
         nvml,
         gpus: published,
-        writer: this.#o.writer,
+        records,
         logger,
         policy: createXidPolicy(this.#o),
         waitTimeoutMs: this.#waitTimeoutMs,
+        onXid: this.#o.onXid,
       });
+      this.#monitor = monitor;
+      const pollIntervalMs = this.#o.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+      if (pollIntervalMs > 0) {
+        this.#poller = new SignalPoller({
+          nvml,
+          gpus: published,
+          records,
+          logger,
+          intervalMs: pollIntervalMs,
+          onSignal: this.#o.onSignal,
+          isUnreachable: (name) => monitor.isUnreachable(name),
+          onHung: (name, err) => monitor.markHung(name, err),
+        });
+        this.#poller.start();
+      }
       this.devices = published.length;
       logger.info(
         "NVML provider started",
@@ -242,7 +271,12 @@ class Provider implements NvmlProvider {
     this.#nvml = undefined;
     const monitor = this.#monitor;
     this.#monitor = undefined;
+    const poller = this.#poller;
+    this.#poller = undefined;
     if (nvml === undefined) return;
+    if (poller !== undefined && !(await poller.stop(this.#callTimeoutMs))) {
+      return this.#abandon(nvml);
+    }
     // The monitor's wait must end before the set is freed and the library closed.
     if (monitor !== undefined && !(await monitor.stop(this.#boundMs))) {
       return this.#abandon(nvml);

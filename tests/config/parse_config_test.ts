@@ -54,6 +54,7 @@ const SAMPLES: [flag: string, raw: string, expected: Partial<Config>][] = [
   ["nvml-ignored-xids", "all", { ignoreAllXids: true, nvmlIgnoredXids: [] }],
   ["nvml-critical-xids", "79,48", { nvmlCriticalXids: [48, 79] }],
   ["nvml-call-timeout", "2s", { nvmlCallTimeoutMs: 2000 }],
+  ["nvml-poll-interval", "0s", { nvmlPollIntervalMs: 0 }],
   ["readiness-min-gpus", "2", { readinessMinGpus: 2 }],
   ["readiness-grace-period", "2m", { readinessGracePeriodMs: 120_000 }],
 ];
@@ -74,7 +75,7 @@ Deno.test("parseConfig() returns DEFAULT_CONFIG when nothing is set", () => {
 
 Deno.test("DEFAULT_CONFIG sets every field and is frozen", () => {
   const values = Object.values(DEFAULT_CONFIG);
-  assert.equal(values.length, 36);
+  assert.equal(values.length, 37);
   assert.ok(values.every((v) => v !== undefined));
   assert.ok(Object.isFrozen(DEFAULT_CONFIG));
   assert.ok(Object.isFrozen(DEFAULT_CONFIG.nvmlIgnoredXids));

@@ -179,6 +179,13 @@ Deno.test("parseConfig() rejects an NVML call timeout under 100ms", () => {
   assert.equal(config(["--nvml-call-timeout=100ms"]).nvmlCallTimeoutMs, 100);
 });
 
+Deno.test("parseConfig() rejects an NVML poll interval under 100ms but 0s", () => {
+  assert.deepEqual(errors(["--nvml-poll-interval=10ms"]), [
+    "--nvml-poll-interval=10ms must be 0s (off) or at least 100ms",
+  ]);
+  assert.equal(config(["--nvml-poll-interval=0s"]).nvmlPollIntervalMs, 0);
+});
+
 Deno.test("parseConfig() skips cross-flag checks on values already reported", () => {
   assert.deepEqual(errors(["--max-message-bytes=10"]), [
     'invalid value "10" for flag --max-message-bytes: must be an integer between 1024 and 67108864',

@@ -14,7 +14,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { findNvmlLibrary, startNvmlProvider } from "../../src/nvml/mod.ts";
+import { findNvmlLibrary, NvmlError, NvmlReturn, startNvmlProvider } from "../../src/nvml/mod.ts";
 import { NvmlLibrary } from "../../src/nvml/_library.ts";
 import { readGpu } from "../../src/nvml/_enumerate.ts";
 import { eventTypeNames, HEALTH_EVENT_MASK } from "../../src/nvml/health_policy.ts";
@@ -47,6 +47,11 @@ async function attempt<T>(step: string, fn: () => T | Promise<T>): Promise<T | u
     show(step, value);
     return value;
   } catch (err) {
+    // A GPU may lack a signal (retired pages on Ampere+, row remapping under MIG): not a failure.
+    if (err instanceof NvmlError && err.code === NvmlReturn.NOT_SUPPORTED) {
+      console.log(`${step}: NOT_SUPPORTED on this GPU`);
+      return undefined;
+    }
     failures++;
     console.log(`${step}: FAILED: ${err instanceof Error ? `${err.name}: ${err.message}` : err}`);
     return undefined;
@@ -147,6 +152,10 @@ const provider = startNvmlProvider({
     setConditions(name, owner, conditions) {
       show(`setConditions ${name} (${owner})`, conditions);
       return Promise.resolve();
+    },
+    reconcileAction(name, mine, lastWritten) {
+      show(`reconcileAction ${name}`, { mine, lastWritten });
+      return Promise.resolve(true);
     },
   },
   logger: {

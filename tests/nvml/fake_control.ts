@@ -14,6 +14,7 @@ const HOOKS = {
   fake_nvml_set_lost: { parameters: ["i32", "i32"], result: "void" },
   fake_nvml_set_unsupported: { parameters: ["u32"], result: "void" },
   fake_nvml_wake: { parameters: [], result: "void" },
+  fake_nvml_command: { parameters: ["buffer"], result: "void" },
   fake_nvml_waiters: { parameters: [], result: "i32" },
   fake_nvml_wait_calls: { parameters: [], result: "f64" },
   fake_nvml_init_count: { parameters: [], result: "i32" },
@@ -56,6 +57,11 @@ export class FakeControl implements Disposable {
 
   setUnsupported(index: number): void {
     this.#lib.symbols.fake_nvml_set_unsupported(index);
+  }
+
+  /** Applies a control command now, e.g. "remap 0 1 0" (see fake_nvml.c). */
+  command(line: string): void {
+    this.#lib.symbols.fake_nvml_command(new TextEncoder().encode(`${line}\0`));
   }
 
   /** Makes pending waits return TIMEOUT now. */

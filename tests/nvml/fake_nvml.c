@@ -3,9 +3,10 @@
  *
  * Build: cc -shared -fPIC -O2 -pthread -Wl,-z,now -o libnvidia-ml.so.1 fake_nvml.c
  * Add -DFAKE_OLD_DRIVER for a library shaped like the oldest supported
- * driver: it lacks nvmlEventSetWait_v2, nvmlDeviceGetPciInfo_v3 and
- * nvmlDeviceGetRemappedRows (the provider falls back to nvmlEventSetWait,
- * nvmlDeviceGetPciInfo_v2, and no remapped-row data).
+ * driver: it lacks nvmlEventSetWait_v2, nvmlDeviceGetPciInfo_v3,
+ * nvmlDeviceGetRemappedRows and nvmlDeviceGetCurrentClocksEventReasons (the
+ * provider falls back to nvmlEventSetWait, nvmlDeviceGetPciInfo_v2, no
+ * remapped-row data, and nvmlDeviceGetCurrentClocksThrottleReasons).
  *
  * Environment, read at the first nvmlInit_v2 (or the first fake_nvml_* call) unless
  * fake_nvml_configure() came first:
@@ -34,6 +35,13 @@
  *   delay-init <ms>       as FAKE_NVML_INIT_DELAY_MS
  *   delay-query <ms>      as FAKE_NVML_QUERY_DELAY_MS
  *   delay-lost <ms>       as FAKE_NVML_LOST_DELAY_MS
+ *   remap <index> <pending> <failure>   row-remapping flags (0 or 1)
+ *   retired <index> <pending> <sbe> <dbe>  retired pages: pending flag and page counts
+ *   clocks <index> <mask>  current clock event reason bits (decimal)
+ *   temperature <index> <celsius>  GPU temperature (thresholds: slowdown 90, shutdown 95)
+ *   no-signals <index>    every polled-signal call returns NOT_SUPPORTED for the GPU
+ *   reset <index>         a GPU reset: volatile ECC counts and pending remaps and
+ *                         retirements clear, the GPU answers again
  *
  * Delays sleep without holding the library's lock, so other GPUs' calls go on meanwhile.
  *
@@ -81,6 +89,16 @@ typedef struct fake_device {
   int no_serial;
   unsigned long long sbe_count;
   unsigned long long dbe_count;
+  int no_signals;
+  int remap_pending;
+  int remap_failure;
+  unsigned remap_corr;
+  unsigned remap_unc;
+  int retired_pending;
+  unsigned retired_sbe;
+  unsigned retired_dbe;
+  unsigned long long clock_reasons;
+  unsigned temperature;
 } fake_device;
 
 typedef struct fake_event {
@@ -172,7 +190,7 @@ static void inject_locked(unsigned index, unsigned long long type, unsigned long
   }
   fake_device *d = &devices[index];
   if (type == EVENT_SBE) d->sbe_count++;
-  if (type == EVENT_DBE) d->dbe_count++;
+  if (type == EVENT_DBE) { d->dbe_count++; d->remap_pending = 1; d->remap_unc++; }
   for (int s = 0; s < MAX_SETS; s++) {
     fake_set *set = &sets[s];
     if (!set->live || !(set->mask[index] & type)) continue;
@@ -192,11 +210,31 @@ static void set_lost_locked(int index, int lost) {
   pthread_cond_broadcast(&event_cond);
 }
 
+static void reset_locked(unsigned index) {
+  fake_device *d = &devices[index];
+  d->sbe_count = d->dbe_count = 0;
+  if (d->remap_pending) d->remap_pending = 0;
+  d->retired_pending = 0;
+  d->lost = 0;
+  pthread_cond_broadcast(&event_cond);
+}
+
 static void apply_command_locked(const char *line) {
   char cmd[32] = {0};
-  long a = -1, b = -1;
-  int n = sscanf(line, "%31s %ld %ld", cmd, &a, &b);
+  long a = -1, b = -1, c = -1, e = -1;
+  int n = sscanf(line, "%31s %ld %ld %ld %ld", cmd, &a, &b, &c, &e);
   if (n < 1) return;
+  if (n >= 2 && a >= 0 && (unsigned long)a < gpu_count) {
+    fake_device *d = &devices[a];
+    if (!strcmp(cmd, "remap") && n == 4) { d->remap_pending = (int)b; d->remap_failure = (int)c; return; }
+    if (!strcmp(cmd, "retired") && n == 5) {
+      d->retired_pending = (int)b; d->retired_sbe = (unsigned)c; d->retired_dbe = (unsigned)e; return;
+    }
+    if (!strcmp(cmd, "clocks") && n == 3) { d->clock_reasons = (unsigned long long)b; return; }
+    if (!strcmp(cmd, "temperature") && n == 3) { d->temperature = (unsigned)b; return; }
+    if (!strcmp(cmd, "no-signals") && n == 2) { d->no_signals = 1; return; }
+    if (!strcmp(cmd, "reset") && n == 2) { reset_locked((unsigned)a); return; }
+  }
   if (!strcmp(cmd, "xid") && n == 3) inject_locked((unsigned)a, EVENT_XID, (unsigned long long)b);
   else if (!strcmp(cmd, "ecc-dbe") && n == 2) inject_locked((unsigned)a, EVENT_DBE, 0);
   else if (!strcmp(cmd, "ecc-sbe") && n == 2) inject_locked((unsigned)a, EVENT_SBE, 0);
@@ -255,7 +293,7 @@ static void configure_with_locked(int count, int error, const char *path) {
   init_error = error;
   memset(devices, 0, sizeof devices);
   memset(sets, 0, sizeof sets);
-  for (unsigned i = 0; i < gpu_count; i++) devices[i].index = i;
+  for (unsigned i = 0; i < gpu_count; i++) { devices[i].index = i; devices[i].temperature = 40; }
   init_delay_ms = env_int("FAKE_NVML_INIT_DELAY_MS", 0);
   query_delay_ms = env_int("FAKE_NVML_QUERY_DELAY_MS", 0);
   lost_delay_ms = env_int("FAKE_NVML_LOST_DELAY_MS", 0);
@@ -466,13 +504,68 @@ EXPORT nvmlReturn_t nvmlDeviceGetPciInfo_v3(void *dev, nvmlPciInfo_t *info) {
 EXPORT nvmlReturn_t nvmlDeviceGetRemappedRows(void *dev, unsigned *corr, unsigned *unc, unsigned *pending, unsigned *failure) {
   LOCKED_DEVICE(dev);
   if (!corr || !unc || !pending || !failure) UNLOCK_RETURN(NVML_ERROR_INVALID_ARGUMENT);
-  *corr = 0;
-  *unc = (unsigned)d->dbe_count;
-  *pending = d->dbe_count ? 1 : 0;
-  *failure = 0;
+  if (d->no_signals) UNLOCK_RETURN(NVML_ERROR_NOT_SUPPORTED);
+  *corr = d->remap_corr;
+  *unc = d->remap_unc;
+  *pending = (unsigned)d->remap_pending;
+  *failure = (unsigned)d->remap_failure;
+  UNLOCK_RETURN(NVML_SUCCESS);
+}
+
+EXPORT nvmlReturn_t nvmlDeviceGetCurrentClocksEventReasons(void *dev, unsigned long long *reasons) {
+  LOCKED_DEVICE(dev);
+  if (!reasons) UNLOCK_RETURN(NVML_ERROR_INVALID_ARGUMENT);
+  if (d->no_signals) UNLOCK_RETURN(NVML_ERROR_NOT_SUPPORTED);
+  *reasons = d->clock_reasons;
   UNLOCK_RETURN(NVML_SUCCESS);
 }
 #endif
+
+/* The older name of nvmlDeviceGetCurrentClocksEventReasons, kept by newer drivers too. */
+EXPORT nvmlReturn_t nvmlDeviceGetCurrentClocksThrottleReasons(void *dev, unsigned long long *reasons) {
+  LOCKED_DEVICE(dev);
+  if (!reasons) UNLOCK_RETURN(NVML_ERROR_INVALID_ARGUMENT);
+  if (d->no_signals) UNLOCK_RETURN(NVML_ERROR_NOT_SUPPORTED);
+  *reasons = d->clock_reasons;
+  UNLOCK_RETURN(NVML_SUCCESS);
+}
+
+EXPORT nvmlReturn_t nvmlDeviceGetRetiredPagesPendingStatus(void *dev, unsigned *state) {
+  LOCKED_DEVICE(dev);
+  if (!state) UNLOCK_RETURN(NVML_ERROR_INVALID_ARGUMENT);
+  if (d->no_signals) UNLOCK_RETURN(NVML_ERROR_NOT_SUPPORTED);
+  *state = (unsigned)d->retired_pending;
+  UNLOCK_RETURN(NVML_SUCCESS);
+}
+
+/* cause 0: multiple single-bit errors, 1: double-bit error. A count of 0 asks for the size. */
+EXPORT nvmlReturn_t nvmlDeviceGetRetiredPages(void *dev, int cause, unsigned *count, unsigned long long *addresses) {
+  LOCKED_DEVICE(dev);
+  if (!count || cause < 0 || cause > 1) UNLOCK_RETURN(NVML_ERROR_INVALID_ARGUMENT);
+  if (d->no_signals) UNLOCK_RETURN(NVML_ERROR_NOT_SUPPORTED);
+  unsigned pages = cause ? d->retired_dbe : d->retired_sbe;
+  if (*count < pages) { *count = pages; UNLOCK_RETURN(NVML_ERROR_INSUFFICIENT_SIZE); }
+  for (unsigned i = 0; i < pages; i++) if (addresses) addresses[i] = 0x1000ULL * (i + 1);
+  *count = pages;
+  UNLOCK_RETURN(NVML_SUCCESS);
+}
+
+EXPORT nvmlReturn_t nvmlDeviceGetTemperature(void *dev, int sensor, unsigned *temp) {
+  LOCKED_DEVICE(dev);
+  if (!temp || sensor != 0) UNLOCK_RETURN(NVML_ERROR_INVALID_ARGUMENT);
+  if (d->no_signals) UNLOCK_RETURN(NVML_ERROR_NOT_SUPPORTED);
+  *temp = d->temperature;
+  UNLOCK_RETURN(NVML_SUCCESS);
+}
+
+/* 0 shutdown, 1 slowdown. */
+EXPORT nvmlReturn_t nvmlDeviceGetTemperatureThreshold(void *dev, int type, unsigned *temp) {
+  LOCKED_DEVICE(dev);
+  if (!temp) UNLOCK_RETURN(NVML_ERROR_INVALID_ARGUMENT);
+  if (d->no_signals || type > 1 || type < 0) UNLOCK_RETURN(NVML_ERROR_NOT_SUPPORTED);
+  *temp = type ? 90 : 95;
+  UNLOCK_RETURN(NVML_SUCCESS);
+}
 
 EXPORT nvmlReturn_t nvmlDeviceGetIndex(void *dev, unsigned *out) {
   LOCKED_DEVICE(dev);
@@ -502,6 +595,7 @@ EXPORT nvmlReturn_t nvmlDeviceGetTotalEccErrors(void *dev, int errorType, int co
   LOCKED_DEVICE(dev);
   (void)counterType;
   if (!count || errorType < 0 || errorType > 1) UNLOCK_RETURN(NVML_ERROR_INVALID_ARGUMENT);
+  if (d->no_signals) UNLOCK_RETURN(NVML_ERROR_NOT_SUPPORTED);
   *count = errorType ? d->dbe_count : d->sbe_count;
   UNLOCK_RETURN(NVML_SUCCESS);
 }
@@ -623,6 +717,8 @@ EXPORT void fake_nvml_set_lost(int index, int lost) { HOOK_LOCKED(set_lost_locke
 EXPORT void fake_nvml_set_unsupported(unsigned index) {
   HOOK_LOCKED(if (index < gpu_count) devices[index].unsupported = 1);
 }
+/* Applies one control command in-process, e.g. "remap 0 1 0". */
+EXPORT void fake_nvml_command(const char *line) { HOOK_LOCKED(apply_command_locked(line)); }
 EXPORT void fake_nvml_wake(void) { HOOK_LOCKED(wake_generation++; pthread_cond_broadcast(&event_cond)); }
 EXPORT int fake_nvml_waiters(void) { int v; HOOK_LOCKED(v = waiters); return v; }
 EXPORT double fake_nvml_wait_calls(void) { double v; HOOK_LOCKED(v = (double)wait_calls); return v; }

@@ -39,7 +39,7 @@ Deno.test("startNvmlProvider() ignores a default-ignored XID (13)", async () => 
   await h.writer.waitForReady(GPU1, "False", "XidCriticalError");
   assert.equal(h.writer.ready(GPU0)?.reason, "NVMLHealthy");
   assert.equal(h.writer.writesFor(GPU0), before);
-  assert.ok(h.logger.has("Ignored XID 13"));
+  assert.ok(h.logger.has("XID 13 (ROBUST_CHANNEL_GR_EXCEPTION), ignored under the XID policy"));
 });
 
 Deno.test("startNvmlProvider() ignores XIDs given in ignoredXids", async () => {
@@ -98,7 +98,7 @@ Deno.test("startNvmlProvider() marks a GPU Unmonitored when registration is not 
   assert.equal(h.writer.ready(GPU1)?.reason, "Unmonitored");
 });
 
-Deno.test("startNvmlProvider() writes no condition type but NVMLReady", async () => {
+Deno.test("startNvmlProvider() writes only NVML-owned condition types, as nvml", async () => {
   await using h = await startHarness({
     seed: (writer) => {
       writer.gpus.set(GPU0, {
@@ -118,6 +118,7 @@ Deno.test("startNvmlProvider() writes no condition type but NVMLReady", async ()
           message: "set by another provider",
           owner: "other",
         }]]),
+        action: "",
       });
     },
   });
@@ -132,7 +133,9 @@ Deno.test("startNvmlProvider() writes no condition type but NVMLReady", async ()
   assert.ok(h.writer.writes.length >= 6);
   for (const write of h.writer.writes) {
     assert.equal(write.provider, "nvml");
-    assert.deepEqual(write.conditions.map((c) => c.type), ["NVMLReady"]);
+    for (const c of write.conditions) {
+      assert.ok(["NVMLReady", "NVMLMemoryHealthy", "NVMLClocksHealthy"].includes(c.type), c.type);
+    }
   }
   const seeded = h.writer.gpus.get(GPU0);
   assert.equal(seeded?.spec.productName, "seeded");

@@ -33,44 +33,59 @@ Deno.test("classifyEvent() tells ECC events from other event types", () => {
   assert.deepEqual(classifyEvent(0x4n, 0n), { kind: "other", eventType: 0x4n });
 });
 
-Deno.test("decideHealth() sets NVMLReady False for a critical XID", () => {
+Deno.test("decideHealth() sets NVMLReady False with the catalog's action for a critical XID", () => {
   assert.deepEqual(decideHealth({ kind: "xid", xid: 79 }, policy), {
     action: "set",
     condition: {
       type: NVML_CONDITION_TYPE,
       status: "False",
       reason: NvmlReason.XidCriticalError,
-      message: "Critical XID 79 reported",
+      message:
+        "Critical XID 79 (GPU_HAS_FALLEN_OFF_THE_BUS) reported; recommended action RESTART_BM",
     },
+    recommended: "RESTART_BM",
+    unknownXid: false,
   });
+});
+
+Deno.test("decideHealth() only logs an XID the catalog leaves to the application", () => {
+  const decision = decideHealth({ kind: "xid", xid: 94 }, policy);
+  assert.equal(decision.action, "log");
+  assert.match(decision.action === "log" ? decision.message : "", /RESTART_APP/);
 });
 
 Deno.test("decideHealth() names unknown XIDs and MIG instances in the message", () => {
   const unknown = decideHealth({ kind: "xid", xid: 999 }, policy);
   assert.equal(
     unknown.action === "set" && unknown.condition.message,
-    "Critical XID 999 (unknown XID) reported",
+    "Critical XID 999 (unknown XID) reported; recommended action RESET_GPU (XID not in the catalog)",
   );
+  assert.equal(unknown.action === "set" && unknown.unknownXid, true);
   const mig = decideHealth(
     { kind: "xid", xid: 48, gpuInstanceId: 2, computeInstanceId: 1 },
     policy,
   );
   assert.equal(
     mig.action === "set" && mig.condition.message,
-    "Critical XID 48 on MIG GPU instance 2, compute instance 1 reported",
+    "Critical XID 48 (DBE (double-bit ECC error)) on MIG GPU instance 2, compute instance 1 " +
+      "reported; recommended action RESET_GPU",
   );
 });
 
 Deno.test("decideHealth() only logs an ignored XID", () => {
   const decision = decideHealth({ kind: "xid", xid: 13 }, policy);
   assert.equal(decision.action, "log");
-  assert.match(decision.action === "log" ? decision.message : "", /Ignored XID 13/);
+  assert.match(
+    decision.action === "log" ? decision.message : "",
+    /XID 13 \(ROBUST_CHANNEL_GR_EXCEPTION\), ignored under the XID policy/,
+  );
 });
 
 Deno.test("decideHealth() sets NVMLReady False for a double-bit ECC error", () => {
   const decision = decideHealth({ kind: "doubleBitEcc" }, policy);
   assert.equal(decision.action === "set" && decision.condition.status, "False");
   assert.equal(decision.action === "set" && decision.condition.reason, "DoubleBitEccError");
+  assert.equal(decision.action === "set" && decision.recommended, "RESET_GPU");
 });
 
 Deno.test("decideHealth() only logs single-bit ECC errors and other events", () => {

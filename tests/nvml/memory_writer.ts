@@ -5,12 +5,13 @@
  * @module
  */
 
-import type {
-  ConditionInput,
-  GpuSpecInput,
-  GpuStateWriter,
-  NvmlLogger,
+import {
+  type ConditionInput,
+  type GpuStateWriter,
+  mergeAction,
+  type NvmlLogger,
 } from "../../src/nvml/mod.ts";
+import type { GpuSpec } from "../../src/api/mod.ts";
 
 /** A stored condition with its owner. */
 export interface StoredCondition extends ConditionInput {
@@ -19,8 +20,10 @@ export interface StoredCondition extends ConditionInput {
 
 /** A stored GPU. */
 export interface StoredGpu {
-  spec: GpuSpecInput;
+  spec: GpuSpec;
   conditions: Map<string, StoredCondition>;
+  /** `status.recommended_action`. */
+  action: string;
 }
 
 /** One `setConditions` call. */
@@ -51,12 +54,14 @@ export class MemoryWriter implements GpuStateWriter {
   readonly gpus = new Map<string, StoredGpu>();
   readonly writes: ConditionWrite[] = [];
 
-  ensureGpu(name: string, spec: GpuSpecInput): Promise<void> {
+  ensureGpu(name: string, spec: GpuSpec): Promise<void> {
     const existing = this.gpus.get(name);
     if (existing !== undefined && existing.spec.uuid !== spec.uuid) {
       return Promise.reject(new Error(`Cannot create GPU ${name}: exists with another uuid`));
     }
-    if (existing === undefined) this.gpus.set(name, { spec: { ...spec }, conditions: new Map() });
+    if (existing === undefined) {
+      this.gpus.set(name, { spec: { ...spec }, conditions: new Map(), action: "" });
+    }
     return Promise.resolve();
   }
 
@@ -70,14 +75,45 @@ export class MemoryWriter implements GpuStateWriter {
     return Promise.resolve();
   }
 
+  reconcileAction(name: string, mine: string, lastWritten: string): Promise<boolean> {
+    const gpu = this.gpus.get(name);
+    if (gpu === undefined) return Promise.reject(new Error(`Cannot set action: no GPU ${name}`));
+    const next = mergeAction(gpu.action, mine, lastWritten);
+    if (next === undefined) return Promise.resolve(gpu.action === mine);
+    gpu.action = next;
+    return Promise.resolve(true);
+  }
+
+  /** A condition of a GPU, or undefined. */
+  condition(name: string, type: string): StoredCondition | undefined {
+    return this.gpus.get(name)?.conditions.get(type);
+  }
+
+  /** Resolves once the GPU's condition of `type` has the given status and reason. */
+  waitFor(name: string, type: string, status: string, reason: string): Promise<void> {
+    return until(
+      () =>
+        this.condition(name, type)?.status === status &&
+        this.condition(name, type)?.reason === reason,
+      `${type}=${status} (${reason}) on ${name}`,
+    );
+  }
+
+  /** Resolves once the GPU's recommended action is `action`. */
+  waitForAction(name: string, action: string): Promise<void> {
+    return until(() => this.gpus.get(name)?.action === action, `action ${action} on ${name}`);
+  }
+
   /** The NVMLReady condition of a GPU, or undefined. */
   ready(name: string): StoredCondition | undefined {
     return this.gpus.get(name)?.conditions.get("NVMLReady");
   }
 
-  /** Number of condition writes for one GPU. */
+  /** Number of NVMLReady writes for one GPU (the signal poller writes other types). */
   writesFor(name: string): number {
-    return this.writes.filter((w) => w.name === name).length;
+    return this.writes.filter((w) =>
+      w.name === name && w.conditions.some((c) => c.type === "NVMLReady")
+    ).length;
   }
 
   /** Resolves once the GPU's NVMLReady condition has the given status and reason. */

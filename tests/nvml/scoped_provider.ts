@@ -27,6 +27,10 @@ const provider = startNvmlProvider({
       if (conditions.some((c) => c.status === "False")) sawFalse();
       return Promise.resolve();
     },
+    reconcileAction(name, mine) {
+      print({ reconcileAction: name, mine });
+      return Promise.resolve(true);
+    },
   },
   logger: {
     info: (msg, ...kv) => console.error(msg, ...kv),
