@@ -12,6 +12,8 @@ import { REPO_ROOT } from "../_helpers/server_process.ts";
 export const API_MODULE = "github.com/nvidia/nvsentinel/api";
 /** Import path of the Go device-plugin example (examples/go/device-plugin/go.mod). */
 export const EXAMPLE_PACKAGE = "github.com/nvidia/nvsentinel/examples/go/device-plugin";
+/** Import path of the Go provider example (examples/go/health-provider/go.mod). */
+export const PROVIDER_EXAMPLE_PACKAGE = "github.com/nvidia/nvsentinel/examples/go/health-provider";
 
 /** Debian packages of the offline Go build and of the code generation. */
 export const GO_PACKAGES = [

@@ -1,8 +1,9 @@
 /**
  * The Go API module (api/): the committed generated code matches proto/, the module builds and
  * its unit tests pass offline (GOPATH mode, Debian's Go and grpc-go), and the Go device-plugin
- * example (examples/go/device-plugin) follows the real server across a restart, reached through
- * DEVICE_API_ENDPOINT.
+ * example (examples/go/device-plugin) follows the real server across a restart, and the Go
+ * provider example (examples/go/health-provider) keeps its registration across one; both reach
+ * the server through DEVICE_API_ENDPOINT.
  */
 import assert from "node:assert/strict";
 import { generateGo, GO_GEN_DIR } from "../../scripts/gen_go.ts";
@@ -12,8 +13,10 @@ import {
   ensureGoToolchain,
   EXAMPLE_PACKAGE,
   goWorkspace,
+  PROVIDER_EXAMPLE_PACKAGE,
   removeWorkspace,
 } from "./_go.ts";
+import { ProviderClient } from "../../src/client/mod.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -61,7 +64,7 @@ Deno.test(
   async () => {
     const ws = await goWorkspace();
     try {
-      await ws.go(["vet", `${API_MODULE}/...`, EXAMPLE_PACKAGE]);
+      await ws.go(["vet", `${API_MODULE}/...`, EXAMPLE_PACKAGE, PROVIDER_EXAMPLE_PACKAGE]);
       const out = await ws.go(["test", `${API_MODULE}/...`]);
       assert.match(out, new RegExp(`ok\\s+${API_MODULE}/client`));
     } finally {
@@ -170,6 +173,79 @@ Deno.test(
         await plugin.status;
       }
       await first[Symbol.asyncDispose]();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await removeWorkspace(ws);
+    }
+  },
+);
+
+Deno.test(
+  "the Go health-provider example registers, heartbeats, and registers again after a server restart",
+  opts,
+  async () => {
+    const ws = await goWorkspace();
+    const bin = `${ws.gopath}/health-provider`;
+    let server = await startServer({ noTcp: true });
+    const dir = server.dir;
+    let provider: Deno.ChildProcess | undefined;
+    const owned = async () => {
+      const c = new ProviderClient(`unix://${server.socket}`);
+      try {
+        const gpu = await c.get("gpu-0");
+        const mine = (await c.listProviders()).find((p) => p.name === "example-go-monitor");
+        return {
+          condition: gpu.status.conditions.find((x) => x.type === "ExampleGoHealthy")?.owner,
+          registered: mine?.registered,
+          lease: mine?.leaseDuration,
+        };
+      } finally {
+        c.close();
+      }
+    };
+    try {
+      await ws.go(["build", "-o", bin, PROVIDER_EXAMPLE_PACKAGE]);
+      const writer = server.client();
+      await writer.create(testGpu("gpu-0"));
+      writer.close();
+      provider = new Deno.Command(bin, {
+        env: { DEVICE_API_ENDPOINT: `unix:${server.socket}`, LEASE: "3s" },
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      const out = new Lines(provider.stdout);
+      let at = await out.waitFor(/^published 1 GPUs$/);
+      assert.deepEqual(await owned(), {
+        condition: "example-go-monitor",
+        registered: true,
+        lease: { seconds: 3, nanos: 0 },
+      });
+      // Past the lease: heartbeats keep it alive.
+      await new Promise((r) => setTimeout(r, 4000));
+      const c = new ProviderClient(`unix://${server.socket}`);
+      const me = (await c.listProviders()).find((p) => p.name === "example-go-monitor");
+      c.close();
+      assert.equal(me?.leaseExpired, false, "heartbeats within the lease");
+
+      assert.equal((await server.stop()).code, 0);
+      server = await startServer({ dir, noTcp: true });
+      const again = server.client();
+      await again.create(testGpu("gpu-0"));
+      again.close();
+      // The next heartbeat is NOT_FOUND: the provider registers and publishes again.
+      at = await out.waitFor(/^registered$/, at + 1);
+      await out.waitFor(/^published 1 GPUs$/, at);
+      assert.equal((await owned()).condition, "example-go-monitor");
+      provider.kill("SIGTERM");
+      assert.equal((await provider.status).code, 0);
+      await out.waitFor(/^unregistered$/);
+      assert.equal((await owned()).registered, undefined, "unregistered on SIGTERM");
+      provider = undefined;
+    } finally {
+      if (provider) {
+        provider.kill("SIGKILL");
+        await provider.status;
+      }
+      await server[Symbol.asyncDispose]();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
       await removeWorkspace(ws);
     }
