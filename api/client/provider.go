@@ -35,7 +35,8 @@ type Provider struct {
 }
 
 // Run registers, then heartbeats every third of the lease until ctx ends (returning nil). A
-// heartbeat answered NOT_FOUND registers again; failures are retried with backoff.
+// heartbeat answered NOT_FOUND registers again, one that reports a new lease expiry calls
+// Registered again; failures are retried with backoff.
 func (p *Provider) Run(ctx context.Context) error {
 	clock := p.Clock
 	if clock == nil {
@@ -43,21 +44,31 @@ func (p *Provider) Run(ctx context.Context) error {
 	}
 	ctx = WithProvider(ctx, p.Name)
 	registered := false
+	var expiries int64 // lease expiries the server counted when we last published
 	for ctx.Err() == nil {
 		var err error
 		if !registered {
-			_, err = p.Client.RegisterProvider(ctx, &v1.RegisterProviderRequest{
+			var me *v1.Provider
+			me, err = p.Client.RegisterProvider(ctx, &v1.RegisterProviderRequest{
 				Name: p.Name, LeaseDuration: durationpb.New(p.Lease),
 			})
+			expiries = me.GetLeaseExpiries()
 			if err == nil && p.Registered != nil {
 				err = p.Registered(ctx)
 			}
 			registered = err == nil
 		} else {
-			_, err = p.Client.Heartbeat(ctx, &v1.HeartbeatRequest{Name: p.Name})
+			var me *v1.Provider
+			me, err = p.Client.Heartbeat(ctx, &v1.HeartbeatRequest{Name: p.Name})
 			if status.Code(err) == codes.NotFound {
 				registered = false
 				continue
+			}
+			// The lease ran out since the last look: the server turned our conditions Unknown,
+			// so write them again.
+			if err == nil && me.GetLeaseExpiries() != expiries && p.Registered != nil {
+				expiries = me.GetLeaseExpiries()
+				err = p.Registered(ctx)
 			}
 		}
 		wait := p.Lease / 3

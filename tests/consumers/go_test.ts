@@ -17,6 +17,7 @@ import {
   removeWorkspace,
 } from "./_go.ts";
 import { ProviderClient } from "../../src/client/mod.ts";
+import { Lines } from "./_lines.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -72,46 +73,6 @@ Deno.test(
     }
   },
 );
-
-// Lines of a child's stdout, as they come.
-class Lines {
-  readonly all: string[] = [];
-  #waiters = new Set<() => void>();
-  constructor(stream: ReadableStream<Uint8Array>) {
-    (async () => {
-      let rest = "";
-      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-        rest += chunk;
-        let i;
-        while ((i = rest.indexOf("\n")) >= 0) {
-          this.all.push(rest.slice(0, i));
-          rest = rest.slice(i + 1);
-        }
-        for (const w of this.#waiters) w();
-      }
-    })();
-  }
-  /** Waits for a line matching `re` after index `from`; returns its index. */
-  async waitFor(re: RegExp, from = 0, timeoutMs = 20_000): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    while (true) {
-      const i = this.all.findIndex((l, n) => n >= from && re.test(l));
-      if (i >= 0) return i;
-      if (Date.now() > deadline) {
-        throw new Error(`no line matching ${re} after ${from}; output:\n${this.all.join("\n")}`);
-      }
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.#waiters.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, 200);
-        this.#waiters.add(done);
-      });
-    }
-  }
-}
 
 Deno.test(
   "the Go device-plugin example prints health transitions and re-lists after a server restart",
