@@ -4,7 +4,8 @@
  * docs/api.md is taken from an example file that a test runs.
  */
 import assert from "node:assert/strict";
-import { DEBIAN_PYTHON, ensurePythonModules } from "../_tools/apt.ts";
+import { DEBIAN_PYTHON } from "../_tools/apt.ts";
+import { generatePythonStubs } from "../_helpers/python_stubs.ts";
 import { MAIN, REPO_ROOT, startServer, testGpu } from "../_helpers/server_process.ts";
 import { Lines } from "./_lines.ts";
 
@@ -95,22 +96,8 @@ Deno.test(
   "examples/python/consumer.py lists, then watches from the list's version over TCP",
   opts,
   async () => {
-    await ensurePythonModules(["python3-grpcio", "python3-grpc-tools"], ["grpc", "grpc_tools"]);
-    const stubs = await Deno.makeTempDir({ prefix: "das-py-" });
+    const stubs = await generatePythonStubs();
     await using server = await startServer();
-    const gen = await new Deno.Command(DEBIAN_PYTHON, {
-      args: [
-        "-m",
-        "grpc_tools.protoc",
-        `-I${REPO_ROOT}proto`,
-        "-I/usr/lib/python3/dist-packages/grpc_tools/_proto",
-        `--python_out=${stubs}`,
-        `--grpc_python_out=${stubs}`,
-        `${REPO_ROOT}proto/device/v1alpha1/gpu.proto`,
-      ],
-      stderr: "piped",
-    }).output();
-    assert.ok(gen.success, new TextDecoder().decode(gen.stderr));
     const writer = server.client();
     await writer.create(testGpu("gpu-0"));
     const child = new Deno.Command(DEBIAN_PYTHON, {
