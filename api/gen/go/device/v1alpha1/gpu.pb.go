@@ -263,7 +263,10 @@ type ListOptions struct {
 	ResourceVersion string `protobuf:"bytes,1,opt,name=resource_version,json=resourceVersion,proto3" json:"resource_version,omitempty"`
 	// Restricts the result to one namespace; empty means every namespace.
 	Namespace string `protobuf:"bytes,2,opt,name=namespace,proto3" json:"namespace,omitempty"`
-	// WatchGpus sends BOOKMARK events when true.
+	// WatchGpus sends BOOKMARK events when true. A watch from scratch then ends
+	// its initial ADDED events with a BOOKMARK at the snapshot's version whose
+	// metadata.annotations hold "k8s.io/initial-events-end": "true"; resume
+	// only from the versions of live events and bookmarks.
 	AllowWatchBookmarks bool `protobuf:"varint,3,opt,name=allow_watch_bookmarks,json=allowWatchBookmarks,proto3" json:"allow_watch_bookmarks,omitempty"`
 	// Kubernetes label selector, e.g. "zone=a,tier!=x,gpu in (a,b),!taint".
 	LabelSelector string `protobuf:"bytes,4,opt,name=label_selector,json=labelSelector,proto3" json:"label_selector,omitempty"`
@@ -1082,7 +1085,10 @@ type UpdateGpuRequest struct {
 	sizeCache     protoimpl.SizeCache
 	unknownFields protoimpl.UnknownFields
 
-	Gpu *Gpu `protobuf:"bytes,1,opt,name=gpu,proto3" json:"gpu,omitempty"` // includes resource_version for optimistic concurrency
+	// The precondition is gpu.metadata.resource_version alone: empty writes
+	// unconditionally (whatever gpu.resource_version holds); any other value
+	// that does not equal the stored version, "0" included, is ABORTED.
+	Gpu *Gpu `protobuf:"bytes,1,opt,name=gpu,proto3" json:"gpu,omitempty"`
 }
 
 func (x *UpdateGpuRequest) Reset() {
