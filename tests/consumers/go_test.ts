@@ -18,6 +18,7 @@ import {
 } from "./_go.ts";
 import { ProviderClient } from "../../src/client/mod.ts";
 import { Lines } from "./_lines.ts";
+import { DroppingProxy } from "./_proxy.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -208,6 +209,54 @@ Deno.test(
       }
       await server[Symbol.asyncDispose]();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await removeWorkspace(ws);
+    }
+  },
+);
+
+Deno.test(
+  "the Go device-plugin example resumes from its last version after a dropped TCP connection",
+  opts,
+  async () => {
+    const ws = await goWorkspace();
+    const bin = `${ws.gopath}/device-plugin`;
+    await using server = await startServer();
+    const proxy = new DroppingProxy(server.tcpAddress);
+    let plugin: Deno.ChildProcess | undefined;
+    const writer = server.client({ provider: "test" });
+    try {
+      await ws.go(["build", "-o", bin, EXAMPLE_PACKAGE]);
+      for (const name of ["gpu-0", "gpu-1"]) await writer.create(testGpu(name));
+      plugin = new Deno.Command(bin, {
+        env: { DEVICE_API_ENDPOINT: `127.0.0.1:${proxy.port}` },
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      const out = new Lines(plugin.stdout);
+      let at = await out.waitFor(/^synced at version \d+: 2 GPUs, 2 healthy$/);
+      assert.ok(proxy.cut() > 0, "the plugin was connected through the proxy");
+      // Changes while the connection is down reach the plugin from the server's history.
+      await writer.updateStatus("gpu-1", {
+        conditions: [{ type: "Ready", status: "False", reason: "Drained" }],
+      });
+      await writer.delete("gpu-0");
+      at = await out.waitFor(/^resuming watch from version \d+$/, at);
+      at = await out.waitFor(
+        /^gpu default\/gpu-1: healthy -> unhealthy \(Ready=False Drained\)$/,
+        at,
+      );
+      await out.waitFor(/^gpu default\/gpu-0 removed$/, at);
+      assert.ok(!out.all.some((l) => l.startsWith("re-listed")), "resumed, no re-list");
+      plugin.kill("SIGTERM");
+      assert.equal((await plugin.status).code, 0);
+      plugin = undefined;
+    } finally {
+      writer.close();
+      if (plugin) {
+        plugin.kill("SIGKILL");
+        await plugin.status;
+      }
+      proxy.close();
       await removeWorkspace(ws);
     }
   },
