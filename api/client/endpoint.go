@@ -93,7 +93,7 @@ func ParseEndpoint(text string) (Endpoint, error) {
 			return fail("an IPv6 host needs a closing bracket")
 		}
 		host = hostPart[1 : len(hostPart)-1]
-		if ip := net.ParseIP(host); ip == nil || ip.To4() != nil || strings.Contains(host, ".") {
+		if net.ParseIP(host) == nil || !strings.Contains(host, ":") {
 			return fail(fmt.Sprintf("%q is not an IPv6 address", host))
 		}
 	} else {
