@@ -3,7 +3,7 @@
  * generated from our proto, drives Create/Get/Watch/UpdateStatus/List.
  */
 import assert from "node:assert/strict";
-import { ensurePythonModules } from "../_tools/apt.ts";
+import { generatePythonStubs } from "../_helpers/python_stubs.ts";
 import { REPO_ROOT, startServer } from "../_helpers/server_process.ts";
 
 const PYTHON = "/usr/bin/python3"; // Debian's interpreter sees Debian's modules
@@ -12,22 +12,8 @@ Deno.test("a Python grpcio (C-core) client speaks the wire contract", {
   sanitizeOps: false,
   sanitizeResources: false,
 }, async () => {
-  await ensurePythonModules(["python3-grpcio", "python3-grpc-tools"], ["grpc", "grpc_tools"]);
-  const stubs = await Deno.makeTempDir({ prefix: "das-py-" });
+  const stubs = await generatePythonStubs();
   try {
-    const gen = await new Deno.Command(PYTHON, {
-      args: [
-        "-m",
-        "grpc_tools.protoc",
-        `-I${REPO_ROOT}proto`,
-        "-I/usr/lib/python3/dist-packages/grpc_tools/_proto",
-        `--python_out=${stubs}`,
-        `--grpc_python_out=${stubs}`,
-        `${REPO_ROOT}proto/device/v1alpha1/gpu.proto`,
-      ],
-      stderr: "piped",
-    }).output();
-    assert.ok(gen.success, new TextDecoder().decode(gen.stderr));
     await using server = await startServer();
     for (const target of [`unix://${server.socket}`, server.tcpAddress]) {
       if (target !== `unix://${server.socket}`) {
