@@ -365,7 +365,7 @@ Deno.test("resolveConnection() takes TLS files for --grpc-address only", () => {
   );
   assert.equal(resolveConnection(tcp, NO_ENV).tls, undefined);
   const cases: [Record<string, string>, RegExp][] = [
-    [{ "tls-ca-file": "/p/ca" }, /the --tls-\* flags need --grpc-address/],
+    [{ "tls-ca-file": "/p/ca" }, /the --tls-\* flags need a TCP endpoint/],
     [
       { ...tcp, "tls-cert-file": "/p/c", "tls-key-file": "/p/k" },
       /--tls-cert-file needs --tls-ca-file/,
@@ -378,4 +378,51 @@ Deno.test("resolveConnection() takes TLS files for --grpc-address only", () => {
     [{ ...tcp, "tls-server-name": "x" }, /--tls-server-name needs --tls-ca-file/],
   ];
   for (const [flags, error] of cases) assert.throws(() => resolveConnection(flags, NO_ENV), error);
+});
+
+Deno.test("resolveConnection() takes --endpoint, then DEVICE_API_ENDPOINT, before the server's variables", () => {
+  const env: Record<string, string> = {
+    DEVICE_API_ENDPOINT: "unix:///run/env.sock",
+    DEVICE_API_UNIX_SOCKET: "/run/server.sock",
+  };
+  const lookup = (name: string) => env[name];
+  assert.equal(resolveConnection({}, lookup).target, "unix:///run/env.sock");
+  assert.equal(resolveConnection({ endpoint: "127.0.0.1:6000" }, lookup).target, "127.0.0.1:6000");
+  assert.equal(resolveConnection({ endpoint: "unix:rel.sock" }, lookup).target, "unix:rel.sock");
+  assert.equal(resolveConnection({ endpoint: "[::1]:7" }, lookup).target, "[::1]:7");
+  // The old flags are aliases: given, they win over the environment as --endpoint would.
+  assert.equal(
+    resolveConnection({ "unix-socket": "/run/f.sock" }, lookup).target,
+    "unix:///run/f.sock",
+  );
+  assert.equal(resolveConnection({ "grpc-address": "127.0.0.1:1" }, lookup).target, "127.0.0.1:1");
+  env.DEVICE_API_ENDPOINT = "";
+  assert.equal(resolveConnection({}, lookup).target, "unix:///run/server.sock");
+  const tls = resolveConnection({ endpoint: "node-1.example:50051", "tls-ca-file": "/ca" }, NO_ENV);
+  assert.deepEqual(tls.tls, { caFile: "/ca", certFile: "", keyFile: "", serverName: "" });
+});
+
+Deno.test("resolveConnection() names the flag or variable of a bad endpoint", () => {
+  const cases: [Record<string, string>, Record<string, string>, RegExp][] = [
+    [
+      { endpoint: "unix://host/x" },
+      {},
+      /^UsageError: flag --endpoint: invalid endpoint "unix:\/\/host\/x": unix:\/\/ must be followed by an absolute path/,
+    ],
+    [
+      {},
+      { DEVICE_API_ENDPOINT: "http://x:1" },
+      /^UsageError: DEVICE_API_ENDPOINT: invalid endpoint "http:\/\/x:1": unsupported scheme/,
+    ],
+    [{ endpoint: "" }, {}, /^UsageError: flag --endpoint: invalid endpoint "": empty/],
+    [
+      { endpoint: "unix:///a", "unix-socket": "/b" },
+      {},
+      /--endpoint replaces --unix-socket and --grpc-address/,
+    ],
+    [{ endpoint: "unix:///a", "tls-ca-file": "/ca" }, {}, /the --tls-\* flags need a TCP endpoint/],
+  ];
+  for (const [flags, env, error] of cases) {
+    assert.throws(() => resolveConnection(flags, (n) => env[n]), error, JSON.stringify(flags));
+  }
 });

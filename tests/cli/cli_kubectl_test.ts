@@ -168,3 +168,23 @@ Deno.test("completion zsh and fish print scripts their shells accept", async () 
   }).output();
   assert.equal(check.code, 0, new TextDecoder().decode(check.stderr));
 });
+
+Deno.test("the CLI finds the server from DEVICE_API_ENDPOINT or --endpoint", opts, async () => {
+  await using server = await startServer();
+  const client = server.client();
+  try {
+    await client.create(testGpu("gpu-0"));
+  } finally {
+    client.close();
+  }
+  const want = { code: 0, stdout: "gpu/gpu-0\n", stderr: "" };
+  const name = ["get", "gpus", "-o", "name"];
+  assert.deepEqual(await cli(name, { DEVICE_API_ENDPOINT: `unix://${server.socket}` }), want);
+  assert.deepEqual(await cli([...name, "--endpoint", server.tcpAddress]), want);
+  // The flag wins over the variable, and a bad variable names itself.
+  const bad = { DEVICE_API_ENDPOINT: "unix://host/x" };
+  assert.deepEqual(await cli([...name, "--endpoint", `unix:${server.socket}`], bad), want);
+  const run = await cli(name, bad);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /^error: DEVICE_API_ENDPOINT: invalid endpoint "unix:\/\/host\/x"/);
+});
