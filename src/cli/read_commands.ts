@@ -7,7 +7,7 @@ import type { CliCommand, Scope } from "./commands.ts";
 import { type CommandContext, getGpu } from "./context.ts";
 import { describeGpus } from "./describe.ts";
 import { formatGpus } from "./printers.ts";
-import { gpuListToJson, gpuToJson } from "./proto_json.ts";
+import { gpuListToJson, gpuToJson } from "../api/mod.ts";
 import { streamEvents } from "./watch_command.ts";
 
 type GetCommand = Extract<CliCommand, { verb: "get"; scope: Scope }>;

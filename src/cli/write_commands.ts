@@ -11,7 +11,7 @@ import { editConditions, withCondition, withoutCondition } from "./condition_edi
 import { type CommandContext, notFoundMessage } from "./context.ts";
 import { CliError, hasCode } from "./errors.ts";
 import { printObject } from "./output.ts";
-import { gpuToJson } from "./proto_json.ts";
+import { gpuToJson } from "../api/mod.ts";
 
 type Command<V extends CliCommand["verb"]> = Extract<CliCommand, { verb: V }>;
 

@@ -8,11 +8,8 @@ import { startServer, testGpu } from "../_helpers/server_process.ts";
 import { cli, spawnCli } from "./_helpers.ts";
 import { VERSION } from "../../src/version/mod.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
-
 Deno.test(
   "get gpus prints jsonpath, custom columns and tables without headers",
-  opts,
   async (t) => {
     await using server = await startServer();
     const sock = ["--unix-socket", server.socket];
@@ -79,7 +76,7 @@ Deno.test(
   },
 );
 
-Deno.test("get gpus -w prints the list, then each change as a row", opts, async () => {
+Deno.test("get gpus -w prints the list, then each change as a row", async () => {
   await using server = await startServer();
   const client = server.client({ provider: "nvml" });
   try {
@@ -108,7 +105,7 @@ Deno.test("get gpus -w prints the list, then each change as a row", opts, async 
   }
 });
 
-Deno.test("version prints the client's and the server's version from the API", opts, async () => {
+Deno.test("version prints the client's and the server's version from the API", async () => {
   await using server = await startServer();
   const runtime = `deno ${Deno.version.deno}, ${Deno.build.os} ${Deno.build.arch}`;
   const run = await cli(["version", "--unix-socket", server.socket]);
@@ -169,7 +166,7 @@ Deno.test("completion zsh and fish print scripts their shells accept", async () 
   assert.equal(check.code, 0, new TextDecoder().decode(check.stderr));
 });
 
-Deno.test("the CLI finds the server from DEVICE_API_ENDPOINT or --endpoint", opts, async () => {
+Deno.test("the CLI finds the server from DEVICE_API_ENDPOINT or --endpoint", async () => {
   await using server = await startServer();
   const client = server.client();
   try {

@@ -7,8 +7,6 @@ import { PRODUCTION_SCOPE, runtimeFlags } from "../../src/runtime/mod.ts";
 import { freePort, MAIN, startServer, testGpu } from "../_helpers/server_process.ts";
 import { cli } from "./_helpers.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
-
 Deno.test("get gpus fails with one line when no server listens on the socket", async () => {
   const dir = await Deno.makeTempDir({ prefix: "das-cli-" });
   try {
@@ -68,7 +66,6 @@ Deno.test("get gpus fails with one line when the peer does not answer within --t
 
 Deno.test(
   "the CLI finds the server by flag, by DEVICE_API_UNIX_SOCKET and by TCP",
-  opts,
   async () => {
     await using server = await startServer();
     const client = server.client();
@@ -150,7 +147,7 @@ Deno.test("help, help COMMAND and COMMAND --help print help on stdout", async ()
   assert.doesNotMatch(serverHelp.stdout, /^Commands:/m);
 });
 
-Deno.test("the CLI runs under the compiled binary's permissions over TCP", opts, async () => {
+Deno.test("the CLI runs under the compiled binary's permissions over TCP", async () => {
   await using server = await startServer();
   const client = server.client();
   try {
