@@ -19,7 +19,7 @@
  */
 import { parseArgs } from "node:util";
 import { status } from "@grpc/grpc-js";
-import { ProviderClient } from "../src/client/mod.ts";
+import { defaultEndpoint, ProviderClient } from "../src/client/mod.ts";
 
 /** The condition type this provider owns. */
 const CONDITION = "ExampleHealthy";
@@ -102,7 +102,8 @@ function parseSeconds(text: string): number {
 if (import.meta.main) {
   const { values } = parseArgs({
     options: {
-      endpoint: { type: "string", default: "unix:///var/run/device-api/device.sock" },
+      // Default: DEVICE_API_ENDPOINT, else unix:///var/run/device-api/device.sock.
+      endpoint: { type: "string" },
       name: { type: "string", default: "example-monitor" },
       lease: { type: "string", default: "15s" },
     },
@@ -111,7 +112,11 @@ if (import.meta.main) {
   Deno.addSignalListener("SIGINT", () => stop.abort());
   Deno.addSignalListener("SIGTERM", () => stop.abort());
   await runProvider(
-    { endpoint: values.endpoint, name: values.name, leaseMs: parseSeconds(values.lease) },
+    {
+      endpoint: values.endpoint ?? defaultEndpoint().target,
+      name: values.name,
+      leaseMs: parseSeconds(values.lease),
+    },
     stop.signal,
   );
   Deno.exit(0); // the signal listeners would keep the process alive

@@ -113,13 +113,24 @@ export function encodeWatchEvent(type: WatchEventType, gpuBytes: Uint8Array): Bu
   return retained(w.finish());
 }
 
-/** Composes a BOOKMARK event, which carries only metadata.resource_version. */
-export function encodeBookmark(resourceVersion: number): Buffer {
+/** Annotation of the BOOKMARK that ends a watch's initial events (Kubernetes' convention). */
+export const INITIAL_EVENTS_END_ANNOTATION = "k8s.io/initial-events-end";
+
+/**
+ * Composes a BOOKMARK event, which carries only metadata.resource_version (and, for the one
+ * that ends the initial events, the annotation `k8s.io/initial-events-end: "true"`).
+ */
+export function encodeBookmark(resourceVersion: number, initialEventsEnd = false): Buffer {
   const w = protobuf.Writer.create();
-  // object=2 { metadata=1 { resource_version=2 } }
+  // object=2 { metadata=1 { resource_version=2, annotations=8 { key=1, value=2 } } }
   w.uint32(TAG_1_BYTES).string("BOOKMARK");
   w.uint32(TAG_2_BYTES).fork().uint32(TAG_1_BYTES).fork();
   w.uint32(TAG_2_BYTES).string(String(resourceVersion));
+  if (initialEventsEnd) {
+    w.uint32((8 << 3) | 2).fork();
+    w.uint32(TAG_1_BYTES).string(INITIAL_EVENTS_END_ANNOTATION).uint32(TAG_2_BYTES).string("true");
+    w.ldelim();
+  }
   w.ldelim().ldelim();
   return asBuffer(w.finish());
 }

@@ -151,7 +151,8 @@ export class Broadcaster {
         }
       }
       if (request.bookmarks) {
-        watcher.send(encodeBookmark(this.#currentVersion), this.#currentVersion);
+        // Marks the end of the initial events: clients resume only from here on.
+        watcher.send(encodeBookmark(this.#currentVersion, true), this.#currentVersion);
       }
     } else {
       // A replay arrives all at once too: it must not count as falling behind.

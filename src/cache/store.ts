@@ -42,6 +42,7 @@ import {
   normalizeSpec,
   normalizeStatus,
   parseResourceVersion,
+  validateConditionType,
   validateName,
 } from "./validation.ts";
 import { WatchEvent } from "./watch_event.ts";
@@ -310,7 +311,7 @@ export class GpuStore {
   ): Promise<StoredGpu> {
     const name = validateName("name", request.name);
     const namespace = normalizeNamespace("namespace", request.namespace);
-    const precondition = nonNegative("resource_version", request.resourceVersion);
+    const precondition = nonNegative("resource_version", request.resourceVersion) || null; // 0: none
     const status = normalizeStatus("status", request.status, this.limits.maxConditions);
     using _write = await this.lock.acquireWrite();
     const old = this.#requireForWrite(`${namespace}/${name}`, precondition);
@@ -329,13 +330,20 @@ export class GpuStore {
   async setConditions(patch: ConditionPatch, ctx: WriteContext): Promise<StoredGpu> {
     const name = validateName("name", patch.name);
     const namespace = normalizeNamespace("namespace", patch.namespace);
-    const precondition = nonNegative("resource_version", patch.resourceVersion);
+    const precondition = nonNegative("resource_version", patch.resourceVersion) || null; // 0: none
     const set = patch.set.map((c, i) => normalizeCondition(`set[${i}]`, c));
     const types = new Set(set.map((c) => c.type));
     if (types.size !== set.length) {
       throw new InvalidArgumentError("set", "duplicate condition type");
     }
+    if (patch.remove.length > this.limits.maxConditions) {
+      throw new InvalidArgumentError(
+        "remove",
+        `too many types to remove: ${patch.remove.length}, the limit is ${this.limits.maxConditions}`,
+      );
+    }
     for (const [i, type] of patch.remove.entries()) {
+      validateConditionType(`remove[${i}]`, type);
       if (types.has(type)) {
         throw new InvalidArgumentError(
           `remove[${i}]`,
@@ -492,9 +500,10 @@ export class GpuStore {
     return stored;
   }
 
-  #requireForWrite(key: string, precondition: number): StoredGpu {
+  // precondition: the version the object must have, or null for an unconditional write.
+  #requireForWrite(key: string, precondition: number | null): StoredGpu {
     const stored = this.#require(key);
-    if (precondition > 0 && stored.gpu.resourceVersion !== precondition) {
+    if (precondition !== null && stored.gpu.resourceVersion !== precondition) {
       throw new ConflictError(
         `resource version conflict on gpu ${JSON.stringify(stored.gpu.metadata.name)}: ` +
           `expected ${precondition}, stored ${stored.gpu.resourceVersion}; read it again and retry`,
@@ -523,10 +532,16 @@ export class GpuStore {
   }
 }
 
-// UpdateGpu's precondition: metadata.resource_version, else the int64 copy.
-function versionPrecondition(field: string, metaVersion: unknown, intVersion: unknown): number {
-  return parseResourceVersion(field, metaVersion) ??
-    nonNegative("gpu.resource_version", intVersion);
+// UpdateGpu's precondition is metadata.resource_version alone (the contract): empty is
+// unconditional whatever the int64 copy holds (which must still be well-formed); any other
+// value, "0" included, must equal the stored version.
+function versionPrecondition(
+  field: string,
+  metaVersion: unknown,
+  intVersion: unknown,
+): number | null {
+  nonNegative("gpu.resource_version", intVersion);
+  return parseResourceVersion(field, metaVersion);
 }
 
 function nonNegative(field: string, value: unknown): number {

@@ -148,16 +148,22 @@ export function checkQualifiedName(field: string, key: string): void {
   }
 }
 
-/** Normalizes one condition; lastTransitionTime is settled later against the stored state. */
-export function normalizeCondition(field: string, c: DeepPartial<Condition> | null): Condition {
-  if (!c) throw new InvalidArgumentError(field, "condition is required");
-  if (!c.type || !CONDITION_TYPE_RE.test(c.type)) {
+/** Checks a condition type: 1 to 128 characters of [A-Za-z0-9_.-] starting with a letter. */
+export function validateConditionType(field: string, type: string | null | undefined): string {
+  if (!type || !CONDITION_TYPE_RE.test(type)) {
     throw new InvalidArgumentError(
-      `${field}.type`,
-      `invalid condition type ${JSON.stringify(clip(c.type ?? ""))}: must be 1 to 128 ` +
+      field,
+      `invalid condition type ${JSON.stringify(clip(type ?? ""))}: must be 1 to 128 ` +
         "characters of [A-Za-z0-9_.-] starting with a letter (PascalCase, e.g. Ready)",
     );
   }
+  return type;
+}
+
+/** Normalizes one condition; lastTransitionTime is settled later against the stored state. */
+export function normalizeCondition(field: string, c: DeepPartial<Condition> | null): Condition {
+  if (!c) throw new InvalidArgumentError(field, "condition is required");
+  const type = validateConditionType(`${field}.type`, c.type);
   if (!c.status || !CONDITION_STATUSES.has(c.status)) {
     throw new InvalidArgumentError(
       `${field}.status`,
@@ -173,7 +179,7 @@ export function normalizeCondition(field: string, c: DeepPartial<Condition> | nu
     );
   }
   return {
-    type: c.type,
+    type,
     status: c.status,
     lastTransitionTime: timestamp(`${field}.last_transition_time`, c.lastTransitionTime),
     reason: c.reason ?? "",

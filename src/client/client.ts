@@ -23,6 +23,8 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { callUnary, identityMetadata } from "./_unary.ts";
+import { defaultEndpoint, type Endpoint } from "./endpoint.ts";
+import { type ResumableOptions, watchResumable } from "./resumable.ts";
 import { GPU_SERVICE, serviceDefinition } from "../api/mod.ts";
 import type { DeepPartial, Gpu, GpuStatus, ListOptions, WatchEventType } from "../api/mod.ts";
 
@@ -49,15 +51,6 @@ export interface WatchEvent {
 /** Options of {@linkcode DeviceApiClient.watch}. */
 export type WatchOptions = Partial<ListOptions>;
 
-// Errors a re-watch cannot fix; everything else (UNAVAILABLE, CANCELLED by a
-// broken connection, RESOURCE_EXHAUSTED after falling behind) is retried.
-const FATAL_WATCH_CODES = new Set([
-  grpc.status.OUT_OF_RANGE,
-  grpc.status.INVALID_ARGUMENT,
-  grpc.status.PERMISSION_DENIED,
-  grpc.status.UNIMPLEMENTED,
-]);
-
 const Client = grpc.makeGenericClientConstructor(serviceDefinition(GPU_SERVICE), "GpuService");
 
 type StreamFn = (req: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<WatchEvent>;
@@ -70,10 +63,17 @@ export class DeviceApiClient {
   readonly #timeoutMs: number;
 
   /**
-   * Connects lazily to `target` (`unix:///path` or `host:port`).
+   * Connects lazily to `target`: a grpc-js target (`unix:///path`, `host:port`), a parsed
+   * {@linkcode Endpoint}, or, when absent, `DEVICE_API_ENDPOINT` (default: the server's socket
+   * `unix:///var/run/device-api/device.sock`; reading it needs `--allow-env`).
    */
-  constructor(target: string, options: ClientOptions = {}) {
-    this.grpc = new Client(target, options.credentials ?? grpc.credentials.createInsecure(), {
+  constructor(target?: string | Endpoint, options: ClientOptions = {}) {
+    const resolved = target === undefined
+      ? defaultEndpoint().target
+      : typeof target === "string"
+      ? target
+      : target.target;
+    this.grpc = new Client(resolved, options.credentials ?? grpc.credentials.createInsecure(), {
       "grpc.max_receive_message_length": 64 * 1024 * 1024,
       ...options.channelOptions,
     });
@@ -81,9 +81,12 @@ export class DeviceApiClient {
     this.#timeoutMs = options.timeoutMs ?? 10_000;
   }
 
-  /** Reads one GPU (namespace "" means "default"). */
-  get(name: string, namespace = ""): Promise<Gpu> {
-    return this.#unary("GetGpu", { name, opts: { namespace } });
+  /**
+   * Reads one GPU (namespace "" means "default"); `resourceVersion` is only checked by the
+   * server (reads always return the latest state).
+   */
+  get(name: string, namespace = "", resourceVersion = ""): Promise<Gpu> {
+    return this.#unary("GetGpu", { name, opts: { namespace, resourceVersion } });
   }
 
   /** Lists GPUs, with the version the list is consistent at. */
@@ -107,14 +110,22 @@ export class DeviceApiClient {
     return this.#unary("UpdateGpu", { gpu });
   }
 
-  /** Replaces the whole status; `resourceVersion` > 0 makes it conditional. */
-  updateStatus(name: string, status: DeepPartial<GpuStatus>, resourceVersion = 0): Promise<Gpu> {
-    return this.#unary("UpdateGpuStatus", { name, status, resourceVersion });
+  /**
+   * Replaces the whole status; `resourceVersion` > 0 makes it conditional; namespace "" means
+   * "default".
+   */
+  updateStatus(
+    name: string,
+    status: DeepPartial<GpuStatus>,
+    resourceVersion = 0,
+    namespace = "",
+  ): Promise<Gpu> {
+    return this.#unary("UpdateGpuStatus", { name, namespace, status, resourceVersion });
   }
 
-  /** Deletes a GPU. */
-  async delete(name: string): Promise<void> {
-    await this.#unary("DeleteGpu", { name });
+  /** Deletes a GPU (namespace "" means "default"). */
+  async delete(name: string, namespace = ""): Promise<void> {
+    await this.#unary("DeleteGpu", { name, namespace });
   }
 
   /**
@@ -131,35 +142,18 @@ export class DeviceApiClient {
   }
 
   /**
-   * Watches with automatic resume: when the stream breaks (server restart,
-   * UNAVAILABLE, network), it re-watches from the last version it delivered,
-   * so the caller sees every event once, in order. Errors that a re-watch
-   * cannot fix are thrown: OUT_OF_RANGE (re-list, then watch again from the
-   * list's version), INVALID_ARGUMENT, PERMISSION_DENIED.
+   * Watches with automatic resume: when the stream breaks (server restart, UNAVAILABLE,
+   * network, eviction), it re-watches from the last live event or bookmark, with exponential
+   * backoff and jitter, so the caller sees every change once, in order (see `resumable.ts` for
+   * breaks during the initial events). Throws what a re-watch cannot fix: OUT_OF_RANGE (re-list,
+   * then watch again from the list's version), UNAUTHENTICATED, PERMISSION_DENIED,
+   * INVALID_ARGUMENT, UNIMPLEMENTED, FAILED_PRECONDITION.
    */
-  async *watchResumable(
+  watchResumable(
     opts: WatchOptions = {},
-    options: { retryDelayMs?: number; signal?: AbortSignal } = {},
+    options: ResumableOptions = {},
   ): AsyncGenerator<WatchEvent> {
-    let resourceVersion = opts.resourceVersion ?? "";
-    while (!options.signal?.aborted) {
-      const stream = this.watch({ ...opts, resourceVersion });
-      const abort = () => stream.cancel();
-      options.signal?.addEventListener("abort", abort, { once: true });
-      try {
-        for await (const event of stream) {
-          resourceVersion = event.object.metadata.resourceVersion;
-          yield event;
-        }
-      } catch (err) {
-        if (FATAL_WATCH_CODES.has((err as grpc.ServiceError).code)) throw err;
-      } finally {
-        options.signal?.removeEventListener("abort", abort);
-        stream.cancel();
-      }
-      if (options.signal?.aborted) return;
-      await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? 1000));
-    }
+    return watchResumable((o) => this.watch(o), opts, options);
   }
 
   /** Closes the channel. */

@@ -25,6 +25,7 @@ import { durationFromMs, PROVIDER_SERVICE, serviceDefinition } from "../api/mod.
 import type { Condition, DeepPartial, Gpu, Provider } from "../api/mod.ts";
 import { type ClientOptions, DeviceApiClient } from "./client.ts";
 import { callUnary } from "./_unary.ts";
+import type { Endpoint } from "./endpoint.ts";
 
 /** Options of {@linkcode ProviderClient.setConditions}. */
 export interface SetConditionsOptions {
@@ -57,12 +58,15 @@ export class ProviderClient extends DeviceApiClient {
   readonly #provider: string | undefined;
   readonly #timeoutMs: number;
 
-  /** Connects lazily to `target`; `options.provider` is the identity every call carries. */
-  constructor(target: string, options: ClientOptions = {}) {
+  /**
+   * Connects lazily to `target` (as {@linkcode DeviceApiClient}: absent means
+   * `DEVICE_API_ENDPOINT`); `options.provider` is the identity every call carries.
+   */
+  constructor(target?: string | Endpoint, options: ClientOptions = {}) {
     super(target, options);
     // The same channel as the GpuService client: one connection, closed by close().
     this.#providers = new ProviderServiceClient(
-      target,
+      this.grpc.getChannel().getTarget(),
       options.credentials ?? grpc.credentials.createInsecure(),
       { channelOverride: this.grpc.getChannel() },
     );

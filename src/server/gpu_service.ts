@@ -84,14 +84,19 @@ export function gpuServiceHandlers(
   }
 
   return {
-    GetGpu: unary<Req<{ name: string; opts: { namespace: string } }>>(
+    GetGpu: unary<Req<{ name: string; opts: { namespace: string; resourceVersion: string } }>>(
       "GetGpu",
       false,
-      (req) => store.getEncoded(req.opts?.namespace ?? "", req.name ?? ""),
+      async (req) => {
+        // Checked, never honoured: reads always serve the latest state.
+        parseResourceVersion("opts.resource_version", req.opts?.resourceVersion);
+        return await store.getEncoded(req.opts?.namespace ?? "", req.name ?? "");
+      },
     ),
-    ListGpus: unary<Req<{ opts: ListOptions }>>("ListGpus", false, (req) => {
+    ListGpus: unary<Req<{ opts: ListOptions }>>("ListGpus", false, async (req) => {
       const opts = req.opts ?? {};
-      return store.listEncoded({
+      parseResourceVersion("opts.resource_version", opts.resourceVersion);
+      return await store.listEncoded({
         namespace: opts.namespace ?? "",
         labelSelector: opts.labelSelector ?? "",
       });
@@ -110,12 +115,15 @@ export function gpuServiceHandlers(
       true,
       async (req, ctx) => (await store.update(req.gpu ?? null, ctx)).bytes,
     ),
-    UpdateGpuStatus: unary<Req<{ name: string; status: GpuStatus; resourceVersion: number }>>(
+    UpdateGpuStatus: unary<
+      Req<{ name: string; namespace: string; status: GpuStatus; resourceVersion: number }>
+    >(
       "UpdateGpuStatus",
       true,
       async (req, ctx) =>
         (await store.updateStatus(
           {
+            namespace: req.namespace ?? "",
             name: req.name ?? "",
             status: req.status ?? null,
             resourceVersion: req.resourceVersion ?? 0,
@@ -123,11 +131,15 @@ export function gpuServiceHandlers(
           ctx,
         )).bytes,
     ),
-    DeleteGpu: unary<Req<{ name: string }>>("DeleteGpu", true, async (req, ctx) => {
-      const { gpu } = await store.delete("", req.name ?? "", ctx);
-      log.V(2).info("GPU deleted", "gpu", gpu.metadata.name, "provider", ctx.provider);
-      return EMPTY;
-    }),
+    DeleteGpu: unary<Req<{ name: string; namespace: string }>>(
+      "DeleteGpu",
+      true,
+      async (req, ctx) => {
+        const { gpu } = await store.delete(req.namespace ?? "", req.name ?? "", ctx);
+        log.V(2).info("GPU deleted", "gpu", gpu.metadata.name, "provider", ctx.provider);
+        return EMPTY;
+      },
+    ),
   };
 }
 

@@ -56,6 +56,36 @@ export async function ensureDebianPackages(packages: string[], binaries: string[
   }
 }
 
+/**
+ * Makes sure every file exists (library sources, headers), installing the Debian packages that
+ * provide them when one is missing.
+ *
+ * @throws {Error} when apt-get fails or a file is still missing afterwards
+ */
+export async function ensureDebianFiles(packages: string[], files: string[]): Promise<void> {
+  const exists = (f: string) => {
+    try {
+      Deno.statSync(f);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const missing = files.filter((f) => !exists(f));
+  if (missing.length === 0) return;
+  await install(
+    packages,
+    files.map((f) => `[ -e ${shellQuote(f)} ]`).join(" && "),
+    missing.join(", "),
+  );
+  const still = files.filter((f) => !exists(f));
+  if (still.length > 0) {
+    throw new Error(
+      `Cannot find ${still.join(", ")}: still missing after installing ${packages.join(" ")}`,
+    );
+  }
+}
+
 /** Debian's interpreter, which sees the modules of Debian's python3-* packages. */
 export const DEBIAN_PYTHON = "/usr/bin/python3";
 

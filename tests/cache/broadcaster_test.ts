@@ -169,7 +169,7 @@ Deno.test("Broadcaster.subscribe() resumes from exactly completeAfter but not be
   assert.throws(() => sub(9), TooOldResourceVersionError);
 });
 
-Deno.test("GpuStore.watch() sends a BOOKMARK after the snapshot only when asked", async () => {
+Deno.test("GpuStore.watch() ends the snapshot with an initial-events-end BOOKMARK only when asked", async () => {
   const store = newStore();
   await store.create(gpuInput("a"), CTX);
   const plain = await watch(store);
@@ -178,8 +178,15 @@ Deno.test("GpuStore.watch() sends a BOOKMARK after the snapshot only when asked"
   assert.deepEqual(marked.sink.summary(), ["ADDED a@101", "BOOKMARK@101"]);
   assert.deepEqual(decodeEventSparse(marked.sink.writes[1]!), {
     type: "BOOKMARK",
-    object: { metadata: { resourceVersion: "101" } },
+    object: {
+      metadata: { resourceVersion: "101", annotations: { "k8s.io/initial-events-end": "true" } },
+    },
   });
+  store.broadcaster.bookmark();
+  assert.deepEqual(decodeEventSparse(marked.sink.writes[2]!), {
+    type: "BOOKMARK",
+    object: { metadata: { resourceVersion: "101" } },
+  }, "a periodic bookmark carries no annotation");
 });
 
 Deno.test("Broadcaster.bookmark() reaches only watchers that asked, at the current version", async () => {

@@ -1,0 +1,45 @@
+/**
+ * Reads a child process's output line by line, for tests that wait for what an example prints.
+ *
+ * @module
+ */
+
+/** Lines of a stream, as they come. */
+export class Lines {
+  readonly all: string[] = [];
+  #waiters = new Set<() => void>();
+  constructor(stream: ReadableStream<Uint8Array>) {
+    (async () => {
+      let rest = "";
+      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+        rest += chunk;
+        let i;
+        while ((i = rest.indexOf("\n")) >= 0) {
+          this.all.push(rest.slice(0, i));
+          rest = rest.slice(i + 1);
+        }
+        for (const w of this.#waiters) w();
+      }
+    })();
+  }
+  /** Waits for a line matching `re` after index `from`; returns its index. */
+  async waitFor(re: RegExp, from = 0, timeoutMs = 20_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (true) {
+      const i = this.all.findIndex((l, n) => n >= from && re.test(l));
+      if (i >= 0) return i;
+      if (Date.now() > deadline) {
+        throw new Error(`no line matching ${re} after ${from}; output:\n${this.all.join("\n")}`);
+      }
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.#waiters.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, 200);
+        this.#waiters.add(done);
+      });
+    }
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * The Go API module (api/): the committed generated code matches proto/, the module builds and
+ * its unit tests pass offline (GOPATH mode, Debian's Go and grpc-go), and the Go device-plugin
+ * example (examples/go/device-plugin) follows the real server across a restart, and the Go
+ * provider example (examples/go/health-provider) keeps its registration across one; both reach
+ * the server through DEVICE_API_ENDPOINT.
+ */
+import assert from "node:assert/strict";
+import { generateGo, GO_GEN_DIR } from "../../scripts/gen_go.ts";
+import { REPO_ROOT, startServer, testGpu } from "../_helpers/server_process.ts";
+import {
+  API_MODULE,
+  ensureGoToolchain,
+  EXAMPLE_PACKAGE,
+  goWorkspace,
+  PROVIDER_EXAMPLE_PACKAGE,
+  removeWorkspace,
+} from "./_go.ts";
+import { ProviderClient } from "../../src/client/mod.ts";
+import { Lines } from "./_lines.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+async function filesUnder(dir: string, prefix = ""): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for await (const e of Deno.readDir(dir)) {
+    const rel = `${prefix}${e.name}`;
+    if (e.isDirectory) {
+      for (const [k, v] of await filesUnder(`${dir}/${e.name}`, `${rel}/`)) files.set(k, v);
+    } else files.set(rel, await Deno.readTextFile(`${dir}/${e.name}`));
+  }
+  return files;
+}
+
+Deno.test(
+  "generateGo() output equals the committed api/gen/go (run `deno task gen-go` after editing proto/)",
+  opts,
+  async () => {
+    await ensureGoToolchain();
+    const tmp = await Deno.makeTempDir({ prefix: "gen-go-" });
+    try {
+      await generateGo(tmp);
+      const fresh = await filesUnder(tmp);
+      const committed = await filesUnder(`${REPO_ROOT}${GO_GEN_DIR}`);
+      assert.deepEqual([...committed.keys()].sort(), [...fresh.keys()].sort(), "same files");
+      for (const [name, text] of fresh) {
+        assert.ok(
+          committed.get(name) === text,
+          `${GO_GEN_DIR}/${name} is stale: run deno task gen-go`,
+        );
+      }
+      assert.ok(
+        fresh.has("device/v1alpha1/gpu_grpc.pb.go") &&
+          fresh.has("device/v1alpha1/provider_grpc.pb.go"),
+      );
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+);
+
+Deno.test(
+  "the Go API module vets and its unit tests pass offline in GOPATH mode",
+  opts,
+  async () => {
+    const ws = await goWorkspace();
+    try {
+      await ws.go(["vet", `${API_MODULE}/...`, EXAMPLE_PACKAGE, PROVIDER_EXAMPLE_PACKAGE]);
+      const out = await ws.go(["test", `${API_MODULE}/...`]);
+      assert.match(out, new RegExp(`ok\\s+${API_MODULE}/client`));
+    } finally {
+      await removeWorkspace(ws);
+    }
+  },
+);
+
+Deno.test(
+  "the Go device-plugin example prints health transitions and re-lists after a server restart",
+  opts,
+  async () => {
+    const ws = await goWorkspace();
+    const bin = `${ws.gopath}/device-plugin`;
+    let first = await startServer({ noTcp: true });
+    const dir = first.dir;
+    let plugin: Deno.ChildProcess | undefined;
+    try {
+      await ws.go(["build", "-o", bin, EXAMPLE_PACKAGE]);
+      const writer = first.client({ provider: "test" });
+      const ready = (status: string, reason = "") => ({
+        conditions: [{ type: "Ready", status, reason }],
+      });
+      for (const name of ["gpu-0", "gpu-1"]) {
+        await writer.create(testGpu(name));
+        await writer.updateStatus(name, ready("True"));
+      }
+      plugin = new Deno.Command(bin, {
+        env: { DEVICE_API_ENDPOINT: `unix://${first.socket}` },
+        stdout: "piped",
+        stderr: "null", // retry notices
+      }).spawn();
+      const out = new Lines(plugin.stdout);
+      let at = await out.waitFor(/^synced at version \d+: 2 GPUs, 2 healthy$/);
+      assert.ok(out.all.includes("gpu default/gpu-0 added: healthy"));
+      await writer.updateStatus("gpu-0", ready("False", "XidCriticalError"));
+      at = await out.waitFor(
+        /^gpu default\/gpu-0: healthy -> unhealthy \(Ready=False XidCriticalError\)$/,
+        at,
+      );
+      writer.close();
+
+      // Restart: the new run has neither the objects nor the history of the old one.
+      assert.equal((await first.stop()).code, 0);
+      first = await startServer({ dir, noTcp: true });
+      at = await out.waitFor(/^re-listed at version \d+ \(0 GPUs\)$/, at);
+      assert.ok(
+        out.all.slice(0, at).some((l) => /^resuming watch from version \d+$/.test(l)),
+        "tried to resume first",
+      );
+      assert.ok(out.all.includes("gpu default/gpu-1 removed"));
+      const again = first.client({ provider: "test" });
+      await again.create(testGpu("gpu-2"));
+      await again.updateStatus("gpu-2", ready("False", "NVMLUnavailable"));
+      await out.waitFor(
+        /^gpu default\/gpu-2: healthy -> unhealthy \(Ready=False NVMLUnavailable\)$/,
+        at,
+      );
+      again.close();
+      plugin.kill("SIGTERM");
+      assert.equal((await plugin.status).code, 0, "exits cleanly on SIGTERM");
+      plugin = undefined;
+    } finally {
+      if (plugin) {
+        plugin.kill("SIGKILL");
+        await plugin.status;
+      }
+      await first[Symbol.asyncDispose]();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await removeWorkspace(ws);
+    }
+  },
+);
+
+Deno.test(
+  "the Go health-provider example registers, heartbeats, and registers again after a server restart",
+  opts,
+  async () => {
+    const ws = await goWorkspace();
+    const bin = `${ws.gopath}/health-provider`;
+    let server = await startServer({ noTcp: true });
+    const dir = server.dir;
+    let provider: Deno.ChildProcess | undefined;
+    const owned = async () => {
+      const c = new ProviderClient(`unix://${server.socket}`);
+      try {
+        const gpu = await c.get("gpu-0");
+        const mine = (await c.listProviders()).find((p) => p.name === "example-go-monitor");
+        return {
+          condition: gpu.status.conditions.find((x) => x.type === "ExampleGoHealthy")?.owner,
+          registered: mine?.registered,
+          lease: mine?.leaseDuration,
+        };
+      } finally {
+        c.close();
+      }
+    };
+    try {
+      await ws.go(["build", "-o", bin, PROVIDER_EXAMPLE_PACKAGE]);
+      const writer = server.client();
+      await writer.create(testGpu("gpu-0"));
+      writer.close();
+      provider = new Deno.Command(bin, {
+        env: { DEVICE_API_ENDPOINT: `unix:${server.socket}`, LEASE: "3s" },
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      const out = new Lines(provider.stdout);
+      let at = await out.waitFor(/^published 1 GPUs$/);
+      assert.deepEqual(await owned(), {
+        condition: "example-go-monitor",
+        registered: true,
+        lease: { seconds: 3, nanos: 0 },
+      });
+      // Past the lease: heartbeats keep it alive.
+      await new Promise((r) => setTimeout(r, 4000));
+      const c = new ProviderClient(`unix://${server.socket}`);
+      const me = (await c.listProviders()).find((p) => p.name === "example-go-monitor");
+      c.close();
+      assert.equal(me?.leaseExpired, false, "heartbeats within the lease");
+
+      assert.equal((await server.stop()).code, 0);
+      server = await startServer({ dir, noTcp: true });
+      const again = server.client();
+      await again.create(testGpu("gpu-0"));
+      again.close();
+      // The next heartbeat is NOT_FOUND: the provider registers and publishes again.
+      at = await out.waitFor(/^registered$/, at + 1);
+      await out.waitFor(/^published 1 GPUs$/, at);
+      assert.equal((await owned()).condition, "example-go-monitor");
+      provider.kill("SIGTERM");
+      assert.equal((await provider.status).code, 0);
+      await out.waitFor(/^unregistered$/);
+      assert.equal((await owned()).registered, undefined, "unregistered on SIGTERM");
+      provider = undefined;
+    } finally {
+      if (provider) {
+        provider.kill("SIGKILL");
+        await provider.status;
+      }
+      await server[Symbol.asyncDispose]();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await removeWorkspace(ws);
+    }
+  },
+);
