@@ -89,6 +89,7 @@ Deno.test("parseCliArgs() reads create, set, clear, delete and watch", () => {
     {
       verb: "set",
       gpu: "gpu-0",
+      namespace: "default",
       type: "Maintenance",
       status: "False",
       reason: "Drained",
@@ -99,12 +100,14 @@ Deno.test("parseCliArgs() reads create, set, clear, delete and watch", () => {
   assert.deepEqual(command(["clear", "condition", "gpu-0", "NVMLReady", "-o", "name"]), {
     verb: "clear",
     gpu: "gpu-0",
+    namespace: "default",
     type: "NVMLReady",
     output: "name",
   });
-  assert.deepEqual(command(["delete", "gpu", "gpu-0"]), {
+  assert.deepEqual(command(["delete", "gpu", "gpu-0", "-n", "lab"]), {
     verb: "delete",
     name: "gpu-0",
+    namespace: "lab",
     output: "text",
   });
   assert.deepEqual(command(["watch", "gpus", "--resource-version", "42", "-o", "json"]), {
@@ -245,11 +248,6 @@ Deno.test("parseCliArgs() names the mistake of a bad command line", () => {
       "condition",
     ],
     [["clear", "condition", "gpu-0"], "clear condition takes GPU TYPE"],
-    [
-      ["delete", "gpu", "gpu-0", "-n", "lab"],
-      'delete works in namespace "default" only: the ' +
-      "API's status update and delete take no namespace",
-    ],
     [
       ["delete", "gpu", "gpu-0", "-o", "json"],
       'invalid value "json" for flag --output: must be ' +

@@ -139,7 +139,7 @@ Deno.test("help, help COMMAND and COMMAND --help print help on stdout", async ()
   assert.match(overview.stdout, /^Commands:\n(?: {2}\w+ +.+\n)+/m);
   const help = await cli(["help", "clear"]);
   assert.equal(help.code, 0);
-  assert.match(help.stdout, /Usage:\n {2}device-api-server clear condition GPU TYPE\n/);
+  assert.match(help.stdout, /Usage:\n {2}device-api-server clear condition GPU TYPE \[-n NS\]\n/);
   assert.deepEqual(await cli(["clear", "--help"]), help);
   assert.deepEqual(await cli(["clear", "condition", "-h"]), help);
   const serverHelp = await cli(["--help"]);
