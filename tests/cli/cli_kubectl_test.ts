@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { startServer, testGpu } from "../_helpers/server_process.ts";
-import { cli, spawnCli } from "./_helpers.ts";
+import { cli, serverWithGpus, spawnCli } from "./_helpers.ts";
 import { VERSION } from "../../src/version/mod.ts";
 
 Deno.test(
@@ -38,6 +38,18 @@ Deno.test(
         assert.equal(range.stdout, "gpu-0\t\ngpu-1\tMemoryHealthy\n");
         const one = await cli(["get", "gpu", "gpu-1", "-o", "jsonpath={.spec.uuid}", ...sock]);
         assert.equal(one.stdout, "GPU-1");
+        // An empty list is still a list: its version prints, and no "No gpus found" note.
+        const empty = await cli([
+          "get",
+          "gpus",
+          "-n",
+          "none",
+          "-o",
+          "jsonpath={.metadata.resourceVersion}",
+          ...sock,
+        ]);
+        assert.match(empty.stdout, /^[0-9]+$/);
+        assert.equal(empty.stderr, "");
       });
 
       await t.step("-o custom-columns prints one column per path", async () => {
@@ -167,13 +179,7 @@ Deno.test("completion zsh and fish print scripts their shells accept", async () 
 });
 
 Deno.test("the CLI finds the server from DEVICE_API_ENDPOINT or --endpoint", async () => {
-  await using server = await startServer();
-  const client = server.client();
-  try {
-    await client.create(testGpu("gpu-0"));
-  } finally {
-    client.close();
-  }
+  await using server = await serverWithGpus("gpu-0");
   const want = { code: 0, stdout: "gpu/gpu-0\n", stderr: "" };
   const name = ["get", "gpus", "-o", "name"];
   assert.deepEqual(await cli(name, { DEVICE_API_ENDPOINT: `unix://${server.socket}` }), want);

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { PRODUCTION_SCOPE, runtimeFlags } from "../../src/runtime/mod.ts";
 import { freePort, MAIN, startServer, testGpu } from "../_helpers/server_process.ts";
-import { cli } from "./_helpers.ts";
+import { cli, serverWithGpus } from "./_helpers.ts";
 
 Deno.test("get gpus fails with one line when no server listens on the socket", async () => {
   const dir = await Deno.makeTempDir({ prefix: "das-cli-" });
@@ -148,13 +148,7 @@ Deno.test("help, help COMMAND and COMMAND --help print help on stdout", async ()
 });
 
 Deno.test("the CLI runs under the compiled binary's permissions over TCP", async () => {
-  await using server = await startServer();
-  const client = server.client();
-  try {
-    await client.create(testGpu("gpu-0"));
-  } finally {
-    client.close();
-  }
+  await using server = await serverWithGpus("gpu-0");
   // The flags `deno task compile` bakes in: no env beyond DEVICE_API_* and GRPC_* (so no proxy
   // variables), net only to loopback hosts and the production sockets.
   const flags = runtimeFlags(PRODUCTION_SCOPE, { embedded: false });
