@@ -18,3 +18,12 @@ export {
 export * from "./service_definition.ts";
 export * from "./provider_types.ts";
 export { wireProblem } from "./wire_check.ts";
+export {
+  gpuListToJson,
+  gpuToJson,
+  messageToJson,
+  providerToJson,
+  timestampToJson,
+  watchEventToJson,
+} from "./proto_json.ts";
+export type { JsonObject, JsonValue } from "./proto_json.ts";

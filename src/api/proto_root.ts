@@ -10,6 +10,7 @@
 import protobuf from "protobufjs";
 import gpuProto from "../../proto/device/v1alpha1/gpu.proto" with { type: "text" };
 import providerProto from "../../proto/device/v1alpha1/provider.proto" with { type: "text" };
+import serverInfoProto from "../../proto/device/v1alpha1/server_info.proto" with { type: "text" };
 import healthProto from "../../proto/grpc/health/v1/health.proto" with { type: "text" };
 
 /** Directory holding `device/v1alpha1/gpu.proto` and the other contract files (for tools and tests). */
@@ -20,6 +21,9 @@ export const GPU_PROTO = "device/v1alpha1/gpu.proto";
 
 /** Path of the ProviderService contract, relative to {@linkcode PROTO_DIR}. */
 export const PROVIDER_PROTO = "device/v1alpha1/provider.proto";
+
+/** Path of the ServerInfoService (the server's version), relative to {@linkcode PROTO_DIR}. */
+export const SERVER_INFO_PROTO = "device/v1alpha1/server_info.proto";
 
 /** Path of the standard gRPC health protocol, relative to {@linkcode PROTO_DIR}. */
 export const HEALTH_PROTO = "grpc/health/v1/health.proto";
@@ -55,13 +59,14 @@ export function protoRoot(): protobuf.Root {
 
 /** The contract's own .proto files, relative to {@linkcode PROTO_DIR}. */
 export function contractFiles(): string[] {
-  return [GPU_PROTO, PROVIDER_PROTO, HEALTH_PROTO];
+  return [GPU_PROTO, PROVIDER_PROTO, SERVER_INFO_PROTO, HEALTH_PROTO];
 }
 
 /** The text of each contract file. */
 const SOURCES: Readonly<Record<string, string>> = {
   [GPU_PROTO]: gpuProto,
   [PROVIDER_PROTO]: providerProto,
+  [SERVER_INFO_PROTO]: serverInfoProto,
   [HEALTH_PROTO]: healthProto,
 };
 

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { ENDPOINT_ENV } from "../client/mod.ts";
 import {
   ACTION_FLAGS,
   type FlagDefinition,
@@ -65,16 +66,24 @@ export const DEFAULT_PROVIDER = "device-api-cli";
 /** Flags every verb takes: where the server is and who is asking. */
 export const CONNECTION_FLAGS: readonly CliFlag[] = Object.freeze([
   {
+    name: "endpoint",
+    type: "string",
+    help: "the server: unix:///PATH, unix:RELATIVE/PATH, HOST:PORT or [IPV6]:PORT; replaces " +
+      "--unix-socket and --grpc-address",
+    env: ENDPOINT_ENV,
+  },
+  {
     name: "unix-socket",
     type: "string",
-    help: "Unix socket of the server",
+    help: "Unix socket of the server (an alias of --endpoint unix://PATH)",
     default: serverFlag("unix-socket").default,
     env: serverFlag("unix-socket").env,
   },
   {
     name: "grpc-address",
     type: "string",
-    help: "HOST:PORT of the server's TCP listener, used instead of the socket when given",
+    help: "HOST:PORT of the server's TCP listener, used instead of the socket when given (an " +
+      "alias of --endpoint HOST:PORT)",
   },
   {
     name: "tls-ca-file",

@@ -6,7 +6,6 @@
 import { CLI_VERBS, type Verb } from "./cli_flags.ts";
 import { UsageError } from "./errors.ts";
 import {
-  defaultNamespaceOnly,
   flagOn,
   type FlagValues as Values,
   indexOf,
@@ -56,14 +55,26 @@ export type CliCommand =
   | {
     readonly verb: "set";
     readonly gpu: string;
+    readonly namespace: string;
     readonly type: string;
     readonly status: typeof CONDITION_STATUSES[number];
     readonly reason: string;
     readonly message: string;
     readonly output: string;
   }
-  | { readonly verb: "clear"; readonly gpu: string; readonly type: string; readonly output: string }
-  | { readonly verb: "delete"; readonly name: string; readonly output: string }
+  | {
+    readonly verb: "clear";
+    readonly gpu: string;
+    readonly namespace: string;
+    readonly type: string;
+    readonly output: string;
+  }
+  | {
+    readonly verb: "delete";
+    readonly name: string;
+    readonly namespace: string;
+    readonly output: string;
+  }
   | { readonly verb: "version"; readonly client: boolean; readonly output: string }
   | { readonly verb: "completion"; readonly shell: Shell }
   | { readonly verb: "help"; readonly topic: Verb | undefined };
@@ -151,7 +162,6 @@ export function buildCommand(
       } as const;
     }
     case "set": {
-      defaultNamespaceOnly(verb, values);
       const [gpu, type, status, ...extra] = resource(verb, words, "condition");
       if (status === undefined || extra.length > 0) {
         throw new UsageError("set condition takes GPU TYPE STATUS");
@@ -165,6 +175,7 @@ export function buildCommand(
       return {
         verb,
         gpu: gpu!,
+        namespace: namespaceOf(values),
         type: type!,
         status: status as typeof CONDITION_STATUSES[number],
         reason: text(values, "reason") ?? "",
@@ -173,16 +184,15 @@ export function buildCommand(
       } as const;
     }
     case "clear": {
-      defaultNamespaceOnly(verb, values);
       const [gpu, type, ...extra] = resource(verb, words, "condition");
       if (type === undefined || extra.length > 0) {
         throw new UsageError("clear condition takes GPU TYPE");
       }
-      return { verb, gpu: gpu!, type, output } as const;
+      return { verb, gpu: gpu!, namespace: namespaceOf(values), type, output } as const;
     }
     case "delete": {
-      defaultNamespaceOnly(verb, values);
-      return { verb, name: only(verb, resource(verb, words, "gpu"), "NAME"), output } as const;
+      const name = only(verb, resource(verb, words, "gpu"), "NAME");
+      return { verb, name, namespace: namespaceOf(values), output } as const;
     }
   }
 }

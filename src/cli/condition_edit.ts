@@ -71,22 +71,23 @@ export type StatusClient = Pick<DeviceApiClient, "get" | "updateStatus">;
 export const MAX_ATTEMPTS = 5;
 
 /**
- * Reads a GPU (namespace "default"), applies edit to its conditions and writes the status back
- * on the version read; on ABORTED (another write came first) it reads again and retries.
+ * Reads a GPU, applies edit to its conditions and writes the status back on the version read;
+ * on ABORTED (another write came first) it reads again and retries.
  *
  * @param client the client
- * @param name the GPU
+ * @param target the GPU's name (`gpu`) and namespace
  * @param edit returns the new conditions, or undefined for "nothing to change"
  * @returns the GPU written (or read, when unchanged) and whether it changed
  * @throws {CliError} when the GPU does not exist or kept changing for MAX_ATTEMPTS writes
  */
 export async function editConditions(
   client: StatusClient,
-  name: string,
+  target: { readonly gpu: string; readonly namespace: string },
   edit: (conditions: readonly Condition[], gpu: Gpu) => Condition[] | undefined,
 ): Promise<{ gpu: Gpu; changed: boolean }> {
   for (let attempt = 1;; attempt++) {
-    const current = await getGpu(client, name, "default");
+    const { gpu: name, namespace } = target;
+    const current = await getGpu(client, name, namespace);
     const conditions = edit(current.status?.conditions ?? [], current);
     if (conditions === undefined) return { gpu: current, changed: false };
     const next: DeepPartial<Gpu["status"]> = {
@@ -94,11 +95,11 @@ export async function editConditions(
       recommendedAction: current.status?.recommendedAction ?? "",
     };
     try {
-      const gpu = await client.updateStatus(name, next, current.resourceVersion);
+      const gpu = await client.updateStatus(name, next, current.resourceVersion, namespace);
       return { gpu, changed: true };
     } catch (err) {
       // Deleted between the read and the write.
-      if (hasCode(err, status.NOT_FOUND)) throw new CliError(notFoundMessage(name, "default"));
+      if (hasCode(err, status.NOT_FOUND)) throw new CliError(notFoundMessage(name, namespace));
       if (!hasCode(err, status.ABORTED)) throw err;
       if (attempt >= MAX_ATTEMPTS) {
         throw new CliError(

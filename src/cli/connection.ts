@@ -12,6 +12,7 @@ import {
   parseDurationMs,
   ValueError,
 } from "../config/mod.ts";
+import { type Endpoint, ENDPOINT_ENV, EndpointError, parseEndpoint } from "../client/mod.ts";
 import { DEFAULT_PROVIDER, serverFlag } from "./cli_flags.ts";
 import { UsageError } from "./errors.ts";
 
@@ -40,6 +41,7 @@ export interface TlsFiles {
 
 /** Connection flags as given on the command line; undefined when absent. */
 export interface ConnectionFlags {
+  readonly endpoint?: string;
   readonly "unix-socket"?: string;
   readonly "grpc-address"?: string;
   readonly timeout?: string;
@@ -54,12 +56,14 @@ export interface ConnectionFlags {
 export type EnvLookup = (name: string) => string | undefined;
 
 /**
- * Picks the server's address: `--grpc-address` when given, else the Unix socket (flag, then
- * `DEVICE_API_UNIX_SOCKET`, then the server's default), else, when the socket is disabled
- * (empty), the TCP listener the server's environment configures.
+ * Picks the server's address: `--endpoint` (or its aliases: `--grpc-address`, else
+ * `--unix-socket`) when given, else `DEVICE_API_ENDPOINT`, else the Unix socket the server's
+ * environment configures (`DEVICE_API_UNIX_SOCKET`, then the server's default), else, when the
+ * socket is disabled (empty), its TCP listener.
  *
  * @param flags the connection flags given
- * @param env lookup of DEVICE_API_UNIX_SOCKET and DEVICE_API_GRPC_ADDRESS
+ * @param env lookup of DEVICE_API_ENDPOINT, DEVICE_API_UNIX_SOCKET and DEVICE_API_GRPC_ADDRESS
+ * @returns the target, deadline, identity and TLS files
  * @throws {UsageError} when a value is malformed or no address is left
  */
 export function resolveConnection(flags: ConnectionFlags, env: EnvLookup): Connection {
@@ -76,6 +80,25 @@ export function resolveConnection(flags: ConnectionFlags, env: EnvLookup): Conne
     const serverName = flags["tls-server-name"] ?? (isIP(host) ? "localhost" : "");
     return { ...base, target, tls: { ...tls, serverName } };
   };
+  const unix = (target: string): Connection => {
+    if (tls !== undefined) {
+      throw new UsageError(
+        "the --tls-* flags need a TCP endpoint (--endpoint HOST:PORT or --grpc-address): the " +
+          "Unix socket is plaintext",
+      );
+    }
+    return { ...base, target };
+  };
+  const aliases = [flags["unix-socket"], flags["grpc-address"]];
+  if (flags.endpoint !== undefined && aliases.some((a) => a !== undefined)) {
+    throw new UsageError("--endpoint replaces --unix-socket and --grpc-address: give one of them");
+  }
+  const endpointRaw = flags.endpoint ??
+    (aliases.some((a) => a !== undefined) ? "" : env(ENDPOINT_ENV) ?? "");
+  if (endpointRaw !== "" || flags.endpoint !== undefined) {
+    const endpoint = endpointOf(endpointRaw, flags.endpoint !== undefined);
+    return endpoint.kind === "unix" ? unix(endpoint.target) : withTls(endpoint.target);
+  }
   if (flags["grpc-address"] !== undefined) {
     return withTls(tcpTarget(flags["grpc-address"], "flag --grpc-address"));
   }
@@ -83,11 +106,8 @@ export function resolveConnection(flags: ConnectionFlags, env: EnvLookup): Conne
   const socketRaw = flags["unix-socket"] ?? env(socketFlag.env) ?? socketFlag.default;
   const socketWhere = flags["unix-socket"] !== undefined ? "flag --unix-socket" : socketFlag.env;
   if (socketRaw !== "") {
-    if (tls !== undefined) {
-      throw new UsageError("the --tls-* flags need --grpc-address: the Unix socket is plaintext");
-    }
     const { unixSocket } = apply(socketFlag, socketRaw, socketWhere);
-    return { ...base, target: `unix://${unixSocket}` };
+    return unix(`unix://${unixSocket}`);
   }
   const tcpFlag = serverFlag("grpc-address");
   const tcpRaw = env(tcpFlag.env) ?? tcpFlag.default;
@@ -123,6 +143,16 @@ function tlsOf(flags: ConnectionFlags): Omit<TlsFiles, "serverName"> | undefined
     throw new UsageError("--tls-cert-file needs --tls-ca-file, which verifies the server");
   }
   return { caFile, certFile, keyFile };
+}
+
+// The consumers' one endpoint parser, so the CLI accepts exactly what the clients accept.
+function endpointOf(raw: string, fromFlag: boolean): Endpoint {
+  try {
+    return parseEndpoint(raw);
+  } catch (err) {
+    if (!(err instanceof EndpointError)) throw err;
+    throw new UsageError(`${fromFlag ? "flag --endpoint" : ENDPOINT_ENV}: ${err.message}`);
+  }
 }
 
 function tcpTarget(raw: string, where: string): string {

@@ -5,7 +5,7 @@
  */
 import type { Gpu } from "../api/mod.ts";
 import { ageOf, cellText, orNone, readyOf, renderTable, timestampMs } from "./format.ts";
-import { timestampToJson } from "./proto_json.ts";
+import { timestampToJson } from "../api/mod.ts";
 
 /** A line of the page: indent level, key and value lines (none for a section heading). */
 type Field = readonly [level: number, key: string, values: readonly string[]];

@@ -55,7 +55,13 @@ export interface ErrorContext {
  * @param err what was thrown
  * @param context the server's address and the deadline
  * @example Usage
- * ```ts ignore
+ * ```ts
+ * import { status } from "@grpc/grpc-js";
+ * import { errorMessage } from "./errors.ts";
+ * const err = {
+ *   code: status.UNAVAILABLE,
+ *   details: "No connection established. Last error: Error: connect ENOENT /run/d.sock",
+ * };
  * errorMessage(err, { target: "unix:///run/d.sock", timeoutMs: 10_000 });
  * // "cannot reach the device-api-server at unix:///run/d.sock: no such socket (ENOENT)"
  * ```

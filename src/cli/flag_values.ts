@@ -83,16 +83,6 @@ export function scopeOf(values: FlagValues): Scope {
   };
 }
 
-/** Refuses -n other than "default" where the API has no namespace (status update, delete). */
-export function defaultNamespaceOnly(verb: Verb, values: FlagValues): void {
-  if (namespaceOf(values) !== "default") {
-    throw new UsageError(
-      `${verb} works in namespace "default" only: the API's status update and delete take no ` +
-        "namespace",
-    );
-  }
-}
-
 /** The --label KEY=VALUE flags as a map; a key given twice is a mistake. */
 export function labelsOf(values: FlagValues): Record<string, string> {
   const labels = new Map<string, string>();

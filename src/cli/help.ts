@@ -75,7 +75,7 @@ const PAGES: Readonly<Record<Verb, Page>> = {
   },
   set: {
     summary: "Set one condition of a GPU",
-    usage: ["set condition GPU TYPE True|False|Unknown [--reason R] [--message M]"],
+    usage: ["set condition GPU TYPE True|False|Unknown [--reason R] [--message M] [-n NS]"],
     about:
       "Reads the GPU, replaces or adds the condition TYPE, and writes the status back on the " +
       "version it read (retrying when another writer got there first), so the other conditions " +
@@ -87,7 +87,7 @@ const PAGES: Readonly<Record<Verb, Page>> = {
   },
   clear: {
     summary: "Remove one condition of a GPU",
-    usage: ["clear condition GPU TYPE"],
+    usage: ["clear condition GPU TYPE [-n NS]"],
     about: "Removes the condition TYPE and keeps the others. This is how an operator clears a " +
       "critical XID reported by the NVML provider (NVMLReady=False, reason XidCriticalError) " +
       "once the GPU is fixed: the condition stays absent (so READY is Unknown if it was the only " +
@@ -96,7 +96,7 @@ const PAGES: Readonly<Record<Verb, Page>> = {
   },
   delete: {
     summary: "Delete a GPU",
-    usage: ["delete gpu NAME [-o name]"],
+    usage: ["delete gpu NAME [-n NS] [-o name]"],
     about: "Deletes the GPU; watchers see a DELETED event.",
     examples: ["delete gpu gpu-0"],
   },

@@ -20,6 +20,4 @@ export {
   renderTable,
 } from "./format.ts";
 export type { ConditionStatus, GpuTableOptions, RenderTableOptions } from "./format.ts";
-export { gpuListToJson, gpuToJson, timestampToJson, watchEventToJson } from "./proto_json.ts";
-export type { JsonObject, JsonValue } from "./proto_json.ts";
 export { describeGpu } from "./describe.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 import { stringify } from "yaml";
-import type { JsonObject } from "./proto_json.ts";
+import type { JsonObject } from "../api/mod.ts";
 
 /** The CLI's two output streams; tests and embedders pass their own. */
 export interface CliIo {

@@ -8,8 +8,8 @@ import type { Gpu } from "../api/mod.ts";
 import { JsonPath, valueText } from "../jsonpath/mod.ts";
 import { cellText, gpuTable, renderTable } from "./format.ts";
 import { objectText } from "./output.ts";
-import type { JsonObject } from "./proto_json.ts";
-import { gpuToJson } from "./proto_json.ts";
+import type { JsonObject } from "../api/mod.ts";
+import { gpuToJson } from "../api/mod.ts";
 
 /** A template output compiled: the JSONPath, or the headers and paths of custom columns. */
 export type TemplateOutput =

@@ -9,7 +9,7 @@ import type { CliCommand } from "./commands.ts";
 import type { CommandContext } from "./context.ts";
 import { ageOf, cellText, humanDuration, renderTable } from "./format.ts";
 import { printObject } from "./output.ts";
-import { providerToJson } from "./proto_json.ts";
+import { providerToJson } from "../api/mod.ts";
 
 type GetProvidersCommand = Extract<CliCommand, { resource: "providers" }>;
 

@@ -7,7 +7,7 @@ import type { CliCommand, Scope } from "./commands.ts";
 import { type CommandContext, getGpu } from "./context.ts";
 import { describeGpus } from "./describe.ts";
 import { formatGpus } from "./printers.ts";
-import { gpuListToJson, gpuToJson } from "./proto_json.ts";
+import { gpuListToJson, gpuToJson } from "../api/mod.ts";
 import { streamEvents } from "./watch_command.ts";
 
 type GetCommand = Extract<CliCommand, { verb: "get"; scope: Scope }>;
@@ -41,7 +41,9 @@ export async function runGet(command: GetCommand, ctx: CommandContext): Promise<
       namespace: scope.namespace,
       labelSelector: scope.selector,
     });
-    const listed = output === "json" || output === "yaml" || items.length > 0;
+    // Objects and templates describe the list itself, even an empty one (its version).
+    const whole = output === "json" || output === "yaml" || output.startsWith("jsonpath=");
+    const listed = whole || items.length > 0;
     if (listed) ctx.io.out(formatGpus(items, gpuListToJson(items, resourceVersion), options));
     else if (!command.watch) ctx.io.err(`${noneFound(scope)}\n`);
     version = resourceVersion;

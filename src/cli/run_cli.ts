@@ -41,8 +41,10 @@ export interface RunCliOptions {
  * @param options see RunCliOptions
  * @returns the exit status: 0 done, 1 the request failed, 2 usage error
  * @example Usage
- * ```ts ignore
- * Deno.exit(await runCli(["get", "gpus", "--unix-socket", "/run/device-api/device.sock"]));
+ * ```ts
+ * import { runCli } from "./run_cli.ts";
+ * const status = await runCli(["version", "--client"]); // prints "Client Version: v…"
+ * // Deno.exit(await runCli(["get", "gpus", "--unix-socket", "/run/device-api/device.sock"]));
  * ```
  */
 export async function runCli(

@@ -6,6 +6,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { serviceDefinition } from "../api/mod.ts";
+import { callUnary } from "../client/mod.ts";
 import { SERVER_INFO_SERVICE, type ServerVersion, serverVersion } from "../version/mod.ts";
 import type { CliCommand } from "./commands.ts";
 import { objectText } from "./output.ts";
@@ -58,21 +59,10 @@ function versionLine(who: string, v: ServerVersion): string {
   return `${who} Version: v${v.version} (${v.runtime}, ${v.platform})\n`;
 }
 
-type GetServerVersion = (
-  req: unknown,
-  md: grpc.Metadata,
-  opts: grpc.CallOptions,
-  cb: grpc.requestCallback<ServerVersion>,
-) => void;
-
 function askServer(channel: ServerChannel): Promise<ServerVersion> {
   const client = new ServerInfoClient(channel.target, channel.credentials, channel.options);
-  const call = (client as unknown as { GetServerVersion: GetServerVersion }).GetServerVersion;
-  return new Promise<ServerVersion>((resolve, reject) => {
-    const deadline = Date.now() + channel.timeoutMs;
-    call.call(client, {}, new grpc.Metadata(), { deadline }, (err, res) => {
-      if (err) reject(err);
-      else resolve(res!);
-    });
+  return callUnary<ServerVersion>(client, "GetServerVersion", {}, {
+    provider: undefined,
+    timeoutMs: channel.timeoutMs,
   }).finally(() => client.close());
 }

@@ -9,7 +9,7 @@ import type { CliCommand, Scope } from "./commands.ts";
 import type { CommandContext } from "./context.ts";
 import { CliError, hasCode } from "./errors.ts";
 import { cellText, readyOf } from "./format.ts";
-import { watchEventToJson } from "./proto_json.ts";
+import { watchEventToJson } from "../api/mod.ts";
 
 type WatchCommand = Extract<CliCommand, { verb: "watch" }>;
 

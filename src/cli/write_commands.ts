@@ -11,7 +11,7 @@ import { editConditions, withCondition, withoutCondition } from "./condition_edi
 import { type CommandContext, notFoundMessage } from "./context.ts";
 import { CliError, hasCode } from "./errors.ts";
 import { printObject } from "./output.ts";
-import { gpuToJson } from "./proto_json.ts";
+import { gpuToJson } from "../api/mod.ts";
 
 type Command<V extends CliCommand["verb"]> = Extract<CliCommand, { verb: V }>;
 
@@ -43,9 +43,11 @@ export async function runCreate(command: Command<"create">, ctx: CommandContext)
  */
 export async function runDelete(command: Command<"delete">, ctx: CommandContext): Promise<void> {
   try {
-    await ctx.client.delete(command.name);
+    await ctx.client.delete(command.name, command.namespace);
   } catch (err) {
-    if (hasCode(err, status.NOT_FOUND)) throw new CliError(notFoundMessage(command.name, ""));
+    if (hasCode(err, status.NOT_FOUND)) {
+      throw new CliError(notFoundMessage(command.name, command.namespace));
+    }
     throw err;
   }
   ctx.io.out(command.output === "name" ? `gpu/${command.name}\n` : `gpu/${command.name} deleted\n`);
@@ -61,7 +63,7 @@ export async function runDelete(command: Command<"delete">, ctx: CommandContext)
 export async function runSet(command: Command<"set">, ctx: CommandContext): Promise<void> {
   const { gpu, changed } = await editConditions(
     ctx.client,
-    command.gpu,
+    command,
     (conditions, current) => withCondition(conditions, command, current.metadata.generation),
   );
   const what = changed ? `condition ${command.type}=${command.status} set` : "unchanged";
@@ -78,7 +80,7 @@ export async function runSet(command: Command<"set">, ctx: CommandContext): Prom
 export async function runClear(command: Command<"clear">, ctx: CommandContext): Promise<void> {
   const { gpu, changed } = await editConditions(
     ctx.client,
-    command.gpu,
+    command,
     (conditions) => withoutCondition(conditions, command.type),
   );
   const what = changed

@@ -2,11 +2,21 @@
  * A small typed client of the Device API for consumers and providers.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
  * import { DeviceApiClient } from "./client.ts";
  * const client = new DeviceApiClient("unix:///var/run/device-api/device.sock", { provider: "my-monitor" });
- * const { items, resourceVersion } = await client.list();
- * for await (const event of client.watch({ resourceVersion })) console.log(event.type, event.object.metadata.name);
+ * try {
+ *   const { items, resourceVersion } = await client.list();
+ *   console.log(`${items.length} GPUs at version ${resourceVersion}`);
+ *   for await (const event of client.watch({ resourceVersion })) {
+ *     console.log(event.type, event.object.metadata.name);
+ *     break; // a consumer keeps watching; the example stops at the first event
+ *   }
+ * } catch (err) {
+ *   console.error(`no server: ${err}`); // fails at once when nothing listens
+ * } finally {
+ *   client.close();
+ * }
  * ```
  *
  * @module

@@ -3,6 +3,7 @@
  *
  * @module
  */
+export { callUnary } from "./_unary.ts";
 export * from "./client.ts";
 export * from "./provider_client.ts";
 export * from "./endpoint.ts";

@@ -4,12 +4,18 @@
  * every GpuService method of {@linkcode DeviceApiClient}, over one channel.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
  * import { ProviderClient } from "./provider_client.ts";
  * const client = new ProviderClient("unix:///var/run/device-api/device.sock", { provider: "my-monitor" });
- * await client.registerProvider({ leaseMs: 30_000 });
- * await client.setConditions("gpu-0", { set: [{ type: "MyMonitorReady", status: "True", reason: "Healthy" }] });
- * setInterval(() => client.heartbeat(), 10_000);
+ * try {
+ *   await client.registerProvider({ leaseMs: 30_000 });
+ *   await client.setConditions("gpu-0", { set: [{ type: "MyMonitorReady", status: "True", reason: "Healthy" }] });
+ *   await client.heartbeat(); // a provider repeats this every 10 s, well within its lease
+ * } catch (err) {
+ *   console.error(`no server: ${err}`); // fails at once when nothing listens
+ * } finally {
+ *   client.close();
+ * }
  * ```
  *
  * @module

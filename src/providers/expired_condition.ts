@@ -4,6 +4,7 @@
  * @module
  */
 import { type Condition, type Timestamp, timestampFromMs } from "../api/mod.ts";
+import { formatDurationMs } from "../config/mod.ts";
 
 /** Reason of a condition whose owner's lease expired. */
 export const LEASE_EXPIRED_REASON = "ProviderLeaseExpired";
@@ -42,10 +43,8 @@ export function expiredCondition(
   };
 }
 
-/** Milliseconds as a Go-style duration: "1s", "1.5s", "250ms". */
-export function formatMs(ms: number): string {
-  return ms >= 1000 ? `${ms / 1000}s` : `${ms}ms`;
-}
+/** Milliseconds as a Go duration: "1s", "1.5s", "250ms", "1m30s" (the one formatter, config's). */
+export const formatMs: (ms: number) => string = formatDurationMs;
 
 /** A Timestamp of a time in milliseconds. */
 export const timestampOf: (ms: number) => Timestamp = timestampFromMs;

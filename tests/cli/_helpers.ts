@@ -5,7 +5,7 @@
  * @module
  */
 import type { Condition, Gpu } from "../../src/api/mod.ts";
-import { MAIN } from "../_helpers/server_process.ts";
+import { MAIN, type ServerProcess, startServer, testGpu } from "../_helpers/server_process.ts";
 
 /** A fixed "now" for the pure formatters: 2024-05-01T12:00:00Z. */
 export const NOW: number = Date.UTC(2024, 4, 1, 12, 0, 0);
@@ -50,6 +50,25 @@ export function sampleGpu(name: string, conditions: Condition[] = [], ageMs = 5 
     status: { conditions, recommendedAction: "" },
     resourceVersion: 7,
   };
+}
+
+/**
+ * Starts the real server holding one test GPU per name.
+ *
+ * @param names the GPUs to create, in namespace "default"
+ */
+export async function serverWithGpus(...names: string[]): Promise<ServerProcess> {
+  const server = await startServer();
+  const client = server.client();
+  try {
+    for (const name of names) await client.create(testGpu(name));
+    return server;
+  } catch (err) {
+    await server[Symbol.asyncDispose]();
+    throw err;
+  } finally {
+    client.close();
+  }
 }
 
 /** What a CLI run printed and how it ended. */

@@ -89,6 +89,7 @@ Deno.test("parseCliArgs() reads create, set, clear, delete and watch", () => {
     {
       verb: "set",
       gpu: "gpu-0",
+      namespace: "default",
       type: "Maintenance",
       status: "False",
       reason: "Drained",
@@ -99,12 +100,14 @@ Deno.test("parseCliArgs() reads create, set, clear, delete and watch", () => {
   assert.deepEqual(command(["clear", "condition", "gpu-0", "NVMLReady", "-o", "name"]), {
     verb: "clear",
     gpu: "gpu-0",
+    namespace: "default",
     type: "NVMLReady",
     output: "name",
   });
-  assert.deepEqual(command(["delete", "gpu", "gpu-0"]), {
+  assert.deepEqual(command(["delete", "gpu", "gpu-0", "-n", "lab"]), {
     verb: "delete",
     name: "gpu-0",
+    namespace: "lab",
     output: "text",
   });
   assert.deepEqual(command(["watch", "gpus", "--resource-version", "42", "-o", "json"]), {
@@ -246,11 +249,6 @@ Deno.test("parseCliArgs() names the mistake of a bad command line", () => {
     ],
     [["clear", "condition", "gpu-0"], "clear condition takes GPU TYPE"],
     [
-      ["delete", "gpu", "gpu-0", "-n", "lab"],
-      'delete works in namespace "default" only: the ' +
-      "API's status update and delete take no namespace",
-    ],
-    [
       ["delete", "gpu", "gpu-0", "-o", "json"],
       'invalid value "json" for flag --output: must be ' +
       "one of name",
@@ -365,7 +363,7 @@ Deno.test("resolveConnection() takes TLS files for --grpc-address only", () => {
   );
   assert.equal(resolveConnection(tcp, NO_ENV).tls, undefined);
   const cases: [Record<string, string>, RegExp][] = [
-    [{ "tls-ca-file": "/p/ca" }, /the --tls-\* flags need --grpc-address/],
+    [{ "tls-ca-file": "/p/ca" }, /the --tls-\* flags need a TCP endpoint/],
     [
       { ...tcp, "tls-cert-file": "/p/c", "tls-key-file": "/p/k" },
       /--tls-cert-file needs --tls-ca-file/,
@@ -378,4 +376,51 @@ Deno.test("resolveConnection() takes TLS files for --grpc-address only", () => {
     [{ ...tcp, "tls-server-name": "x" }, /--tls-server-name needs --tls-ca-file/],
   ];
   for (const [flags, error] of cases) assert.throws(() => resolveConnection(flags, NO_ENV), error);
+});
+
+Deno.test("resolveConnection() takes --endpoint, then DEVICE_API_ENDPOINT, before the server's variables", () => {
+  const env: Record<string, string> = {
+    DEVICE_API_ENDPOINT: "unix:///run/env.sock",
+    DEVICE_API_UNIX_SOCKET: "/run/server.sock",
+  };
+  const lookup = (name: string) => env[name];
+  assert.equal(resolveConnection({}, lookup).target, "unix:///run/env.sock");
+  assert.equal(resolveConnection({ endpoint: "127.0.0.1:6000" }, lookup).target, "127.0.0.1:6000");
+  assert.equal(resolveConnection({ endpoint: "unix:rel.sock" }, lookup).target, "unix:rel.sock");
+  assert.equal(resolveConnection({ endpoint: "[::1]:7" }, lookup).target, "[::1]:7");
+  // The old flags are aliases: given, they win over the environment as --endpoint would.
+  assert.equal(
+    resolveConnection({ "unix-socket": "/run/f.sock" }, lookup).target,
+    "unix:///run/f.sock",
+  );
+  assert.equal(resolveConnection({ "grpc-address": "127.0.0.1:1" }, lookup).target, "127.0.0.1:1");
+  env.DEVICE_API_ENDPOINT = "";
+  assert.equal(resolveConnection({}, lookup).target, "unix:///run/server.sock");
+  const tls = resolveConnection({ endpoint: "node-1.example:50051", "tls-ca-file": "/ca" }, NO_ENV);
+  assert.deepEqual(tls.tls, { caFile: "/ca", certFile: "", keyFile: "", serverName: "" });
+});
+
+Deno.test("resolveConnection() names the flag or variable of a bad endpoint", () => {
+  const cases: [Record<string, string>, Record<string, string>, RegExp][] = [
+    [
+      { endpoint: "unix://host/x" },
+      {},
+      /^UsageError: flag --endpoint: invalid endpoint "unix:\/\/host\/x": unix:\/\/ must be followed by an absolute path/,
+    ],
+    [
+      {},
+      { DEVICE_API_ENDPOINT: "http://x:1" },
+      /^UsageError: DEVICE_API_ENDPOINT: invalid endpoint "http:\/\/x:1": unsupported scheme/,
+    ],
+    [{ endpoint: "" }, {}, /^UsageError: flag --endpoint: invalid endpoint "": empty/],
+    [
+      { endpoint: "unix:///a", "unix-socket": "/b" },
+      {},
+      /--endpoint replaces --unix-socket and --grpc-address/,
+    ],
+    [{ endpoint: "unix:///a", "tls-ca-file": "/ca" }, {}, /the --tls-\* flags need a TCP endpoint/],
+  ];
+  for (const [flags, env, error] of cases) {
+    assert.throws(() => resolveConnection(flags, (n) => env[n]), error, JSON.stringify(flags));
+  }
 });

@@ -5,14 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { startServer, testGpu } from "../_helpers/server_process.ts";
-import { cli, spawnCli } from "./_helpers.ts";
+import { cli, serverWithGpus, spawnCli } from "./_helpers.ts";
 import { VERSION } from "../../src/version/mod.ts";
-
-const opts = { sanitizeOps: false, sanitizeResources: false };
 
 Deno.test(
   "get gpus prints jsonpath, custom columns and tables without headers",
-  opts,
   async (t) => {
     await using server = await startServer();
     const sock = ["--unix-socket", server.socket];
@@ -41,6 +38,18 @@ Deno.test(
         assert.equal(range.stdout, "gpu-0\t\ngpu-1\tMemoryHealthy\n");
         const one = await cli(["get", "gpu", "gpu-1", "-o", "jsonpath={.spec.uuid}", ...sock]);
         assert.equal(one.stdout, "GPU-1");
+        // An empty list is still a list: its version prints, and no "No gpus found" note.
+        const empty = await cli([
+          "get",
+          "gpus",
+          "-n",
+          "none",
+          "-o",
+          "jsonpath={.metadata.resourceVersion}",
+          ...sock,
+        ]);
+        assert.match(empty.stdout, /^[0-9]+$/);
+        assert.equal(empty.stderr, "");
       });
 
       await t.step("-o custom-columns prints one column per path", async () => {
@@ -79,7 +88,7 @@ Deno.test(
   },
 );
 
-Deno.test("get gpus -w prints the list, then each change as a row", opts, async () => {
+Deno.test("get gpus -w prints the list, then each change as a row", async () => {
   await using server = await startServer();
   const client = server.client({ provider: "nvml" });
   try {
@@ -108,7 +117,7 @@ Deno.test("get gpus -w prints the list, then each change as a row", opts, async 
   }
 });
 
-Deno.test("version prints the client's and the server's version from the API", opts, async () => {
+Deno.test("version prints the client's and the server's version from the API", async () => {
   await using server = await startServer();
   const runtime = `deno ${Deno.version.deno}, ${Deno.build.os} ${Deno.build.arch}`;
   const run = await cli(["version", "--unix-socket", server.socket]);
@@ -167,4 +176,18 @@ Deno.test("completion zsh and fish print scripts their shells accept", async () 
     args: ["-n", "-c", zsh.stdout.split("\n").slice(2).join("\n")],
   }).output();
   assert.equal(check.code, 0, new TextDecoder().decode(check.stderr));
+});
+
+Deno.test("the CLI finds the server from DEVICE_API_ENDPOINT or --endpoint", async () => {
+  await using server = await serverWithGpus("gpu-0");
+  const want = { code: 0, stdout: "gpu/gpu-0\n", stderr: "" };
+  const name = ["get", "gpus", "-o", "name"];
+  assert.deepEqual(await cli(name, { DEVICE_API_ENDPOINT: `unix://${server.socket}` }), want);
+  assert.deepEqual(await cli([...name, "--endpoint", server.tcpAddress]), want);
+  // The flag wins over the variable, and a bad variable names itself.
+  const bad = { DEVICE_API_ENDPOINT: "unix://host/x" };
+  assert.deepEqual(await cli([...name, "--endpoint", `unix:${server.socket}`], bad), want);
+  const run = await cli(name, bad);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /^error: DEVICE_API_ENDPOINT: invalid endpoint "unix:\/\/host\/x"/);
 });

@@ -7,9 +7,7 @@ import { startServer, testGpu } from "../_helpers/server_process.ts";
 import { issue, makeCa } from "../tls/_pki.ts";
 import { cli } from "./_helpers.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
-
-Deno.test("the CLI talks mutual TLS to --grpc-address with the --tls-* files", opts, async () => {
+Deno.test("the CLI talks mutual TLS to --grpc-address with the --tls-* files", async () => {
   const dir = await Deno.makeTempDir({ prefix: "das-cli-tls-" });
   try {
     const ca = await makeCa(dir, "ca");

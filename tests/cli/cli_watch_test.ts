@@ -6,8 +6,6 @@ import assert from "node:assert/strict";
 import { startServer, testGpu } from "../_helpers/server_process.ts";
 import { cli, spawnCli } from "./_helpers.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
-
 async function next(lines: AsyncIterator<string>): Promise<string> {
   const r = await lines.next();
   if (r.done) throw new Error("the watch ended before the expected line");
@@ -23,7 +21,7 @@ async function finish(child: Deno.ChildProcess, signal: Deno.Signal) {
   return { code: status.code, signal: status.signal, stderr };
 }
 
-Deno.test("watch gpus prints events as lines until Ctrl-C", opts, async () => {
+Deno.test("watch gpus prints events as lines until Ctrl-C", async () => {
   await using server = await startServer();
   const client = server.client({ provider: "nvml" });
   try {
@@ -52,7 +50,7 @@ Deno.test("watch gpus prints events as lines until Ctrl-C", opts, async () => {
   }
 });
 
-Deno.test("watch gpus -o json resumes after --resource-version with JSON lines", opts, async () => {
+Deno.test("watch gpus -o json resumes after --resource-version with JSON lines", async () => {
   await using server = await startServer();
   const client = server.client();
   try {
@@ -94,7 +92,6 @@ Deno.test("watch gpus -o json resumes after --resource-version with JSON lines",
 
 Deno.test(
   "watch gpus from a version the server no longer has fails with one line",
-  opts,
   async () => {
     await using server = await startServer();
     const run = await cli([
@@ -114,7 +111,7 @@ Deno.test(
   },
 );
 
-Deno.test("watch gpus fails with one line when the server goes away", opts, async () => {
+Deno.test("watch gpus fails with one line when the server goes away", async () => {
   await using server = await startServer();
   const client = server.client();
   try {
@@ -130,7 +127,7 @@ Deno.test("watch gpus fails with one line when the server goes away", opts, asyn
   }
 });
 
-Deno.test("watch gpus ends quietly when its reader goes away (| head -1)", opts, async () => {
+Deno.test("watch gpus ends quietly when its reader goes away (| head -1)", async () => {
   await using server = await startServer();
   const client = server.client();
   try {

@@ -7,9 +7,7 @@ import { parse as parseYaml } from "yaml";
 import { startServer } from "../_helpers/server_process.ts";
 import { cli } from "./_helpers.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
-
-Deno.test("create, set, clear and delete change the server's GPUs", opts, async (t) => {
+Deno.test("create, set, clear and delete change the server's GPUs", async (t) => {
   await using server = await startServer();
   const sock = ["--unix-socket", server.socket];
   const client = server.client({ provider: "nvml" });
@@ -215,6 +213,37 @@ Deno.test("create, set, clear and delete change the server's GPUs", opts, async 
         stdout: "",
         stderr: 'error: gpu "gpu-0" not found\n',
       });
+    });
+
+    await t.step("set, clear and delete act on the GPU of the namespace -n names", async () => {
+      const lab = ["-n", "lab", ...sock];
+      assert.deepEqual(await cli(["set", "condition", "gpu-9", "Drained", "False", ...lab]), {
+        code: 0,
+        stdout: "gpu/gpu-9 condition Drained=False set\n",
+        stderr: "",
+      });
+      const gpu = await client.get("gpu-9", "lab");
+      assert.deepEqual(gpu.status.conditions.map((c) => [c.type, c.status]), [[
+        "Drained",
+        "False",
+      ]]);
+      // Without -n, the command means namespace "default", where there is no gpu-9.
+      assert.deepEqual(await cli(["clear", "condition", "gpu-9", "Drained", ...sock]), {
+        code: 1,
+        stdout: "",
+        stderr: 'error: gpu "gpu-9" not found\n',
+      });
+      assert.equal(
+        (await cli(["clear", "condition", "gpu-9", "Drained", ...lab])).stdout,
+        "gpu/gpu-9 condition Drained cleared\n",
+      );
+      assert.deepEqual(await cli(["delete", "gpu", "gpu-9", ...sock]), {
+        code: 1,
+        stdout: "",
+        stderr: 'error: gpu "gpu-9" not found\n',
+      });
+      assert.equal((await cli(["delete", "gpu", "gpu-9", ...lab])).stdout, "gpu/gpu-9 deleted\n");
+      assert.deepEqual((await client.list()).items, []);
     });
   } finally {
     client.close();

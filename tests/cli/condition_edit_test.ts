@@ -82,17 +82,24 @@ function rpcError(code: status, details: string): Error {
 class FakeServer implements StatusClient {
   gpu: Gpu;
   conflicts: number;
-  writes: { status: DeepPartial<GpuStatus>; resourceVersion: number }[] = [];
+  writes: { status: DeepPartial<GpuStatus>; resourceVersion: number; namespace: string }[] = [];
   constructor(gpu: Gpu, conflicts = 0) {
     this.gpu = gpu;
     this.conflicts = conflicts;
   }
-  get(name: string): Promise<Gpu> {
-    if (name !== this.gpu.metadata.name) return Promise.reject(rpcError(status.NOT_FOUND, "nope"));
+  get(name: string, namespace = ""): Promise<Gpu> {
+    if (name !== this.gpu.metadata.name || namespace !== this.gpu.metadata.namespace) {
+      return Promise.reject(rpcError(status.NOT_FOUND, "nope"));
+    }
     return Promise.resolve(structuredClone(this.gpu));
   }
-  updateStatus(_name: string, s: DeepPartial<GpuStatus>, resourceVersion = 0): Promise<Gpu> {
-    this.writes.push({ status: s, resourceVersion });
+  updateStatus(
+    _name: string,
+    s: DeepPartial<GpuStatus>,
+    resourceVersion = 0,
+    namespace = "",
+  ): Promise<Gpu> {
+    this.writes.push({ status: s, resourceVersion, namespace });
     if (resourceVersion !== this.gpu.resourceVersion) {
       return Promise.reject(rpcError(status.ABORTED, "conflict"));
     }
@@ -116,12 +123,14 @@ class FakeServer implements StatusClient {
   }
 }
 
+const GPU_0 = { gpu: "gpu-0", namespace: "default" };
+
 const setMaintenance = (conditions: readonly Condition[]) =>
   withCondition(conditions, { type: "Maintenance", status: "False", reason: "", message: "" }, 1);
 
 Deno.test("editConditions() writes on the version it read", async () => {
   const server = new FakeServer(sampleGpu("gpu-0", [condition("NVMLReady", "True")]));
-  const { changed, gpu } = await editConditions(server, "gpu-0", setMaintenance);
+  const { changed, gpu } = await editConditions(server, GPU_0, setMaintenance);
   assert.equal(changed, true);
   assert.deepEqual(server.writes.map((w) => w.resourceVersion), [7]);
   assert.deepEqual(gpu.status.conditions.map((c) => c.type), ["NVMLReady", "Maintenance"]);
@@ -129,7 +138,7 @@ Deno.test("editConditions() writes on the version it read", async () => {
 
 Deno.test("editConditions() re-reads and retries on ABORTED, keeping the other writer's change", async () => {
   const server = new FakeServer(sampleGpu("gpu-0"), 2);
-  const { gpu } = await editConditions(server, "gpu-0", setMaintenance);
+  const { gpu } = await editConditions(server, GPU_0, setMaintenance);
   assert.deepEqual(server.writes.map((w) => w.resourceVersion), [7, 8, 9]);
   assert.deepEqual(gpu.status.conditions.map((c) => c.type), ["Other1", "Other0", "Maintenance"]);
 });
@@ -137,7 +146,7 @@ Deno.test("editConditions() re-reads and retries on ABORTED, keeping the other w
 Deno.test("editConditions() gives up after MAX_ATTEMPTS conflicts", async () => {
   const server = new FakeServer(sampleGpu("gpu-0"), 100);
   await assert.rejects(
-    editConditions(server, "gpu-0", setMaintenance),
+    editConditions(server, GPU_0, setMaintenance),
     (err) =>
       err instanceof CliError &&
       err.message === `cannot write the status of gpu "gpu-0": it changed during each of ` +
@@ -148,7 +157,7 @@ Deno.test("editConditions() gives up after MAX_ATTEMPTS conflicts", async () => 
 
 Deno.test("editConditions() writes nothing when the edit changes nothing", async () => {
   const server = new FakeServer(sampleGpu("gpu-0"));
-  const { changed } = await editConditions(server, "gpu-0", () => undefined);
+  const { changed } = await editConditions(server, GPU_0, () => undefined);
   assert.equal(changed, false);
   assert.equal(server.writes.length, 0);
 });
@@ -156,7 +165,19 @@ Deno.test("editConditions() writes nothing when the edit changes nothing", async
 Deno.test("editConditions() reports a missing GPU as not found", async () => {
   const server = new FakeServer(sampleGpu("gpu-0"));
   await assert.rejects(
-    editConditions(server, "gpu-9", setMaintenance),
+    editConditions(server, { gpu: "gpu-9", namespace: "default" }, setMaintenance),
     (err) => err instanceof CliError && err.message === 'gpu "gpu-9" not found',
+  );
+});
+
+Deno.test("editConditions() reads and writes the GPU in its namespace", async () => {
+  const gpu = sampleGpu("gpu-0");
+  gpu.metadata.namespace = "lab";
+  const server = new FakeServer(gpu);
+  await editConditions(server, { gpu: "gpu-0", namespace: "lab" }, setMaintenance);
+  assert.deepEqual(server.writes.map((w) => w.namespace), ["lab"]);
+  await assert.rejects(
+    editConditions(server, GPU_0, setMaintenance),
+    (err) => err instanceof CliError && err.message === 'gpu "gpu-0" not found',
   );
 });

@@ -3,10 +3,9 @@
  * against the real server.
  */
 import assert from "node:assert/strict";
-import type { Provider } from "../../src/api/mod.ts";
+import { type Provider, providerToJson } from "../../src/api/mod.ts";
 import { runCli } from "../../src/cli/mod.ts";
 import { providerTable } from "../../src/cli/provider_commands.ts";
-import { providerToJson } from "../../src/cli/proto_json.ts";
 import { startServer, testGpu } from "../_helpers/server_process.ts";
 import { OPTS, providerClient } from "./_server.ts";
 

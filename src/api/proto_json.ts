@@ -1,5 +1,5 @@
 /**
- * The protobuf JSON mapping for `-o json` and `-o yaml`, derived from the schema by protobufjs
+ * The protobuf JSON mapping of the contract's messages (the CLI's `-o json` and `-o yaml`), derived from the schema by protobufjs
  * reflection: lowerCamelCase field names in schema order, 64-bit integers as strings, Timestamps
  * as RFC 3339 and Durations as seconds with an `s`, every field present (a GPU with index 0 still
  * shows `"index": 0`), map keys sorted. A field added to the .proto appears without a change
@@ -8,7 +8,10 @@
  * @module
  */
 import type protobuf from "protobufjs";
-import { type Gpu, messageType, PACKAGE, type Provider, type Timestamp } from "../api/mod.ts";
+import { PACKAGE } from "./codec.ts";
+import type { Provider } from "./provider_types.ts";
+import { messageType } from "./proto_root.ts";
+import type { Gpu, Timestamp } from "./types.ts";
 
 /** A JSON value as the printers emit it. */
 export type JsonValue =

@@ -1,15 +1,16 @@
 import assert from "node:assert/strict";
 import protobuf from "protobufjs";
-import { messageType, PACKAGE } from "../../src/api/mod.ts";
 import {
   gpuListToJson,
   gpuToJson,
   type JsonValue,
+  messageType,
+  PACKAGE,
+  providerToJson,
   timestampToJson,
   watchEventToJson,
-} from "../../src/cli/mod.ts";
-import { providerToJson } from "../../src/cli/proto_json.ts";
-import { condition, sampleGpu } from "./_helpers.ts";
+} from "../../src/api/mod.ts";
+import { condition, sampleGpu } from "../cli/_helpers.ts";
 
 Deno.test("timestampToJson() writes RFC 3339 UTC with 0, 3, 6 or 9 fraction digits", () => {
   assert.equal(timestampToJson({ seconds: 1714564800, nanos: 0 }), "2024-05-01T12:00:00Z");
