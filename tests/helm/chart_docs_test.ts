@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { parse } from "yaml";
-import { CHART_DIR } from "./_chart.ts";
+import { dirname } from "node:path";
+import { CHART_DIR, schedulable } from "./_chart.ts";
+import { validateObject } from "./_kube.ts";
 import { documentedValues } from "./_values_doc.ts";
 
 const valuesYaml = await Deno.readTextFile(`${CHART_DIR}/values.yaml`);
@@ -54,9 +56,30 @@ Deno.test("values.schema.json declares exactly the keys of values.yaml in its cl
   walk(schema, values, "");
 });
 
-Deno.test("README explains why PDB and RBAC are off and how consumers mount the socket", () => {
+Deno.test("README explains why PDB and RBAC are off", () => {
   assert.match(readme, /## RBAC and PodDisruptionBudget are off by default/);
   assert.match(readme, /calls no Kubernetes API/);
   assert.match(readme, /one pod\s+per node/);
-  assert.match(readme, /hostPath:\n\s+path: \/var\/run\/device-api\n/);
+});
+
+Deno.test("README's consumer Pod is a valid Pod that reaches the chart's socket with its group", () => {
+  const pods = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1]!))
+    .filter((doc) => doc?.kind === "Pod");
+  assert.equal(pods.length, 1);
+  const pod = pods[0]!;
+  assert.deepEqual(validateObject(pod), []);
+  const socket: string = values.server.unixSocket;
+  const volume = pod.spec.volumes.find((v: { hostPath?: { path: string } }) => v.hostPath)!;
+  assert.equal(volume.hostPath.path, dirname(socket));
+  const consumer = pod.spec.containers[0];
+  const mount = consumer.volumeMounts.find((m: { name: string }) => m.name === volume.name);
+  assert.equal(mount.mountPath, dirname(socket));
+  const endpoint = consumer.env.find((e: { name: string }) => e.name === "DEVICE_API_ENDPOINT");
+  assert.equal(endpoint.value, `unix://${socket}`);
+  // Socket mode 0660: the consumer needs the server's group.
+  assert.equal(values.server.socketMode, "0660");
+  assert.ok(
+    pod.spec.securityContext.supplementalGroups.includes(values.securityContext.runAsGroup),
+  );
+  assert.ok(schedulable(pod.spec, { "nvidia.com/gpu.present": "true" }));
 });

@@ -22,7 +22,13 @@ const VALUE_SETS: Record<string, Record<string, unknown>> = {
   consumerSocketSameDirectory: {
     server: { consumerSocket: { enabled: true, path: "/var/run/device-api/consumer.sock" } },
   },
-  metricsOff: { metrics: { enabled: false, serviceMonitor: { enabled: true } } },
+  metricsOff: {
+    metrics: {
+      enabled: false,
+      serviceMonitor: { enabled: true },
+      prometheusRule: { enabled: true },
+    },
+  },
   exposedGrpc: { server: { grpcAddress: "0.0.0.0:50051", allowInsecureNonLoopback: true } },
   durations: { server: { shutdownTimeout: "1m30s", shutdownDelay: "500ms" } },
   rbacAndPdb: {
@@ -175,13 +181,16 @@ Deno.test("consumerSocket gets its own world-searchable hostPath directory by de
   assert.deepEqual(socketDirs(same.pod), ["/var/run/device-api"]);
 });
 
-Deno.test("metrics.enabled=false turns the endpoint and every scrape object off", () => {
+Deno.test("metrics.enabled=false turns the endpoint, every scrape object and the alerts off", () => {
   const objects = rendered.metricsOff!;
   const { container, args } = server(objects);
   assert.equal(args.get("metrics-port"), "0");
   assert.ok(!container.ports.some((p: Json) => p.name === "metrics"));
+  // Alerts on metrics nobody scrapes would only page DeviceAPIServerMissing.
   assert.ok(
-    !objects.some((o) => o.kind === "ServiceMonitor" || o.metadata.name.endsWith("-metrics")),
+    !objects.some((o) =>
+      ["ServiceMonitor", "PrometheusRule"].includes(o.kind) || o.metadata.name.endsWith("-metrics")
+    ),
   );
 });
 
@@ -282,4 +291,44 @@ Deno.test("networkPolicy admits only the health and metrics ports, and gRPC only
     }
   }
   assert.ok(!rendered.textLogging!.some((o) => o.kind === "NetworkPolicy"));
+});
+
+Deno.test({
+  name: "host-dir-permissions init container gives the host directories to the server's user",
+  // chown to another user needs root: CI and the development machines run the tests as root.
+  ignore: Deno.uid() !== 0,
+  async fn() {
+    const { pod, container } = server(rendered.consumerSocket!);
+    const init = pod.initContainers[0];
+    assert.deepEqual(init.command.slice(0, 2), ["sh", "-c"]);
+    const root = await Deno.makeTempDir({ prefix: "dapi-hostdirs-" });
+    try {
+      // Run the rendered script on copies of the host directories, as kubelet leaves them.
+      let script: string = init.command[2];
+      const dirs: string[] = init.volumeMounts.map((m: Json) => m.mountPath);
+      for (const dir of dirs) {
+        await Deno.mkdir(`${root}${dir}`, { recursive: true, mode: 0o755 });
+        script = script.replace(new RegExp(`${dir}(?=\\n|$)`, "g"), `${root}${dir}`);
+      }
+      const res = await new Deno.Command("sh", { args: ["-c", script], stderr: "piped" }).output();
+      assert.ok(res.success, new TextDecoder().decode(res.stderr));
+      const { runAsUser, runAsGroup } = container.securityContext;
+      const modes: Record<string, number> = {
+        "/var/run/device-api": 0o755,
+        "/var/run/device-api-consumer": 0o755,
+        "/var/lib/device-api": 0o700,
+      };
+      assert.deepEqual(dirs.toSorted(), Object.keys(modes).toSorted());
+      for (const dir of dirs) {
+        const info = await Deno.stat(`${root}${dir}`);
+        assert.deepEqual([info.uid, info.gid, info.mode! & 0o7777], [
+          runAsUser,
+          runAsGroup,
+          modes[dir],
+        ], dir);
+      }
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
 });
