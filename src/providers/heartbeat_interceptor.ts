@@ -37,7 +37,9 @@ export interface HeartbeatSink {
  */
 export function heartbeatInterceptor(sink: HeartbeatSink): ServerInterceptor {
   return (method, call) => {
-    if (!WRITES.has(method.path)) return new ServerInterceptingCall(call);
+    // A read passes through untouched: no extra intercepting layer on the hot path (grpc-js only
+    // uses the call's public interface, which the call it hands in already has).
+    if (!WRITES.has(method.path)) return call as ServerInterceptingCall;
     let provider = "";
     const listener = new ServerListenerBuilder()
       .withOnReceiveMetadata((metadata: Metadata, next) => {

@@ -14,17 +14,19 @@ import { NVML_LIBRARY_DIRS } from "../nvml/mod.ts";
 import { CGROUP_MEMORY_LIMIT_FILES } from "./cgroup_memory.ts";
 
 /**
- * V8 flags that bound memory (measured in docs/performance.md):
- * - a small young generation (`--max-semi-space-size=2`): peak RSS under
- *   load ≈277 → ≈229 MiB for a few percent of CPU;
+ * V8 flags that bound memory, chosen from a measured curve of server CPU per
+ * call against peak RSS (docs/performance.md, "V8 flags"):
+ * - the young generation (`--max-semi-space-size=8`, MiB): V8's default
+ *   lets peak RSS reach ≈150–170 MiB under load; 2 MiB held it near 110 MiB
+ *   but scavenged four times as often, which cost ≈15–35% more CPU per call
+ *   than 8 MiB (peak ≈120–130 MiB) in an interleaved A/B;
  * - an old-generation ceiling (`--max-old-space-size=128`): V8 collects
- *   before the heap grows toward the chart's 256 MiB limit, peak RSS ≈187 →
- *   ≈123 MiB in the write-heavy case for ≈20% more CPU there. A node's
- *   live data is far smaller (8 GPUs of a few KiB, a watch history of a few
+ *   before the heap grows toward the chart's 256 MiB limit. A node's live
+ *   data is far smaller (8 GPUs of a few KiB, a watch history of a few
  *   MiB); raising --max-gpus or --max-object-bytes far beyond that needs a
  *   larger ceiling (and a larger memory limit).
  */
-export const V8_FLAGS: readonly string[] = ["--max-semi-space-size=2", "--max-old-space-size=128"];
+export const V8_FLAGS: readonly string[] = ["--max-semi-space-size=8", "--max-old-space-size=128"];
 
 /** Unstable Deno features: `net` for the systemd notify datagram socket. */
 export const UNSTABLE_FLAGS: readonly string[] = ["--unstable-net"];

@@ -168,6 +168,8 @@ export class DeviceApiServer {
     const server = new grpc.Server({
       "grpc.max_receive_message_length": o.maxMessageBytes,
       "grpc.max_send_message_length": o.maxMessageBytes,
+      // Channelz stamps a Date per call and per stream for an admin API this server never serves.
+      "grpc.enable_channelz": 0,
       interceptors: o.interceptors ?? [],
     });
     server.addService(
