@@ -14,6 +14,7 @@ import { type NvmlProvider, startNvmlProvider, storeWriter } from "../nvml/mod.t
 import { heartbeatInterceptor, ProviderLeases, providerService } from "../providers/mod.ts";
 import { DeviceApiServer, onShutdownSignals, reflectionService } from "../server/mod.ts";
 import { createNotifier, readNotifyEnv } from "../systemd/mod.ts";
+import { StatePersistence } from "../state/mod.ts";
 import { startTcpTls, type TcpTls } from "../tls/mod.ts";
 import { VERSION } from "../version/mod.ts";
 
@@ -45,6 +46,7 @@ export async function serve(config: Config, log: Logger): Promise<number> {
     onCommit: (commit) => {
       metrics.hooks.onCommit(commit);
       providers.onCommit(commit);
+      persistence.onCommit(commit.gpu.resourceVersion);
     },
     onLockAcquire: metrics.hooks.onLockAcquire,
     limits: {
@@ -71,12 +73,23 @@ export async function serve(config: Config, log: Logger): Promise<number> {
     store,
     logger: log.withName("providers"),
     onExpire: providerMetrics.hooks.onLeaseExpired,
+    builtin: ["nvml"],
+    onChange: () => persistence.onProvidersChanged(),
   });
   providerMetrics.bind(providers);
+  metrics.labelProviders((name) => providers.metricLabel(name));
+  const persistence = new StatePersistence({
+    dir: config.stateDir,
+    store,
+    providers,
+    logger: log.withName("state"),
+    registry: metrics.registry,
+  });
   const state = { listening: false, shuttingDown: false };
   const readiness = new Readiness()
     .add("listeners", () => (state.listening ? null : "gRPC listeners are not bound yet"))
     .add("shutdown", () => (state.shuttingDown ? "server is shutting down" : null))
+    .add("state", persistence.readinessCheck)
     .add(
       "gpus",
       gpuGate({
@@ -142,6 +155,7 @@ export async function serve(config: Config, log: Logger): Promise<number> {
       await nvml?.stop(); // no provider writes while draining
       providers.close(); // nor lease expiries
       const clean = await server.stop({ graceful: true, timeoutMs: config.shutdownTimeoutMs });
+      await persistence.close().catch((err) => log.error(err, "Cannot write the last checkpoint"));
       await healthEndpoint?.stop();
       log.info("Server stopped", "graceful", clean);
       done(0);
@@ -150,6 +164,7 @@ export async function serve(config: Config, log: Logger): Promise<number> {
       await notifier.stopping();
       log.warning("Second signal: forcing shutdown", "signal", signal);
       await server.stop({ graceful: false, timeoutMs: 0 });
+      await persistence.close().catch((err) => log.error(err, "Cannot write the last checkpoint"));
       done(1);
     },
   });
@@ -182,6 +197,7 @@ export async function serve(config: Config, log: Logger): Promise<number> {
       const { port } = await metricsServer.start();
       log.info("Serving metrics", "address", config.metricsBindAddress, "port", port);
     }
+    await persistence.restore(); // before the listeners: nothing is served from an empty store
     await server.start();
   } catch (err) {
     log.error(err, "Cannot start the server");

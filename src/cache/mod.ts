@@ -15,9 +15,12 @@ export {
   type ListSelection,
   type RewriteResult,
   type StoreOptions,
+  type StoreState,
   type WriteContext,
   type WriteOperation,
 } from "./store.ts";
 export { Broadcaster, type StoredGpu } from "./broadcaster.ts";
 export { Watcher, type WatchSink } from "./watcher.ts";
+export type { WatchEvent } from "./watch_event.ts";
+export { type RestoredEvent, type RestoredState, validateRestoredState } from "./restore.ts";
 export { DEFAULT_NAMESPACE, parseResourceVersion, validateName } from "./validation.ts";

@@ -11,7 +11,6 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
 import { encodeGpu, encodeGpuList } from "../api/codec.ts";
 import type {
   Condition,
@@ -31,6 +30,7 @@ import {
 } from "./errors.ts";
 import { MATCH_ALL, parseLabelSelector } from "./label_selector.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
+import { deepFreeze, type RestoredState, validateRestoredState } from "./restore.ts";
 import { type LockHold, type LockKind, RwLock } from "./rw_lock.ts";
 import {
   normalizeAnnotations,
@@ -87,6 +87,18 @@ export interface StoreOptions {
   schedule?: (flush: () => void) => void;
 }
 
+/** A store's content for a checkpoint: shared immutable objects and events. */
+export interface StoreState {
+  /** Version of the last write. */
+  version: number;
+  /** Every event after this version is in `history`. */
+  completeAfter: number;
+  /** Every object, sorted by (namespace, name). */
+  gpus: readonly StoredGpu[];
+  /** The watch history, oldest first. */
+  history: readonly WatchEvent[];
+}
+
 /** Selection of List and Watch. */
 export interface ListSelection {
   /** One namespace, or "" for every namespace. */
@@ -124,6 +136,7 @@ export class GpuStore {
   #keys: string[] | null = null; // sorted keys, rebuilt after create/delete
   #listCache: { version: number; bytes: Uint8Array } | null = null;
   #version: number;
+  #nextVersion = 0; // lowest version the next write may take (after a restore)
   readonly #now: () => number;
   readonly #uid: () => string;
   readonly #onCommit: StoreOptions["onCommit"];
@@ -154,6 +167,36 @@ export class GpuStore {
   /** Number of stored GPUs. */
   get size(): number {
     return this.#entries.size;
+  }
+
+  /**
+   * What a checkpoint keeps, captured synchronously so that it is consistent:
+   * every object and the watch history, as the shared immutable encodings.
+   */
+  exportState(): StoreState {
+    return { version: this.#version, gpus: this.snapshot(), ...this.broadcaster.exportHistory() };
+  }
+
+  /**
+   * Loads a checkpoint's state into this empty store, validated as live
+   * writes are; the next write takes at least `nextVersion`, and resuming a
+   * watch from a version between the state's and `nextVersion` (writes that
+   * were lost) is refused as too old.
+   *
+   * @throws {InvalidArgumentError} when the state breaks a rule or a limit
+   * @throws {Error} when the store was written to or watched already
+   */
+  restoreState(state: RestoredState, nextVersion: number): void {
+    if (this.#entries.size > 0 || this.broadcaster.size > 0 || this.broadcaster.historySize > 0) {
+      throw new Error("Cannot restore a store that was written to or watched");
+    }
+    const { entries, events } = validateRestoredState(state, this.limits);
+    for (const [key, stored] of entries) this.#entries.set(key, stored);
+    this.#keys = null;
+    this.#listCache = null;
+    this.#version = state.version;
+    this.#nextVersion = Math.max(nextVersion, state.version + 1);
+    this.broadcaster.restore(events, state.version, state.completeAfter, this.#nextVersion);
   }
 
   /** Every stored object sorted by (namespace, name); a consistent view, no lock needed. */
@@ -420,7 +463,7 @@ export class GpuStore {
     old: StoredGpu | null,
     gpu: Gpu,
   ): StoredGpu {
-    const version = this.#version + 1;
+    const version = Math.max(this.#version + 1, this.#nextVersion);
     const stamped: Gpu = {
       ...gpu,
       metadata: { ...gpu.metadata, resourceVersion: String(version) },
@@ -551,12 +594,4 @@ function byNamespaceThenName(a: string, b: string): number {
 // their JSON is a canonical form.
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
-}
-
-function deepFreeze<T>(value: T): Readonly<T> {
-  if (value && typeof value === "object" && !Object.isFrozen(value) && !Buffer.isBuffer(value)) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
 }

@@ -39,6 +39,8 @@ export interface Metrics {
    * @throws {Error} when a store is already bound
    */
   bind(store: CacheView): void;
+  /** Sets how writer identities become `provider` labels (registered providers, else "other"). */
+  labelProviders(label: (provider: string) => string): void;
   /** Sets `device_api_server_up`: 1 while serving. */
   setUp(up: boolean): void;
   /** Sets `device_api_server_nvml_up`: 1 while the NVML provider works. */
@@ -84,6 +86,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
     interceptor: grpcMetricsInterceptor(registry),
     hooks: cache.hooks,
     bind: (store) => cache.bind(store),
+    labelProviders: (label) => cache.labelProviders(label),
     setUp: (value) => up.set(value ? 1 : 0),
     setNvmlUp: (value) => nvmlUp.set(value ? 1 : 0),
   };

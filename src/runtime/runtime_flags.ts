@@ -44,7 +44,7 @@ export interface PermissionScope {
   unixSockets: string[];
   /** Hosts the TCP and HTTP listeners bind (any port). */
   tcpHosts: string[];
-  /** Directories the server reads and writes (socket directories). */
+  /** Directories the server reads and writes (socket directories, the state directory). */
   readWrite: string[];
   /** Files and directories the server only reads (TLS files). */
   readOnly: string[];
@@ -59,9 +59,12 @@ export interface PermissionScope {
 /** Socket directories the packaged server uses: the chart's and systemd's RuntimeDirectory. */
 export const PRODUCTION_SOCKET_DIRS: readonly string[] = ["/var/run/device-api", "/run/device-api"];
 
+/** The state directory the packaged server uses: systemd's StateDirectory= and the chart's hostPath. */
+export const PRODUCTION_STATE_DIR = "/var/lib/device-api";
+
 /**
  * The scope baked into the compiled binary: the default socket and consumer
- * socket in both runtime directories, loopback and wildcard hosts (the chart
+ * socket in both runtime directories, the state directory, loopback and wildcard hosts (the chart
  * binds health and metrics on every interface), TLS files under
  * /etc/device-api, and NVML under the host root, the GPU operator's driver
  * root and the chart's /driver-root mount.
@@ -69,7 +72,7 @@ export const PRODUCTION_SOCKET_DIRS: readonly string[] = ["/var/run/device-api",
 export const PRODUCTION_SCOPE: Readonly<PermissionScope> = Object.freeze({
   unixSockets: PRODUCTION_SOCKET_DIRS.flatMap((d) => [`${d}/device.sock`, `${d}/consumer.sock`]),
   tcpHosts: ["127.0.0.1", "[::1]", "localhost", "0.0.0.0", "[::]"],
-  readWrite: [...PRODUCTION_SOCKET_DIRS],
+  readWrite: [...PRODUCTION_SOCKET_DIRS, PRODUCTION_STATE_DIR],
   readOnly: ["/etc/device-api"],
   // systemd's notify socket, and the sender socket bound in RuntimeDirectory.
   notifySockets: ["/run/systemd/notify", "/run/device-api/sd-notify.sock"],
@@ -92,7 +95,12 @@ export function scopeFromConfig(config: Config): PermissionScope {
   return {
     unixSockets: sockets,
     tcpHosts: [...hosts],
-    readWrite: [...new Set(sockets.map((s) => dirname(s)))],
+    readWrite: [
+      ...new Set([
+        ...sockets.map((s) => dirname(s)),
+        ...(config.stateDir ? [config.stateDir] : []),
+      ]),
+    ],
     readOnly: [...new Set(tls.map((f) => dirname(f)))],
     notifySockets: [],
     nvmlRoots: config.enableNvmlProvider && !config.nvmlLibraryPath ? [config.nvmlDriverRoot] : [],

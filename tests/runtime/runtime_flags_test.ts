@@ -62,10 +62,10 @@ Deno.test("an action outside the scoped flags is denied", opts, async () => {
   const dir = await Deno.makeTempDir();
   try {
     // Flags derived for one socket, server asked to listen on another path.
-    const flags = startCommand([`--unix-socket=${dir}/allowed.sock`, "--grpc-address="], {}).slice(
-      1,
-      -3,
-    );
+    const flags = startCommand(
+      [`--unix-socket=${dir}/allowed.sock`, "--grpc-address=", "--state-dir="],
+      {},
+    ).slice(1, -4);
     const out = await new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -73,6 +73,7 @@ Deno.test("an action outside the scoped flags is denied", opts, async () => {
         MAIN,
         `--unix-socket=${dir}/other/denied.sock`,
         "--grpc-address=",
+        "--state-dir=",
         "--health-port=0",
         "--metrics-port=0",
       ],
