@@ -174,3 +174,12 @@ Deno.test("the chart only offers socket paths the compiled binary may listen on"
     assert.ok(PRODUCTION_SCOPE.tcpHosts.includes(host.includes(":") ? `[${host}]` : host), host);
   }
 });
+
+Deno.test("scopeFromConfig() lets the server read and write its state directory, and nothing for none", () => {
+  const scope = scopeFromConfig({ ...DEFAULT_CONFIG, stateDir: "/srv/das-state" });
+  assert.ok(scope.readWrite.includes("/srv/das-state"));
+  assert.ok(!scopeFromConfig({ ...DEFAULT_CONFIG, stateDir: "" }).readWrite.includes(""));
+  assert.ok(PRODUCTION_SCOPE.readWrite.includes(DEFAULT_CONFIG.stateDir), "the binary's scope");
+  const flags = runtimeFlags(scope, { embedded: true });
+  assert.ok(flags.some((f) => f.startsWith("--allow-write=") && f.includes("/srv/das-state")));
+});
