@@ -46,6 +46,8 @@ export function serverArgs(
     "--metrics-port=0",
     "--enable-nvml-provider=false",
     "--log-format=json",
+    // Checkpoints on (their cost is part of what is measured), never in /var/lib.
+    `--state-dir=${socket.slice(0, socket.lastIndexOf("/"))}/state`,
     ...extra,
   ], env);
   if (v8Flags === undefined) return args;

@@ -74,6 +74,12 @@ export function encodeGpu(gpu: Gpu): Buffer {
   return retained(encodeMessage(gpuType, withoutDefaults(gpu)));
 }
 
+/** Decodes Gpu bytes (a checkpoint's stored objects) into the normalized plain shape. */
+export function decodeGpu(bytes: Uint8Array): Gpu {
+  gpuType ??= messageType(`${PACKAGE}.Gpu`);
+  return gpuType.toObject(gpuType.decode(bytes), TO_OBJECT) as Gpu;
+}
+
 /**
  * Copies bytes that the server keeps (stored objects, the watch history)
  * into a buffer of their own. protobufjs allocates small results as slices

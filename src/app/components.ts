@@ -15,6 +15,7 @@ import { heartbeatInterceptor, ProviderLeases, providerService } from "../provid
 import { DeviceApiServer, reflectionService } from "../server/mod.ts";
 import { memoryPlanLogFields, planServerMemory } from "../runtime/mod.ts";
 import { createNotifier, type Notifier, readNotifyEnv } from "../systemd/mod.ts";
+import { StatePersistence } from "../state/mod.ts";
 import { startTcpTls, type TcpTls } from "../tls/mod.ts";
 import { serverInfoService, VERSION } from "../version/mod.ts";
 
@@ -33,6 +34,8 @@ export interface Components {
   readonly metrics: Metrics;
   readonly store: GpuStore;
   readonly providers: ProviderLeases;
+  /** Checkpoints of the store in the state directory (a no-op without one). */
+  readonly persistence: StatePersistence;
   readonly flags: LifecycleFlags;
   readonly readiness: Readiness;
   readonly grpcHealth: GrpcHealth;
@@ -63,6 +66,7 @@ export function createComponents(config: Config, log: Logger): Components {
     onCommit: (commit) => {
       metrics.hooks.onCommit(commit);
       providers.onCommit(commit);
+      persistence.onCommit(commit.gpu.resourceVersion);
     },
     onLockAcquire: metrics.hooks.onLockAcquire,
     limits: {
@@ -94,12 +98,23 @@ export function createComponents(config: Config, log: Logger): Components {
     store,
     logger: log.withName("providers"),
     onExpire: providerMetrics.hooks.onLeaseExpired,
+    builtin: ["nvml"],
+    onChange: () => persistence.onProvidersChanged(),
   });
   providerMetrics.bind(providers);
+  metrics.labelProviders((name) => providers.metricLabel(name));
+  const persistence = new StatePersistence({
+    dir: config.stateDir,
+    store,
+    providers,
+    logger: log.withName("state"),
+    registry: metrics.registry,
+  });
   const flags: LifecycleFlags = { listening: false, shuttingDown: false };
   const readiness = new Readiness()
     .add("listeners", () => (flags.listening ? null : "gRPC listeners are not bound yet"))
     .add("shutdown", () => (flags.shuttingDown ? "server is shutting down" : null))
+    .add("state", persistence.readinessCheck)
     .add(
       "gpus",
       gpuGate({
@@ -115,6 +130,7 @@ export function createComponents(config: Config, log: Logger): Components {
     metrics,
     store,
     providers,
+    persistence,
     flags,
     readiness,
     grpcHealth: new GrpcHealth(),

@@ -163,7 +163,11 @@ export class ServerLifecycle {
         log.info("Serving metrics", "address", config.metricsBindAddress, "port", port);
       }
       if (this.#stopRequested) return;
-      // 3. Bind: TLS files for the TCP listener, then every gRPC listener.
+      // 3. The checkpoint, before the listeners: nothing is served from an empty store.
+      step = "Cannot restore the state";
+      await c.persistence.restore();
+      if (this.#stopRequested) return;
+      // 4. Bind: TLS files for the TCP listener, then every gRPC listener.
       step = "Cannot load the TLS files";
       this.#tls = await createTcpTls(c);
       if (this.#stopRequested) return;
@@ -175,7 +179,7 @@ export class ServerLifecycle {
       this.#begin(false);
       return;
     }
-    // 4. Ready, synchronously after the last check: a stop requested from
+    // 5. Ready, synchronously after the last check: a stop requested from
     //    here on waits for this start, so READY always precedes STOPPING.
     if (this.#stopRequested) return;
     this.#phase = "serving";
@@ -185,7 +189,7 @@ export class ServerLifecycle {
     log.info("Server is ready", "resourceVersion", c.store.resourceVersion);
     await c.notifier.ready();
     c.notifier.startWatchdog();
-    // 5. The built-in provider once the server serves; not awaited, so a slow
+    // 6. The built-in provider once the server serves; not awaited, so a slow
     //    driver never delays a stop. Never started once a stop was requested.
     if (config.enableNvmlProvider && !this.#stopRequested) this.#nvml = createNvmlProvider(c);
   }
@@ -224,7 +228,9 @@ export class ServerLifecycle {
       timeoutMs: config.shutdownTimeoutMs,
       signal: force,
     }) ?? true;
-    // 7. The HTTP endpoints, systemd, TLS file watches.
+    // 7. The last checkpoint, after the last write (forced stops too: it is one small file).
+    await c.persistence.close().catch((err) => log.error(err, "Cannot write the last checkpoint"));
+    // 8. The HTTP endpoints, systemd, TLS file watches.
     c.metrics.setUp(false);
     await this.#metricsServer?.stop();
     await this.#health?.stop();

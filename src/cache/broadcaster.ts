@@ -66,7 +66,9 @@ export interface SubscribeRequest extends WatchFilter {
 /** Fan-out of watch events with a bounded resume history. */
 export class Broadcaster {
   readonly #options: BroadcasterOptions;
-  readonly #history: EventHistory;
+  #history: EventHistory;
+  // Versions lost in a crash before a restore: (after, before), both exclusive.
+  #lost: { after: number; before: number } | null = null;
   readonly #watchers = new Set<Watcher>();
   #currentVersion: number;
   // One timer for every bookmark watcher, running only while there is one:
@@ -131,6 +133,12 @@ export class Broadcaster {
           `${this.#currentVersion}; re-list and re-watch from the list's resource version`,
       );
     }
+    if (from !== null && this.#lost && from > this.#lost.after && from < this.#lost.before) {
+      throw new TooOldResourceVersionError(
+        `resource version ${from} was lost in a restart of the server (the last one kept is ` +
+          `${this.#lost.after}); re-list and re-watch from the list's resource version`,
+      );
+    }
     if (from !== null && from < this.#history.completeAfter) {
       throw new TooOldResourceVersionError(
         `too old resource version: ${from} (oldest available: ${this.#history.completeAfter}); ` +
@@ -172,6 +180,32 @@ export class Broadcaster {
     // events are bounded by the queue limits as soon as the burst is written.
     watcher.endBurst();
     return watcher;
+  }
+
+  /** The retained events, oldest first, and the version after which they are complete. */
+  exportHistory(): { completeAfter: number; history: WatchEvent[] } {
+    const completeAfter = this.#history.completeAfter;
+    return { completeAfter, history: [...this.#history.since(completeAfter)] };
+  }
+
+  /**
+   * Replaces the history with restored events (before any watcher exists);
+   * versions after `version` and below `nextVersion` are refused on resume.
+   */
+  restore(
+    events: readonly WatchEvent[],
+    version: number,
+    completeAfter: number,
+    nextVersion: number,
+  ) {
+    this.#history = new EventHistory(
+      this.#options.historySize,
+      completeAfter,
+      this.#options.historyBytes,
+    );
+    for (const event of events) this.#history.push(event);
+    this.#currentVersion = version;
+    this.#lost = nextVersion > version + 1 ? { after: version, before: nextVersion } : null;
   }
 
   /** Sends a BOOKMARK at the current version to every watcher that asked for them. */

@@ -22,11 +22,14 @@ export type {
   RewriteResult,
   StoredGpu,
   StoreOptions,
+  StoreState,
   WriteContext,
   WriteOperation,
 } from "./store_types.ts";
 export { Broadcaster } from "./broadcaster.ts";
 export { Watcher, type WatchSink } from "./watcher.ts";
+export type { WatchEvent } from "./watch_event.ts";
+export { type RestoredEvent, type RestoredState, validateRestoredState } from "./restore.ts";
 export { DEFAULT_NAMESPACE, parseResourceVersion, validateName } from "./validation.ts";
 export {
   type BudgetLimits,

@@ -41,6 +41,7 @@ import type {
   RewriteResult,
   StoredGpu,
   StoreOptions,
+  StoreState,
   WriteContext,
   WriteOperation,
 } from "./store_types.ts";
@@ -53,6 +54,7 @@ import {
   parseResourceVersion,
   validateName,
 } from "./validation.ts";
+import { type RestoredState, validateRestoredState } from "./restore.ts";
 import { WatchEvent } from "./watch_event.ts";
 import type { Watcher, WatchSink } from "./watcher.ts";
 
@@ -66,6 +68,7 @@ export class GpuStore {
   readonly #entries = new GpuEntries();
   #listCache: { version: number; bytes: Uint8Array } | null = null;
   #version: number;
+  #nextVersion = 0; // lowest version the next write may take (after a restore)
   readonly #now: () => number;
   readonly #uid: () => string;
   readonly #onCommit: StoreOptions["onCommit"];
@@ -98,6 +101,35 @@ export class GpuStore {
   /** Number of stored GPUs. */
   get size(): number {
     return this.#entries.size;
+  }
+
+  /**
+   * What a checkpoint keeps, captured synchronously so that it is consistent:
+   * every object and the watch history, as the shared immutable encodings.
+   */
+  exportState(): StoreState {
+    return { version: this.#version, gpus: this.snapshot(), ...this.broadcaster.exportHistory() };
+  }
+
+  /**
+   * Loads a checkpoint's state into this empty store, validated as live
+   * writes are; the next write takes at least `nextVersion`, and resuming a
+   * watch from a version between the state's and `nextVersion` (writes that
+   * were lost) is refused as too old.
+   *
+   * @throws {InvalidArgumentError} when the state breaks a rule or a limit
+   * @throws {Error} when the store was written to or watched already
+   */
+  restoreState(state: RestoredState, nextVersion: number): void {
+    if (this.#entries.size > 0 || this.broadcaster.size > 0 || this.broadcaster.historySize > 0) {
+      throw new Error("Cannot restore a store that was written to or watched");
+    }
+    const { entries, events } = validateRestoredState(state, this.limits);
+    for (const [key, stored] of entries) this.#entries.set(key, stored);
+    this.#listCache = null;
+    this.#version = state.version;
+    this.#nextVersion = Math.max(nextVersion, state.version + 1);
+    this.broadcaster.restore(events, state.version, state.completeAfter, this.#nextVersion);
   }
 
   /** Every stored object sorted by (namespace, name); a consistent view, no lock needed. */
@@ -339,7 +371,7 @@ export class GpuStore {
     old: StoredGpu | null,
     gpu: Gpu,
   ): StoredGpu {
-    const version = this.#version + 1;
+    const version = Math.max(this.#version + 1, this.#nextVersion);
     const stamped: Gpu = {
       ...gpu,
       metadata: { ...gpu.metadata, resourceVersion: String(version) },

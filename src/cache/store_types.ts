@@ -7,6 +7,7 @@
 import type { Condition, DeepPartial, Gpu, WatchEventType } from "../api/mod.ts";
 import type { Limits } from "./limits.ts";
 import type { LockKind } from "./rw_lock.ts";
+import type { WatchEvent } from "./watch_event.ts";
 import type { Watcher } from "./watcher.ts";
 
 /** A stored object and its encoding, as the store holds it. */
@@ -80,4 +81,16 @@ export interface RewriteResult {
   changed: number;
   /** GPUs left as they were because the rewrite would break a per-object limit. */
   skipped: { namespace: string; name: string; reason: string }[];
+}
+
+/** A store's content for a checkpoint: shared immutable objects and events. */
+export interface StoreState {
+  /** Version of the last write. */
+  version: number;
+  /** Every event after this version is in `history`. */
+  completeAfter: number;
+  /** Every object, sorted by (namespace, name). */
+  gpus: readonly StoredGpu[];
+  /** The watch history, oldest first. */
+  history: readonly WatchEvent[];
 }

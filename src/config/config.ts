@@ -42,6 +42,8 @@ export interface Config {
   readonly verbosity: number;
   /** Node name attached to logs; "" when unknown. */
   readonly nodeName: string;
+  /** State directory (checkpoint, version mark), absolute; "" persists nothing. */
+  readonly stateDir: string;
   /** Server-wide GPU limit. */
   readonly maxGpus: number;
   /** Conditions allowed per GPU. */

@@ -148,6 +148,14 @@ export const FLAGS: readonly FlagDefinition[] = Object.freeze([
     help: "node name attached to log lines",
     check: parseNodeName,
   }),
+  pathFlag({
+    name: "state-dir",
+    key: "stateDir",
+    default: "/var/lib/device-api",
+    allowEmpty: true,
+    help: "directory of the checkpoint and version high-water mark, restored at start; " +
+      "empty keeps nothing across restarts",
+  }),
   intFlag({
     name: "max-gpus",
     key: "maxGpus",

@@ -59,6 +59,8 @@ export class CacheCollectors {
   /** Hooks for the store's options; usable before {@linkcode CacheCollectors.bind}. */
   readonly hooks: CacheHooks;
   #view: CacheView | undefined;
+  // Maps a writer's identity to its `provider` label (bounded: see labelProviders).
+  #providerLabel: (provider: string) => string = (provider) => provider;
   // Health counts of the last scrape, reused while the resource version is unchanged.
   #counts: { version: number; counts: HealthCounts } | undefined;
 
@@ -134,9 +136,10 @@ export class CacheCollectors {
     lockWait.zero({ lock: "read" });
     lockWait.zero({ lock: "write" });
     const updateChildren = new Map<string, Counter.Internal>();
+    const providerLabel = (provider: string) => this.#providerLabel(provider);
     this.hooks = {
       onCommit(commit) {
-        const provider = commit.provider || ANONYMOUS_PROVIDER;
+        const provider = providerLabel(commit.provider) || ANONYMOUS_PROVIDER;
         const key = `${commit.operation}\0${provider}`;
         let child = updateChildren.get(key);
         if (!child) {
@@ -158,6 +161,14 @@ export class CacheCollectors {
         lockChildren[kind].observe(waitedMs / 1000);
       },
     };
+  }
+
+  /**
+   * Sets how a writer's identity becomes the `provider` label of
+   * `cache_updates_total`, so that self-declared names cannot add series.
+   */
+  labelProviders(label: (provider: string) => string): void {
+    this.#providerLabel = label;
   }
 
   /**

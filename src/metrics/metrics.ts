@@ -39,6 +39,8 @@ export interface Metrics {
    * @throws {Error} when a store is already bound
    */
   bind(store: CacheView): void;
+  /** Sets how writer identities become `provider` labels (registered providers, else "other"). */
+  labelProviders(label: (provider: string) => string): void;
   /** Sets `device_api_server_up`: 1 while serving. */
   setUp(up: boolean): void;
   /** Feed the NVML metrics (`device_api_server_nvml_*`); the state starts `disabled`. */
@@ -83,6 +85,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
       cache.bind(store);
       nvml.bind(store);
     },
+    labelProviders: (label) => cache.labelProviders(label),
     setUp: (value) => up.set(value ? 1 : 0),
     nvml: nvml.hooks,
   };

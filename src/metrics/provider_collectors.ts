@@ -12,6 +12,8 @@ const LEASE_EXPIRIES_TOTAL = "device_api_server_provider_lease_expiries_total";
 /** What the gauge reads at scrape time; ProviderLeases is one. */
 export interface ProviderView {
   list(): readonly { readonly name: string; readonly expired: boolean }[];
+  /** The provider's metric label: its name when registered or built in, else another value. */
+  metricLabel?(name: string): string;
 }
 
 /** Hooks that feed the counter; pass them to ProviderLeases. */
@@ -38,7 +40,12 @@ export class ProviderCollectors {
       collect() {
         // Rebuilt on every scrape, so unregistered providers disappear.
         this.reset();
-        for (const p of view()?.list() ?? []) this.set({ provider: p.name }, p.expired ? 0 : 1);
+        // Only registered and built-in providers: invented names add no series.
+        const v = view();
+        for (const p of v?.list() ?? []) {
+          if (v?.metricLabel && v.metricLabel(p.name) !== p.name) continue;
+          this.set({ provider: p.name }, p.expired ? 0 : 1);
+        }
       },
     });
     const expiries = new Counter({

@@ -29,7 +29,7 @@ export class DeadlineTimer {
   readonly #onFire: () => void;
   #armed: { handle: unknown; deadline: number } | undefined;
 
-  /** Creates the timer, not armed. */
+  /** Creates the timer, not armed; `now` is the monotonic clock deadlines are on. */
   constructor(timers: LeaseTimers, now: () => number, onFire: () => void) {
     this.#timers = timers;
     this.#now = now;

@@ -3,8 +3,14 @@
  * timers: time comes from an injected clock, and the caller asks for the
  * next deadline and for the leases that are due.
  *
+ * Two clocks: deadlines run on a monotonic clock (a wall clock stepped back
+ * or forward neither extends nor cuts a lease); the times reported to
+ * operators (first seen, last heartbeat) are wall-clock times.
+ *
  * Invariants:
  * - a provider with `leaseMs` 0 never expires;
+ * - the registry holds at most `maxProviders` records; a provider known only
+ *   from writes (never registered) gives way to one that registers;
  * - a provider expires at most once per silence: `expireDue` marks it
  *   expired and it stays so, without a deadline, until its next heartbeat.
  *
@@ -37,8 +43,13 @@ export interface HeartbeatResult {
 
 /** Options of {@linkcode LeaseRegistry}. */
 export interface LeaseRegistryOptions {
-  /** Clock in milliseconds; defaults to `Date.now`. */
+  /** Wall clock in milliseconds, for reported times; defaults to `Date.now`. */
   now?: () => number;
+  /**
+   * Monotonic clock in milliseconds, for deadlines; defaults to
+   * `performance.now`, or to `now` when only `now` is injected (tests).
+   */
+  monotonic?: () => number;
   /** Most providers tracked at once; defaults to {@linkcode DEFAULT_MAX_PROVIDERS}. */
   maxProviders?: number;
 }
@@ -49,18 +60,27 @@ export const DEFAULT_MAX_PROVIDERS = 256;
 /** Provider records and their lease deadlines. */
 export class LeaseRegistry {
   readonly #records = new Map<string, ProviderRecord>();
+  // Monotonic time of each provider's last heartbeat: what deadlines count from.
+  readonly #beats = new Map<string, number>();
   readonly #now: () => number;
+  readonly #monotonic: () => number;
   readonly #max: number;
 
   /** Creates an empty registry. */
   constructor(options: LeaseRegistryOptions = {}) {
     this.#now = options.now ?? Date.now;
+    this.#monotonic = options.monotonic ?? options.now ?? (() => performance.now());
     this.#max = options.maxProviders ?? DEFAULT_MAX_PROVIDERS;
   }
 
-  /** The registry's clock, in milliseconds. */
+  /** The registry's wall clock, in milliseconds. */
   now(): number {
     return this.#now();
+  }
+
+  /** The registry's monotonic clock, in milliseconds: deadlines are on this clock. */
+  monotonicNow(): number {
+    return this.#monotonic();
   }
 
   /** Number of known providers. */
@@ -69,11 +89,14 @@ export class LeaseRegistry {
   }
 
   /**
-   * Registers a provider, or changes the lease of a known one; counts as a heartbeat.
+   * Registers a provider, or changes the lease of a known one; counts as a
+   * heartbeat. When the registry is full, the provider known only from
+   * writes that was heard from least recently is forgotten to make room.
    *
-   * @throws {RangeError} when the registry is full and the provider is new
+   * @throws {RangeError} when the registry is full of registered providers and this one is new
    */
   register(name: string, leaseMs: number): HeartbeatResult {
+    if (!this.#records.has(name) && this.#records.size >= this.#max) this.#pruneOneUnregistered();
     if (!this.#records.has(name) && this.#records.size >= this.#max) {
       throw new RangeError(
         `Cannot register provider ${JSON.stringify(name)}: the server tracks the maximum of ` +
@@ -100,6 +123,7 @@ export class LeaseRegistry {
 
   /** Forgets a provider; false when it was not known. */
   unregister(name: string): boolean {
+    this.#beats.delete(name);
     return this.#records.delete(name);
   }
 
@@ -121,11 +145,11 @@ export class LeaseRegistry {
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** The earliest time a lease runs out, or null when no live provider has a lease. */
+  /** The earliest time (monotonic) a lease runs out, or null when no live provider has a lease. */
   nextDeadline(): number | null {
     let next: number | null = null;
     for (const r of this.#records.values()) {
-      const deadline = deadlineOf(r);
+      const deadline = this.#deadline(r);
       if (deadline !== null && (next === null || deadline < next)) next = deadline;
     }
     return next;
@@ -133,10 +157,10 @@ export class LeaseRegistry {
 
   /** Marks every provider whose lease has run out by now as expired, and returns them. */
   expireDue(): ProviderRecord[] {
-    const now = this.#now();
+    const now = this.#monotonic();
     const due: ProviderRecord[] = [];
     for (const r of this.#records.values()) {
-      const deadline = deadlineOf(r);
+      const deadline = this.#deadline(r);
       if (deadline === null || deadline > now) continue;
       r.expired = true;
       r.expiries++;
@@ -145,8 +169,24 @@ export class LeaseRegistry {
     return due.sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
+  #deadline(record: ProviderRecord): number | null {
+    if (record.leaseMs <= 0 || record.expired) return null;
+    return this.#beats.get(record.name)! + record.leaseMs;
+  }
+
+  // Forgets the least recently heard provider that never registered, if any.
+  #pruneOneUnregistered(): void {
+    let oldest: ProviderRecord | undefined;
+    for (const r of this.#records.values()) {
+      if (r.registered) continue;
+      if (!oldest || this.#beats.get(r.name)! < this.#beats.get(oldest.name)!) oldest = r;
+    }
+    if (oldest) this.unregister(oldest.name);
+  }
+
   #touch(name: string): Omit<HeartbeatResult, "record"> {
     const now = this.#now();
+    this.#beats.set(name, Math.max(this.#beats.get(name) ?? -Infinity, this.#monotonic()));
     const record = this.#records.get(name);
     if (!record) {
       this.#records.set(name, {
@@ -168,7 +208,11 @@ export class LeaseRegistry {
   }
 }
 
-/** When a record's lease runs out; null without a lease or while expired. */
+/**
+ * When a record's lease runs out by the wall clock as of its last heartbeat
+ * (for display: the registry's own deadlines are monotonic); null without a
+ * lease or while expired.
+ */
 export function deadlineOf(record: Readonly<ProviderRecord>): number | null {
   if (record.leaseMs <= 0 || record.expired) return null;
   return record.lastHeartbeatMs + record.leaseMs;

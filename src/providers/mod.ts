@@ -21,6 +21,8 @@ export {
 export { DeadlineTimer, type LeaseTimers, SYSTEM_TIMERS } from "./deadline_timer.ts";
 export {
   type LeaseStore,
+  OTHER_PROVIDER_LABEL,
+  type PersistedProvider,
   ProviderLeases,
   type ProviderLeasesOptions,
   type ProviderStatus,

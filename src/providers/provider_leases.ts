@@ -35,15 +35,30 @@ export interface ProviderStatus extends ProviderRecord {
 export interface ProviderLeasesOptions {
   store: LeaseStore;
   logger: Logger;
-  /** Clock in milliseconds; defaults to `Date.now`. */
+  /** Wall clock in milliseconds, for reported times; defaults to `Date.now`. */
   now?: () => number;
+  /** Monotonic clock for lease deadlines; defaults to `performance.now` (or `now` when injected). */
+  monotonic?: () => number;
   /** Defaults to unref'd `setTimeout`, so a lease never keeps the process alive. */
   timers?: LeaseTimers;
   /** Called once per lease expiry, e.g. to count it. */
   onExpire?: (provider: string) => void;
   /** Most providers tracked at once. */
   maxProviders?: number;
+  /** Providers built into the server (e.g. "nvml"): metric labels as if registered. */
+  builtin?: readonly string[];
+  /** Called after a registration, a lease change or an unregistration (to persist them). */
+  onChange?: () => void;
 }
+
+/** What is persisted of a registered provider. */
+export interface PersistedProvider {
+  name: string;
+  leaseMs: number;
+}
+
+/** Metric label of writes under a provider name that is neither registered nor built in. */
+export const OTHER_PROVIDER_LABEL = "other";
 
 /** Tracks providers and turns the conditions of silent ones Unknown. */
 export class ProviderLeases {
@@ -52,20 +67,28 @@ export class ProviderLeases {
   readonly #log: Logger;
   readonly #timer: DeadlineTimer;
   readonly #onExpire: ((provider: string) => void) | undefined;
+  readonly #onChange: () => void;
+  readonly #builtin: ReadonlySet<string>;
   #expiring: Promise<void> = Promise.resolve(); // expiries are written one after another
   #closed = false;
 
   /** Creates the leases; no timer runs until a provider registers with a lease. */
   constructor(options: ProviderLeasesOptions) {
-    this.#registry = new LeaseRegistry({ now: options.now, maxProviders: options.maxProviders });
+    this.#registry = new LeaseRegistry({
+      now: options.now,
+      monotonic: options.monotonic,
+      maxProviders: options.maxProviders,
+    });
     this.#store = options.store;
     this.#log = options.logger;
     this.#timer = new DeadlineTimer(
       options.timers ?? SYSTEM_TIMERS,
-      () => this.#registry.now(),
+      () => this.#registry.monotonicNow(),
       () => this.#fire(),
     );
     this.#onExpire = options.onExpire;
+    this.#onChange = options.onChange ?? (() => {});
+    this.#builtin = new Set(options.builtin ?? []);
   }
 
   /**
@@ -80,6 +103,7 @@ export class ProviderLeases {
     if (result.recovered) this.#logRecovered(result.record);
     if (!before?.registered || before.leaseMs !== leaseMs) {
       this.#log.info("Provider registered", "provider", name, "lease", formatMs(leaseMs));
+      this.#onChange();
     }
     return this.#withOwned(result.record);
   }
@@ -105,8 +129,43 @@ export class ProviderLeases {
   unregister(name: string): boolean {
     if (!this.#registry.unregister(name)) return false;
     this.#arm();
+    this.#onChange();
     this.#log.info("Provider unregistered", "provider", name);
     return true;
+  }
+
+  /**
+   * The `provider` label of metrics for a writer's identity: the name of a
+   * registered or built-in provider, "" for none, else "other" — so that
+   * invented names cannot add series.
+   */
+  metricLabel(name: string): string {
+    if (name === "" || this.#builtin.has(name)) return name;
+    return this.#registry.get(name)?.registered ? name : OTHER_PROVIDER_LABEL;
+  }
+
+  /** The registered providers and their leases, for a checkpoint. */
+  exportProviders(): PersistedProvider[] {
+    return this.#registry.list().filter((r) => r.registered).map((r) => ({
+      name: r.name,
+      leaseMs: r.leaseMs,
+    }));
+  }
+
+  /**
+   * Registers the providers of a checkpoint as if they had just registered:
+   * each gets a full lease as its grace period to come back, and one that
+   * does not has its conditions turned Unknown as usual.
+   */
+  restoreProviders(providers: readonly PersistedProvider[]): void {
+    for (const p of providers) {
+      try {
+        this.#registry.register(p.name, p.leaseMs);
+      } catch (err) {
+        this.#log.error(err, "Cannot restore a provider", "provider", p.name);
+      }
+    }
+    this.#arm();
   }
 
   /** Store hook: every committed write under a provider's identity is a heartbeat. */

@@ -47,7 +47,7 @@ export interface PermissionScope {
   unixSockets: string[];
   /** Hosts the TCP and HTTP listeners bind (any port). */
   tcpHosts: string[];
-  /** Directories the server reads and writes (socket directories). */
+  /** Directories the server reads and writes (socket directories, the state directory). */
   readWrite: string[];
   /** Files and directories the server only reads (TLS files). */
   readOnly: string[];
@@ -67,9 +67,12 @@ export const PRODUCTION_CONSUMER_SOCKET_DIRS: readonly string[] = [
   "/run/device-api-consumer",
 ];
 
+/** The state directory the packaged server uses: systemd's StateDirectory= and the chart's hostPath. */
+export const PRODUCTION_STATE_DIR = "/var/lib/device-api";
+
 /**
  * The scope baked into the compiled binary: the default socket and consumer
- * socket in both runtime directories, loopback and wildcard hosts (the chart
+ * socket in both runtime directories, the state directory, loopback and wildcard hosts (the chart
  * binds health and metrics on every interface), TLS files under
  * /etc/device-api, and NVML under the host root, the GPU operator's driver
  * root and the chart's /driver-root mount.
@@ -80,7 +83,7 @@ export const PRODUCTION_SCOPE: Readonly<PermissionScope> = Object.freeze({
     ...PRODUCTION_CONSUMER_SOCKET_DIRS.map((d) => `${d}/consumer.sock`),
   ],
   tcpHosts: ["127.0.0.1", "[::1]", "localhost", "0.0.0.0", "[::]"],
-  readWrite: [...PRODUCTION_SOCKET_DIRS, ...PRODUCTION_CONSUMER_SOCKET_DIRS],
+  readWrite: [...PRODUCTION_SOCKET_DIRS, ...PRODUCTION_CONSUMER_SOCKET_DIRS, PRODUCTION_STATE_DIR],
   readOnly: ["/etc/device-api"],
   // systemd's notify socket, and the sender socket bound in RuntimeDirectory.
   notifySockets: ["/run/systemd/notify", "/run/device-api/sd-notify.sock"],
@@ -103,7 +106,12 @@ export function scopeFromConfig(config: Config): PermissionScope {
   return {
     unixSockets: sockets,
     tcpHosts: [...hosts],
-    readWrite: [...new Set(sockets.map((s) => dirname(s)))],
+    readWrite: [
+      ...new Set([
+        ...sockets.map((s) => dirname(s)),
+        ...(config.stateDir ? [config.stateDir] : []),
+      ]),
+    ],
     readOnly: [...new Set(tls.map((f) => dirname(f)))],
     notifySockets: [],
     nvmlRoots: config.enableNvmlProvider && !config.nvmlLibraryPath ? [config.nvmlDriverRoot] : [],

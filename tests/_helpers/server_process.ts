@@ -62,6 +62,8 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
     "--metrics-port=0",
     "--log-format=json",
     "--v=2",
+    // Never the production /var/lib/device-api: a restart on the same `dir` keeps the state.
+    `--state-dir=${dir}/state`,
     ...(options.args ?? []),
   ];
   const cmd = options.command ?? [Deno.execPath(), "run", ...(options.denoFlags ?? ["-A"]), MAIN];

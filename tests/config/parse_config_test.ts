@@ -37,6 +37,7 @@ const SAMPLES: [flag: string, raw: string, expected: Partial<Config>][] = [
   ["log-format", "json", { logFormat: "json" }],
   ["v", "4", { verbosity: 4 }],
   ["node-name", "node-a.example", { nodeName: "node-a.example" }],
+  ["state-dir", "/srv/das-state", { stateDir: "/srv/das-state" }],
   ["max-gpus", "8", { maxGpus: 8 }],
   ["max-conditions", "4", { maxConditions: 4 }],
   ["max-object-bytes", "2048", { maxObjectBytes: 2048 }],
@@ -75,7 +76,7 @@ Deno.test("parseConfig() returns DEFAULT_CONFIG when nothing is set", () => {
 
 Deno.test("DEFAULT_CONFIG sets every field and is frozen", () => {
   const values = Object.values(DEFAULT_CONFIG);
-  assert.equal(values.length, 37);
+  assert.equal(values.length, 38);
   assert.ok(values.every((v) => v !== undefined));
   assert.ok(Object.isFrozen(DEFAULT_CONFIG));
   assert.ok(Object.isFrozen(DEFAULT_CONFIG.nvmlIgnoredXids));

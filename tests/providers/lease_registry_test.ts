@@ -97,16 +97,32 @@ Deno.test("LeaseRegistry keeps lastHeartbeatMs when the clock steps back", () =>
   assert.equal(leases.get("a")!.lastHeartbeatMs, 10_000);
 });
 
-Deno.test("LeaseRegistry.register() throws RangeError when full; heartbeat() then tracks nothing", () => {
+Deno.test("LeaseRegistry.register() prunes a provider known only from writes when full", () => {
   const clock = { now: 0 };
   const leases = new LeaseRegistry({ now: () => clock.now, maxProviders: 2 });
   leases.register("a", 0);
   leases.heartbeat("b");
-  assert.throws(() => leases.register("c", 1000), RangeError);
-  assert.equal(leases.heartbeat("c"), null);
+  assert.equal(leases.heartbeat("c"), null, "a write-only name is not tracked when full");
+  assert.equal(leases.register("c", 1000).added, true, "a real provider still registers");
+  assert.equal(leases.get("b"), undefined, "the write-only one gave way");
   assert.equal(leases.size, 2);
+  assert.throws(() => leases.register("d", 1000), RangeError, "every tracked one registered");
   leases.register("a", 2000);
   assert.equal(leases.get("a")!.leaseMs, 2000, "a known provider may still change its lease");
+});
+
+Deno.test("LeaseRegistry deadlines follow the monotonic clock, not the wall clock", () => {
+  const wall = { now: 1_000_000 };
+  const mono = { now: 50 };
+  const leases = new LeaseRegistry({ now: () => wall.now, monotonic: () => mono.now });
+  leases.register("a", 1000);
+  assert.equal(leases.nextDeadline(), 1050);
+  wall.now += 3_600_000; // the wall clock jumps an hour ahead: the lease is not cut short
+  assert.deepEqual(leases.expireDue(), []);
+  wall.now -= 7_200_000; // and back: nor extended
+  mono.now += 1000;
+  assert.deepEqual(leases.expireDue().map((r) => r.name), ["a"]);
+  assert.equal(leases.get("a")!.lastHeartbeatMs, 1_000_000, "reported times stay wall-clock");
 });
 
 Deno.test("LeaseRegistry.list() is sorted by name and returns copies", () => {

@@ -207,8 +207,10 @@ Deno.test(
   SUBPROCESS_TEST,
   async () => {
     const dir = await Deno.makeTempDir({ prefix: "das-restart-" });
+    // Without a state directory: the new run starts empty (tests/state covers restoring).
+    const args = ["--state-dir="];
     try {
-      const first = await startServer({ dir, noTcp: true });
+      const first = await startServer({ dir, noTcp: true, args });
       const c1 = first.client({ provider: "p" });
       const versions: number[] = [];
       const seen = collect(c1);
@@ -239,7 +241,7 @@ Deno.test(
         "the dead server left its socket behind",
       );
 
-      await using second = await startServer({ dir, noTcp: true });
+      await using second = await startServer({ dir, noTcp: true, args });
       const c2 = second.client({ provider: "p" });
       try {
         assert.equal(

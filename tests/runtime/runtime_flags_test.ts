@@ -62,10 +62,10 @@ Deno.test("an action outside the scoped flags is denied", opts, async () => {
   const dir = await Deno.makeTempDir();
   try {
     // Flags derived for one socket, server asked to listen on another path.
-    const flags = startCommand([`--unix-socket=${dir}/allowed.sock`, "--grpc-address="], {}).slice(
-      1,
-      -3,
-    );
+    const flags = startCommand(
+      [`--unix-socket=${dir}/allowed.sock`, "--grpc-address=", "--state-dir="],
+      {},
+    ).slice(1, -4);
     const out = await new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -73,6 +73,7 @@ Deno.test("an action outside the scoped flags is denied", opts, async () => {
         MAIN,
         `--unix-socket=${dir}/other/denied.sock`,
         "--grpc-address=",
+        "--state-dir=",
         "--health-port=0",
         "--metrics-port=0",
       ],
@@ -172,4 +173,13 @@ Deno.test("the chart only offers socket paths the compiled binary may listen on"
   for (const host of server.httpBindAddress.enum) {
     assert.ok(PRODUCTION_SCOPE.tcpHosts.includes(host.includes(":") ? `[${host}]` : host), host);
   }
+});
+
+Deno.test("scopeFromConfig() lets the server read and write its state directory, and nothing for none", () => {
+  const scope = scopeFromConfig({ ...DEFAULT_CONFIG, stateDir: "/srv/das-state" });
+  assert.ok(scope.readWrite.includes("/srv/das-state"));
+  assert.ok(!scopeFromConfig({ ...DEFAULT_CONFIG, stateDir: "" }).readWrite.includes(""));
+  assert.ok(PRODUCTION_SCOPE.readWrite.includes(DEFAULT_CONFIG.stateDir), "the binary's scope");
+  const flags = runtimeFlags(scope, { embedded: true });
+  assert.ok(flags.some((f) => f.startsWith("--allow-write=") && f.includes("/srv/das-state")));
 });

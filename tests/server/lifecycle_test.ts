@@ -58,6 +58,7 @@ Deno.test(
           "-A",
           MAIN,
           `--unix-socket=${first.socket}`,
+          `--state-dir=${dir}/state2`,
           "--grpc-address=",
           "--health-port=0",
           "--metrics-port=0",

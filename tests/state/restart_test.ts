@@ -1,0 +1,198 @@
+/**
+ * Restarts are invisible to consumers (issue 19), against the real server:
+ * a graceful restart keeps every GPU, condition, owner, version and
+ * registered provider; a consumer's watch resumes across the restart with no
+ * gap and no duplicate; a provider that does not come back within its lease
+ * after the restart has its conditions turned Unknown.
+ */
+import assert from "node:assert/strict";
+import { status } from "@grpc/grpc-js";
+import { ProviderClient, type WatchEvent } from "../../src/client/mod.ts";
+import { freePort, type ServerProcess, startServer, testGpu } from "../_helpers/server_process.ts";
+import { collectEvents } from "../providers/_server.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+function provider(server: ServerProcess, name: string): ProviderClient {
+  return new ProviderClient(`unix://${server.socket}`, { provider: name });
+}
+
+async function readyz(server: ServerProcess): Promise<string> {
+  const line = server.logs.find((l) => l.msg === "Serving health endpoints");
+  const res = await fetch(`http://127.0.0.1:${line?.port}/readyz?verbose`);
+  return await res.text();
+}
+
+Deno.test(
+  "a graceful restart keeps every GPU, condition, owner, version and provider",
+  opts,
+  async () => {
+    const first = await startServer({ noTcp: true, args: [`--health-port=${freePort()}`] });
+    const dir = first.dir;
+    try {
+      const mon = provider(first, "mon");
+      await mon.registerProvider({ leaseMs: 60_000 });
+      const writer = first.client({ provider: "writer" });
+      for (const name of ["gpu-a", "gpu-b", "gpu-c"]) {
+        await writer.create(testGpu(name, `GPU-${name}`, {
+          metadata: { name, labels: { zone: name.slice(-1) }, annotations: { note: "x" } },
+        }));
+        await mon.setConditions(name, { set: [{ type: "Ready", status: "True", reason: "Ok" }] });
+      }
+      await writer.delete("gpu-b");
+      const before = await writer.list();
+      writer.close();
+      mon.close();
+      assert.equal((await first.stop("SIGTERM")).code, 0);
+
+      await using second = await startServer({
+        dir,
+        noTcp: true,
+        args: [`--health-port=${freePort()}`],
+      });
+      const restored = second.logs.find((l) => l.msg === "Restored state");
+      assert.equal(restored?.gpus, 2);
+      assert.match(await readyz(second), /\[\+\]state ok/);
+      const reader = second.client();
+      const after = await reader.list();
+      assert.deepEqual(after, before, "the same objects at the same version");
+      assert.equal(after.items[0]!.status.conditions[0]!.owner, "mon");
+      const next = await reader.create(testGpu("gpu-d"));
+      assert.ok(next.gpu.resourceVersion > Number(before.resourceVersion));
+      const providers = await provider(second, "admin").listProviders();
+      const mon2 = providers.find((p) => p.name === "mon");
+      assert.ok(mon2?.registered, "the registered provider is known again");
+      reader.close();
+    } finally {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+);
+
+Deno.test(
+  "a watch resumes across a restart from the persisted history, with no gap and no duplicate",
+  opts,
+  async () => {
+    const first = await startServer({ noTcp: true });
+    const dir = first.dir;
+    const consumer = first.client(); // the same socket path serves the next run too
+    const write = async (server: ServerProcess, from: number, to: number) => {
+      // A channel of its own: grpc-js would otherwise reuse the old run's failed connection.
+      const writer = server.client({
+        provider: "writer",
+        channelOptions: { "grpc.use_local_subchannel_pool": 1 },
+      });
+      for (let i = from; i < to; i++) {
+        await writer.updateStatus("g", {
+          conditions: [{ type: "Ready", status: "True", message: `u${i}` }],
+        });
+      }
+      writer.close();
+    };
+    try {
+      const setup = first.client();
+      await setup.create(testGpu("g"));
+      setup.close();
+      const stop = new AbortController();
+      const stream = consumer.watchResumable({}, { retryDelayMs: 50, signal: stop.signal });
+      const events = collectEvents(stream);
+      await write(first, 0, 10);
+      await events.until((e) => e.object.status.conditions[0]?.message === "u9");
+      const u4 = events.events.find((e) => e.object.status.conditions[0]?.message === "u4")!;
+      assert.equal((await first.stop("SIGTERM")).code, 0);
+
+      await using second = await startServer({ dir, noTcp: true });
+      await write(second, 10, 15);
+      await events.until((e) => e.object.status.conditions[0]?.message === "u14");
+      const messages = events.events.map((e: WatchEvent) =>
+        e.type === "ADDED" ? "added" : e.object.status.conditions[0]!.message
+      );
+      assert.deepEqual(messages, ["added", ...Array.from({ length: 15 }, (_, i) => `u${i}`)]);
+
+      // A consumer that stopped at u4 before the restart gets u5..u14 from the new run.
+      const late = second.client({ channelOptions: { "grpc.use_local_subchannel_pool": 1 } });
+      const resumed = collectEvents(
+        late.watch({ resourceVersion: u4.object.metadata.resourceVersion }),
+      );
+      await resumed.until((e) => e.object.status.conditions[0]?.message === "u14");
+      assert.deepEqual(
+        resumed.events.map((e) => e.object.status.conditions[0]!.message),
+        Array.from({ length: 10 }, (_, i) => `u${i + 5}`),
+      );
+      late.close();
+      stop.abort();
+    } finally {
+      consumer.close();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+);
+
+Deno.test(
+  "a provider that does not come back within its lease after a restart has its conditions turned Unknown",
+  opts,
+  async () => {
+    const first = await startServer({ noTcp: true });
+    const dir = first.dir;
+    try {
+      const mon = provider(first, "mon");
+      await mon.registerProvider({ leaseMs: 1500 });
+      const writer = first.client();
+      await writer.create(testGpu("g"));
+      await mon.setConditions("g", { set: [{ type: "MonReady", status: "True" }] });
+      await mon.heartbeat();
+      writer.close();
+      mon.close();
+      assert.equal((await first.stop("SIGTERM")).code, 0);
+
+      await using second = await startServer({ dir, noTcp: true });
+      const reader = second.client();
+      const right = await reader.get("g");
+      assert.equal(right.status.conditions[0]!.status, "True", "trusted during the grace period");
+      await second.waitForLog((l) =>
+        l.msg === "Marked the conditions of an expired provider Unknown"
+      );
+      const later = await reader.get("g");
+      assert.equal(later.status.conditions[0]!.status, "Unknown");
+      assert.equal(later.status.conditions[0]!.reason, "ProviderLeaseExpired");
+      reader.close();
+    } finally {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+);
+
+Deno.test("a resume from a version that a crash lost is OUT_OF_RANGE", opts, async () => {
+  const first = await startServer({ noTcp: true });
+  const dir = first.dir;
+  try {
+    const c = first.client();
+    await c.create(testGpu("g"));
+    c.close();
+    assert.equal((await first.stop("SIGTERM")).code, 0);
+    // The mark reserved versions far above the last write: a version in between
+    // was never persisted (as if written just before a SIGKILL).
+    await using second = await startServer({ dir, noTcp: true });
+    const reader = second.client();
+    const { resourceVersion } = await reader.list();
+    const lost = String(Number(resourceVersion) + 1);
+    const watch = reader.watch({ resourceVersion: lost });
+    await assert.rejects(
+      (async () => {
+        for await (const _ of watch) { /* no event expected */ }
+      })(),
+      (e: { code: number }) => e.code === status.OUT_OF_RANGE,
+    );
+    await reader.create(testGpu("h")); // versions continue above the mark
+    const again = reader.watch({ resourceVersion: lost });
+    await assert.rejects(
+      (async () => {
+        for await (const _ of again) { /* no event expected */ }
+      })(),
+      (e: { code: number }) => e.code === status.OUT_OF_RANGE,
+    );
+    reader.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+});

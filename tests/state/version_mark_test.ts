@@ -1,0 +1,66 @@
+/** VersionMark and Checkpointer on a real temporary directory. */
+import assert from "node:assert/strict";
+import {
+  Checkpointer,
+  VERSION_MARK_FILE,
+  VERSION_RESERVATION,
+  VersionMark,
+} from "../../src/state/mod.ts";
+
+Deno.test("VersionMark.reserve() persists a mark ahead of the version; read() finds it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    assert.deepEqual(await VersionMark.read(dir), { mark: 0 });
+    const mark = new VersionMark(dir, 0, (err) => assert.fail(String(err)));
+    await mark.reserve(1000);
+    assert.equal(mark.value, 1000 + VERSION_RESERVATION);
+    assert.deepEqual(await VersionMark.read(dir), { mark: 1000 + VERSION_RESERVATION });
+    mark.observe(1001); // far below the mark: nothing to write
+    mark.observe(1000 + VERSION_RESERVATION / 2 + 1); // half used: the next reservation
+    await mark.flushed();
+    assert.equal((await VersionMark.read(dir)).mark, 1001 + VERSION_RESERVATION * 1.5);
+    await Deno.writeTextFile(`${dir}/${VERSION_MARK_FILE}`, "garbage");
+    const bad = await VersionMark.read(dir);
+    assert.equal(bad.mark, 0);
+    assert.ok(bad.problem);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Checkpointer coalesces a burst into few writes and writes the rest at close()", async () => {
+  let writes = 0;
+  const checkpointer = new Checkpointer({
+    intervalMs: 100,
+    write: () => {
+      writes++;
+      return Promise.resolve();
+    },
+    onError: (err) => assert.fail(String(err)),
+  });
+  for (let i = 0; i < 1000; i++) checkpointer.schedule();
+  assert.equal(writes, 0, "schedule() never writes on the caller's path");
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(writes, 1, "a burst is one checkpoint");
+  checkpointer.schedule();
+  await checkpointer.close();
+  assert.equal(writes, 2, "close() writes what is pending");
+  checkpointer.schedule();
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(writes, 2, "nothing after close()");
+});
+
+Deno.test("Checkpointer tries again after a failed write", async () => {
+  let calls = 0;
+  const errors: unknown[] = [];
+  const checkpointer = new Checkpointer({
+    intervalMs: 10,
+    write: () => (++calls === 1 ? Promise.reject(new Error("disk full")) : Promise.resolve()),
+    onError: (err) => errors.push(err),
+  });
+  checkpointer.schedule();
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(errors.length, 1);
+  assert.equal(calls, 2, "the state stayed dirty and was written on the next try");
+  await checkpointer.close();
+});
