@@ -128,7 +128,7 @@ export class DeviceApiServer {
     let forced = !options.graceful;
     this.#stopped = (async () => {
       // 1. End streams first: grpc-js never finishes a tryShutdown while a stream is open.
-      this.#options.store.broadcaster.closeAll(
+      this.#options.store.close(
         new ShuttingDownError(
           "server is shutting down; reconnect and re-watch from your last resource version",
         ),
