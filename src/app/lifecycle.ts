@@ -258,7 +258,7 @@ export class ServerLifecycle {
 // The one place watches are ended at shutdown. The store refuses watches
 // that arrive later with the same UNAVAILABLE once it has a closed state.
 function endWatchers(c: Components): void {
-  c.store.broadcaster.closeAll(
+  c.store.close(
     new ShuttingDownError(
       "server is shutting down; reconnect and re-watch from your last resource version",
     ),

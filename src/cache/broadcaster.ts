@@ -79,6 +79,7 @@ export class Broadcaster {
   readonly #pending = new Set<Watcher>();
   #flushScheduled = false;
   readonly #added = new WeakMap<StoredGpu, Uint8Array>();
+  #closedWith: CacheError | undefined;
 
   /** Creates a broadcaster with no watchers and an empty history. */
   constructor(options: BroadcasterOptions) {
@@ -117,10 +118,12 @@ export class Broadcaster {
    * Registers a watcher: with `fromVersion` null, one ADDED per object of the
    * snapshot first; otherwise every retained event after `fromVersion`.
    *
+   * @throws {CacheError} the close error once {@linkcode Broadcaster.close} was called
    * @throws {CapacityError} when the watcher limit is reached
    * @throws {TooOldResourceVersionError} when `fromVersion` is outside the history
    */
   subscribe(request: SubscribeRequest, snapshot: () => Iterable<StoredGpu>): Watcher {
+    if (this.#closedWith) throw this.#closedWith;
     if (this.#watchers.size >= this.#options.maxWatchers) {
       throw new CapacityError(
         `too many concurrent watchers: the limit is ${this.#options.maxWatchers}`,
@@ -263,5 +266,11 @@ export class Broadcaster {
   /** Ends every watcher with the given error (used at shutdown). */
   closeAll(error: CacheError): void {
     for (const watcher of [...this.#watchers]) watcher.fail(error);
+  }
+
+  /** Ends every watcher with `error` and refuses later subscriptions with it. */
+  close(error: CacheError): void {
+    this.#closedWith ??= error;
+    this.closeAll(error);
   }
 }

@@ -23,7 +23,13 @@ import {
   type WatchEventType,
 } from "../api/mod.ts";
 import { Broadcaster } from "./broadcaster.ts";
-import { AlreadyExistsError, CapacityError, InvalidArgumentError } from "./errors.ts";
+import {
+  AlreadyExistsError,
+  type CacheError,
+  CapacityError,
+  InvalidArgumentError,
+  ShuttingDownError,
+} from "./errors.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import { type LockHold, RwLock } from "./rw_lock.ts";
 import { compileSelection } from "./selection.ts";
@@ -61,9 +67,9 @@ import type { Watcher, WatchSink } from "./watcher.ts";
 /** Writer-preference locked store of GPUs with watch fan-out. */
 export class GpuStore {
   /** Guards `#entries`, `#version` and `#listCache`. */
-  readonly lock: RwLock;
+  private readonly lock: RwLock;
   /** Fan-out of committed changes; publish happens under the write lock. */
-  readonly broadcaster: Broadcaster;
+  private readonly broadcaster: Broadcaster;
   readonly limits: Readonly<Limits>;
   readonly #entries = new GpuEntries();
   #listCache: { version: number; bytes: Uint8Array } | null = null;
@@ -80,7 +86,7 @@ export class GpuStore {
     this.#uid = options.uid ?? (() => crypto.randomUUID());
     this.#version = options.initialVersion ?? Date.now() * 1000;
     this.#onCommit = options.onCommit;
-    this.lock = new RwLock({ onAcquire: options.onLockAcquire });
+    this.lock = options.lock ?? new RwLock({ onAcquire: options.onLockAcquire });
     this.broadcaster = new Broadcaster({
       maxWatchers: this.limits.maxWatchers,
       queueSize: this.limits.watchQueueSize,
@@ -90,7 +96,26 @@ export class GpuStore {
       currentVersion: this.#version,
       onEvict: options.onEvict,
       schedule: options.schedule,
+      timers: options.bookmarkTimers,
     });
+  }
+
+  /** Number of open watches. */
+  get watcherCount(): number {
+    return this.broadcaster.size;
+  }
+
+  /**
+   * Ends every watch with `error` (UNAVAILABLE by default) and refuses every
+   * later watch the same way, including one already waiting for the lock:
+   * the store is closed for watching (shutdown). Idempotent.
+   */
+  close(
+    error: CacheError = new ShuttingDownError(
+      "server is shutting down; reconnect and re-watch from your last resource version",
+    ),
+  ): void {
+    this.broadcaster.close(error);
   }
 
   /** The current resource version (of the last write). */

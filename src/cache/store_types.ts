@@ -6,7 +6,8 @@
  */
 import type { Condition, DeepPartial, Gpu, WatchEventType } from "../api/mod.ts";
 import type { Limits } from "./limits.ts";
-import type { LockKind } from "./rw_lock.ts";
+import type { BookmarkTimers } from "./broadcaster.ts";
+import type { LockKind, RwLock } from "./rw_lock.ts";
 import type { WatchEvent } from "./watch_event.ts";
 import type { Watcher } from "./watcher.ts";
 
@@ -55,6 +56,10 @@ export interface StoreOptions {
   onEvict?: (watcher: Watcher) => void;
   /** Schedules the fan-out of committed events (see BroadcasterOptions.schedule). */
   schedule?: (flush: () => void) => void;
+  /** The timer behind periodic BOOKMARK events (see BroadcasterOptions.timers). */
+  bookmarkTimers?: BookmarkTimers;
+  /** The store's lock; a test passes its own to hold it from outside. */
+  lock?: RwLock;
 }
 
 /** Selection of List and Watch. */

@@ -44,7 +44,7 @@ export const ANONYMOUS_PROVIDER = "anonymous";
 export interface CacheView {
   snapshot(): readonly Pick<StoredGpu, "gpu">[];
   readonly resourceVersion: number;
-  readonly broadcaster: { readonly size: number };
+  readonly watcherCount: number;
 }
 
 /** Store hooks that feed the counters; pass them to `new GpuStore`. */
@@ -100,7 +100,7 @@ export class CacheCollectors {
       help: "Open WatchGpus streams.",
       registers,
       collect() {
-        this.set(view()?.broadcaster.size ?? 0);
+        this.set(view()?.watcherCount ?? 0);
       },
     });
     const updates = new Counter({

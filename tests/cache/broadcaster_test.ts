@@ -4,6 +4,7 @@ import {
   Broadcaster,
   CapacityError,
   type GpuStore,
+  RwLock,
   ShuttingDownError,
   TooOldResourceVersionError,
   type Watcher,
@@ -123,7 +124,7 @@ Deno.test("GpuStore.watch() throws TooOldResourceVersionError for a version olde
   const { sink } = await watch(store, { fromVersion: 102 });
   await delivered();
   assert.deepEqual(sink.summary(), ["ADDED c@103", "ADDED d@104", "ADDED e@105"]);
-  assert.equal(store.broadcaster.size, 1, "the refused watches were not registered");
+  assert.equal(store.watcherCount, 1, "the refused watches were not registered");
 });
 
 Deno.test("GpuStore.watch() throws TooOldResourceVersionError for a version newer than the current one", async () => {
@@ -134,7 +135,7 @@ Deno.test("GpuStore.watch() throws TooOldResourceVersionError for a version newe
     assert.match(err.message, /re-list and re-watch/);
     return true;
   });
-  assert.equal(store.broadcaster.size, 0);
+  assert.equal(store.watcherCount, 0);
 });
 
 Deno.test("EventHistory.push() drops the oldest event when full and moves completeAfter", () => {
@@ -185,7 +186,10 @@ Deno.test("Broadcaster.subscribe() resumes from exactly completeAfter but not be
 });
 
 Deno.test("GpuStore.watch() ends the snapshot with an initial-events-end BOOKMARK only when asked", async () => {
-  const store = newStore();
+  let tick: (() => void) | undefined; // the bookmark timer, run by hand
+  const store = newStore({
+    bookmarkTimers: { start: (callback) => (tick = callback), stop: () => (tick = undefined) },
+  });
   await store.create(gpuInput("a"), CTX);
   const plain = await watch(store);
   const marked = await watch(store, { bookmarks: true });
@@ -198,7 +202,8 @@ Deno.test("GpuStore.watch() ends the snapshot with an initial-events-end BOOKMAR
       metadata: { resourceVersion: "101", annotations: { "k8s.io/initial-events-end": "true" } },
     },
   });
-  store.broadcaster.bookmark();
+  tick!();
+  await delivered();
   assert.deepEqual(decodeEventSparse(marked.sink.writes[2]!), {
     type: "BOOKMARK",
     object: { metadata: { resourceVersion: "101" } },
@@ -206,19 +211,21 @@ Deno.test("GpuStore.watch() ends the snapshot with an initial-events-end BOOKMAR
 });
 
 Deno.test("Broadcaster.bookmark() reaches only watchers that asked, at the current version", async () => {
-  const store = newStore();
+  let tick: (() => void) | undefined; // the bookmark timer, run by hand
+  const store = newStore({
+    bookmarkTimers: { start: (callback) => (tick = callback), stop: () => (tick = undefined) },
+  });
   const plain = await watch(store);
-  assert.equal(store.broadcaster.wantsBookmarks, false);
-  store.broadcaster.bookmark();
+  assert.equal(tick, undefined, "no timer without a bookmark watcher");
   await delivered();
   assert.equal(plain.sink.writes.length, 0);
   const marked = await watch(store, { bookmarks: true });
   const resumed = await watch(store, { bookmarks: true, fromVersion: 100 });
   await delivered();
   assert.deepEqual(resumed.sink.summary(), [], "no bookmark on a resumed watch until bookmark()");
-  assert.equal(store.broadcaster.wantsBookmarks, true);
+  assert.ok(tick, "the timer runs while a watcher wants bookmarks");
   await store.create(gpuInput("a"), CTX);
-  store.broadcaster.bookmark();
+  (tick as () => void)();
   await delivered();
   assert.deepEqual(plain.sink.summary(), ["ADDED a@101"]);
   assert.deepEqual(marked.sink.summary(), ["BOOKMARK@100", "ADDED a@101", "BOOKMARK@101"]);
@@ -249,7 +256,7 @@ Deno.test("Watcher.send() evicts with CapacityError when more than queueSize eve
   const error = slow.sink.failures[0]!;
   assert.ok(error instanceof CapacityError);
   assert.match(error.message, /re-list and re-watch/);
-  assert.equal(store.broadcaster.size, 1, "the evicted watcher is unregistered");
+  assert.equal(store.watcherCount, 1, "the evicted watcher is unregistered");
   await store.create(gpuInput("f"), CTX);
   await delivered();
   assert.equal(slow.sink.writes.length, 1, "nothing more reaches an evicted watcher");
@@ -455,13 +462,13 @@ Deno.test("Broadcaster.publish() shares a transition encoding among filtered wat
   assert.equal(first.sink.writes[1], second.sink.writes[1]);
 });
 
-Deno.test("Broadcaster.closeAll() fails every watcher and unregisters it", async () => {
+Deno.test("GpuStore.close() fails every watcher and unregisters it", async () => {
   const store = newStore();
   const all = [await watch(store), await watch(store, { bookmarks: true }), await watch(store)];
-  assert.equal(store.broadcaster.size, 3);
+  assert.equal(store.watcherCount, 3);
   const error = new ShuttingDownError("Cannot serve watches: the server is shutting down");
-  store.broadcaster.closeAll(error);
-  assert.equal(store.broadcaster.size, 0);
+  store.close(error);
+  assert.equal(store.watcherCount, 0);
   for (const { sink, watcher } of all) {
     await delivered();
     assert.deepEqual(sink.failures, [error]);
@@ -471,7 +478,7 @@ Deno.test("Broadcaster.closeAll() fails every watcher and unregisters it", async
   await store.create(gpuInput("a"), CTX);
   await delivered();
   assert.deepEqual(all.map((w) => w.sink.writes.length), before);
-  store.broadcaster.closeAll(error);
+  store.close(error);
   await delivered();
   assert.equal(all[0]!.sink.failures.length, 1, "failing twice is a no-op");
 });
@@ -481,13 +488,13 @@ Deno.test("GpuStore.watch() throws CapacityError beyond limits.maxWatchers", asy
   const first = await watch(store);
   await watch(store);
   await assert.rejects(watch(store), CapacityError);
-  assert.equal(store.broadcaster.size, 2);
+  assert.equal(store.watcherCount, 2);
   first.watcher.close();
-  assert.equal(store.broadcaster.size, 1);
+  assert.equal(store.watcherCount, 1);
   await delivered();
   assert.deepEqual(first.sink.failures, [], "close() does not tell the sink");
   await watch(store);
-  assert.equal(store.broadcaster.size, 2);
+  assert.equal(store.watcherCount, 2);
 });
 
 Deno.test("Broadcaster.publish() does not block writers when a sink never drains", async () => {
@@ -566,4 +573,72 @@ Deno.test("GpuStore writes reach watchers in one batched flush after the write, 
     ["ADDED a@101", "ADDED b@102"],
     "no duplicate from the pending flush",
   );
+});
+
+Deno.test("GpuStore.close() refuses later watches with ShuttingDownError, also one waiting for the lock", async () => {
+  const lock = new RwLock();
+  const store = newStore({ lock });
+  await store.create(gpuInput("a"), CTX);
+  const write = await lock.acquireWrite(); // a write in progress keeps the next watch waiting
+  const waiting = watch(store);
+  await ticks();
+  store.close(); // the default: UNAVAILABLE with a re-watch hint
+  write.release();
+  await assert.rejects(waiting, (err: unknown) => {
+    assert.ok(err instanceof ShuttingDownError);
+    assert.match(err.message, /shutting down/);
+    return true;
+  });
+  await assert.rejects(watch(store, { fromVersion: 101 }), ShuttingDownError);
+  assert.equal(store.watcherCount, 0, "nothing stays registered after close");
+  assert.equal((await store.get("", "a")).metadata.name, "a", "reads still work");
+});
+
+Deno.test("Watcher.writtenVersion trails queuedVersion while the transport pushes back", async () => {
+  const store = newStore();
+  const { sink, watcher } = await watch(store);
+  await delivered();
+  assert.equal(watcher.writtenVersion, 100, "nothing written: the version it started from");
+  sink.accepting = false;
+  await store.create(gpuInput("a"), CTX); // 101: written, refused
+  await store.create(gpuInput("b"), CTX); // 102: queued
+  await delivered();
+  assert.equal(watcher.queuedVersion, 102);
+  assert.equal(watcher.writtenVersion, 101, "the last version handed to the transport");
+  sink.accepting = true;
+  watcher.drained();
+  assert.equal(watcher.writtenVersion, 102);
+});
+
+Deno.test("Watcher keeps order and bounds through many partial flushes (compacting queue)", async () => {
+  const store = newStore({ limits: { watchQueueSize: 10_000, watchQueueBytes: 1 << 30 } });
+  await store.create(gpuInput("g"), CTX); // 101
+  const sink = new FakeSink();
+  let room = 0;
+  sink.write = function (bytes) {
+    this.writes.push(bytes);
+    return --room > 0;
+  };
+  const { watcher } = await watch(store, { sink });
+  await delivered(); // the snapshot's ADDED is written, and refused: the transport is full
+  let written = 1;
+  let version = 101;
+  for (let round = 0; round < 30; round++) {
+    for (let i = 0; i < 100; i++) {
+      await store.update(gpuInput("g", { productName: String(++version) }), CTX);
+    }
+    await delivered();
+    room = 70; // fewer than arrive: the queue grows while its front is consumed
+    watcher.drained();
+    written += 70;
+    assert.equal(sink.writes.length, written);
+    assert.equal(watcher.queued, 1 + (round + 1) * 100 - written);
+    assert.equal(watcher.closed, false);
+  }
+  room = Infinity;
+  watcher.drained();
+  const versions = sink.events().map((e) => e.object.resourceVersion);
+  assert.equal(versions.length, 3001);
+  assert.ok(versions.every((v, i) => v === 101 + i), "every event once, in order");
+  assert.equal(watcher.queuedBytes, 0);
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { encodeGpu, encodeGpuList } from "../../src/api/mod.ts";
-import type { GpuStore } from "../../src/cache/mod.ts";
+import { type GpuStore, RwLock } from "../../src/cache/mod.ts";
 import { cond, CTX, gpuInput, newStore, ticks, track } from "./_helpers.ts";
 
 // The bytes a fresh encoding of the current state gives, for comparison.
@@ -83,9 +83,10 @@ Deno.test("GpuStore.listEncoded() encodes filtered lists at the current version"
 });
 
 Deno.test("GpuStore reads wait for a write that holds the lock", async () => {
-  const store = newStore();
+  const lock = new RwLock();
+  const store = newStore({ lock });
   await store.create(gpuInput("g"), CTX);
-  const write = await store.lock.acquireWrite();
+  const write = await lock.acquireWrite();
   const get = track(store.get("", "g"));
   const others = [
     track(store.getEncoded("", "g")),
@@ -101,9 +102,10 @@ Deno.test("GpuStore reads wait for a write that holds the lock", async () => {
 });
 
 Deno.test("GpuStore reads issued after a write began observe that write", async () => {
-  const store = newStore();
+  const lock = new RwLock();
+  const store = newStore({ lock });
   await store.create(gpuInput("g"), CTX);
-  const reader = await store.lock.acquireRead(); // a long read keeps the update waiting
+  const reader = await lock.acquireRead(); // a long read keeps the update waiting
   const update = track(store.update(gpuInput("g", { productName: "new" }), CTX));
   await ticks();
   assert.equal(update.done, false);

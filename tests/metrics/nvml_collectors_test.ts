@@ -54,7 +54,7 @@ Deno.test("createMetrics() counts GPUs by recommended action at scrape, others a
   metrics.bind({
     snapshot: () => gpus,
     resourceVersion: 1,
-    broadcaster: { size: 0 },
+    watcherCount: 0,
   });
   let m = await scrapeRegistry(metrics.registry);
   const action = (a: string) =>
