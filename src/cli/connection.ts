@@ -89,14 +89,15 @@ export function resolveConnection(flags: ConnectionFlags, env: EnvLookup): Conne
     }
     return { ...base, target };
   };
-  const aliases = [flags["unix-socket"], flags["grpc-address"]];
-  if (flags.endpoint !== undefined && aliases.some((a) => a !== undefined)) {
+  const alias = flags["unix-socket"] !== undefined || flags["grpc-address"] !== undefined;
+  if (flags.endpoint !== undefined && alias) {
     throw new UsageError("--endpoint replaces --unix-socket and --grpc-address: give one of them");
   }
-  const endpointRaw = flags.endpoint ??
-    (aliases.some((a) => a !== undefined) ? "" : env(ENDPOINT_ENV) ?? "");
-  if (endpointRaw !== "" || flags.endpoint !== undefined) {
-    const endpoint = endpointOf(endpointRaw, flags.endpoint !== undefined);
+  // The consumers' variable comes before the server's own, unless an alias flag was given.
+  const fromEnv = alias ? undefined : env(ENDPOINT_ENV) || undefined;
+  const raw = flags.endpoint ?? fromEnv;
+  if (raw !== undefined) {
+    const endpoint = endpointOf(raw, flags.endpoint !== undefined);
     return endpoint.kind === "unix" ? unix(endpoint.target) : withTls(endpoint.target);
   }
   if (flags["grpc-address"] !== undefined) {
@@ -114,7 +115,7 @@ export function resolveConnection(flags: ConnectionFlags, env: EnvLookup): Conne
   if (tcpRaw === "") {
     throw new UsageError(
       "no server address: the Unix socket and the TCP listener are both disabled in the " +
-        "environment; give --unix-socket or --grpc-address",
+        "environment; give --endpoint",
     );
   }
   return withTls(tcpTarget(tcpRaw, tcpFlag.env));

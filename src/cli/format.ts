@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Condition, Gpu, Timestamp } from "../api/mod.ts";
+import { type Condition, durationToMs, type Gpu, type Timestamp } from "../api/mod.ts";
 
 /** Status values a condition, and so the READY column, can take. */
 export type ConditionStatus = "True" | "False" | "Unknown";
@@ -73,7 +73,7 @@ function withRest(value: number, unit: string, rest: number, restUnit: string): 
 /** Converts a protobuf Timestamp to epoch milliseconds, or undefined when unset. */
 export function timestampMs(ts: Timestamp | null | undefined): number | undefined {
   if (!ts || (ts.seconds === 0 && ts.nanos === 0)) return undefined;
-  return ts.seconds * 1000 + Math.floor(ts.nanos / 1e6);
+  return durationToMs(ts); // the same split into seconds and nanos
 }
 
 /**
