@@ -200,7 +200,7 @@ export class StatePersistence {
   async #write(): Promise<void> {
     const started = performance.now();
     const state = this.#options.store.exportState(); // synchronous: a consistent capture
-    const { chunks } = encodeCheckpoint(
+    const { chunks } = await encodeCheckpoint(
       {
         version: state.version,
         completeAfter: state.completeAfter,
@@ -211,6 +211,8 @@ export class StatePersistence {
       state.gpus.map((g) => g.bytes),
       state.history,
       this.#budget,
+      // Between buffers, requests run: a large checkpoint never holds the event loop long.
+      () => new Promise((resolve) => setTimeout(resolve, 0)),
     );
     const bytes = await writeFileAtomic(this.#options.dir, CHECKPOINT_FILE, chunks);
     this.#metrics.written(bytes, (performance.now() - started) / 1000);
