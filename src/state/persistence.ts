@@ -79,9 +79,28 @@ export class StatePersistence {
   /**
    * Loads the checkpoint into the empty store, reserves versions above it
    * and above the clock, and starts checkpointing. An unusable checkpoint is
-   * moved aside and the store starts empty; an unusable directory throws.
+   * moved aside and the store starts empty; a directory that cannot be
+   * created or written is logged and counted, and the server runs without
+   * persistence rather than not at all.
    */
   async restore(): Promise<void> {
+    try {
+      await this.#restore();
+    } catch (err) {
+      this.#metrics.loadFailed("unreadable");
+      this.#log.error(
+        err,
+        "Cannot use the state directory; running without persistence",
+        "dir",
+        this.#options.dir,
+      );
+      this.#checkpointer = undefined;
+      this.#mark = undefined;
+      this.#restoring = null;
+    }
+  }
+
+  async #restore(): Promise<void> {
     const { dir, store } = this.#options;
     const clock = clockVersion((this.#options.now ?? Date.now)());
     if (dir === "") {

@@ -39,6 +39,7 @@ Deno.test("serverArgs() is the start task's command, with only the V8 flags repl
     "--metrics-port=0",
     "--enable-nvml-provider=false",
     "--log-format=json",
+    "--state-dir=/tmp/das-bench-x/state",
   ];
   assert.deepEqual(args, startCommand(flags, {}));
   assert.ok(!args.includes("-A"));
