@@ -33,7 +33,7 @@ export async function writeFileAtomic(
         await writeAll(buffer.subarray(0, used));
         used = 0;
       }
-      if (chunk.length > buffer.length) {
+      if (chunk.length >= buffer.length) {
         await writeAll(chunk);
       } else {
         buffer.set(chunk, used);

@@ -114,30 +114,37 @@ export const GPU_OVERHEAD_BYTES = 4;
 export const EVENT_OVERHEAD_BYTES = 5;
 
 /**
- * Encodes a checkpoint as a list of chunks (the objects are not copied: they
- * are the stored encodings). When the whole would exceed `maxBytes`, the
- * oldest events are left out and `completeAfter` moves up accordingly.
+ * Encodes a checkpoint as a list of buffers of about a MiB each. When the
+ * whole would exceed `maxBytes`, the oldest events are left out and
+ * `completeAfter` moves up accordingly. `pause` is awaited after each
+ * buffer, so that a large checkpoint does not hold the event loop.
  *
  * @throws {RangeError} when even the GPUs alone exceed `maxBytes`
  */
-export function encodeCheckpoint(
+export async function encodeCheckpoint(
   state: Omit<CheckpointMeta, "gpus">,
   gpus: readonly Uint8Array[],
   events: readonly CheckpointEvent[],
   maxBytes: number = Infinity,
-): { chunks: Uint8Array[]; meta: CheckpointMeta; events: number } {
-  const eventChunks = events.map(encodeEvent);
+  pause: () => Promise<void> = () => Promise.resolve(),
+): Promise<{ chunks: Uint8Array[]; meta: CheckpointMeta; events: number }> {
+  // Sizes first, without copying: only labels that changed need encoding.
+  const previous = events.map(previousOf);
+  const recordBytes = (i: number) =>
+    EVENT_OVERHEAD_BYTES + events[i]!.gpuBytes.length +
+    (previous[i] === null ? 0 : 4 + previous[i]!.length);
   const gpuBytes = gpus.reduce((n, g) => n + GPU_OVERHEAD_BYTES + g.length, 0);
-  let eventBytes = eventChunks.reduce((n, e) => n + e.bytes, 0);
+  let eventBytes = 0;
+  for (let i = 0; i < events.length; i++) eventBytes += recordBytes(i);
   let first = 0;
   let completeAfter = state.completeAfter;
   const meta = (): CheckpointMeta => ({ ...state, completeAfter, gpus: gpus.length });
   let metaBytes = new TextEncoder().encode(JSON.stringify(meta()));
   while (FIXED_OVERHEAD_BYTES + metaBytes.length + gpuBytes + eventBytes > maxBytes) {
-    if (first === eventChunks.length) {
+    if (first === events.length) {
       throw new RangeError(`the GPUs alone exceed the checkpoint budget of ${maxBytes} bytes`);
     }
-    eventBytes -= eventChunks[first]!.bytes;
+    eventBytes -= recordBytes(first);
     completeAfter = events[first]!.resourceVersion;
     first++;
     metaBytes = new TextEncoder().encode(JSON.stringify(meta()));
@@ -147,9 +154,33 @@ export function encodeCheckpoint(
       `checkpoint header of ${metaBytes.length} bytes exceeds ${MAX_META_BYTES}`,
     );
   }
-  const chunks: Uint8Array[] = [u32(metaBytes.length), metaBytes];
-  for (const bytes of gpus) chunks.push(u32(bytes.length), bytes);
-  for (let i = first; i < eventChunks.length; i++) chunks.push(...eventChunks[i]!.chunks);
+  // Records are packed into buffers of about a MiB: a few native CRC calls
+  // and write calls per checkpoint, and no allocation per record.
+  const packer = new Packer();
+  packer.u32(metaBytes.length);
+  packer.bytes(metaBytes);
+  for (const bytes of gpus) {
+    packer.u32(bytes.length);
+    packer.bytes(bytes);
+    if (packer.takeFull()) await pause();
+  }
+  for (let i = first; i < events.length; i++) {
+    const event = events[i]!;
+    const code = TYPE_CODES[event.type];
+    if (!code) throw new RangeError(`cannot checkpoint a ${event.type} event`);
+    const prev = previous[i]!;
+    if (prev === null) {
+      packer.u8(code | (event.previousLabels !== null ? PREV_SAME : 0));
+    } else {
+      packer.u8(code | PREV_FOLLOW);
+      packer.u32(prev.length);
+      packer.bytes(prev);
+    }
+    packer.u32(event.gpuBytes.length);
+    packer.bytes(event.gpuBytes);
+    if (packer.takeFull()) await pause();
+  }
+  const chunks = packer.finish();
   let length = 0;
   let crc = 0;
   for (const chunk of chunks) {
@@ -162,18 +193,60 @@ export function encodeCheckpoint(
   view.setUint32(8, CHECKPOINT_FORMAT, true);
   view.setBigUint64(16, BigInt(length), true);
   view.setUint32(24, crc >>> 0, true);
-  return { chunks: [header, ...chunks], meta: meta(), events: eventChunks.length - first };
+  return { chunks: [header, ...chunks], meta: meta(), events: events.length - first };
 }
 
-function encodeEvent(event: CheckpointEvent): { chunks: Uint8Array[]; bytes: number } {
-  const code = TYPE_CODES[event.type];
-  if (!code) throw new RangeError(`cannot checkpoint a ${event.type} event`);
-  const prev = previousOf(event);
-  const chunks = prev === null
-    ? [Uint8Array.of(code | (event.previousLabels !== null ? PREV_SAME : 0))]
-    : [Uint8Array.of(code | PREV_FOLLOW), u32(prev.length), prev];
-  chunks.push(u32(event.gpuBytes.length), event.gpuBytes);
-  return { chunks, bytes: chunks.reduce((n, c) => n + c.length, 0) };
+const PACK_BYTES = 1024 * 1024;
+
+// Copies small pieces into large buffers; a piece larger than a buffer stays as it is.
+class Packer {
+  readonly #out: Uint8Array[] = [];
+  #buffer = new Uint8Array(PACK_BYTES);
+  #view = new DataView(this.#buffer.buffer);
+  #used = 0;
+  #full = false;
+
+  /** Whether a buffer filled up since the last call: a point to let other work run. */
+  takeFull(): boolean {
+    const full = this.#full;
+    this.#full = false;
+    return full;
+  }
+
+  u8(n: number): void {
+    if (this.#used + 1 > this.#buffer.length) this.#flush();
+    this.#buffer[this.#used++] = n;
+  }
+
+  u32(n: number): void {
+    if (this.#used + 4 > this.#buffer.length) this.#flush();
+    this.#view.setUint32(this.#used, n, true);
+    this.#used += 4;
+  }
+
+  bytes(piece: Uint8Array): void {
+    if (this.#used + piece.length > this.#buffer.length) this.#flush();
+    if (piece.length > this.#buffer.length) {
+      this.#out.push(piece);
+      return;
+    }
+    this.#buffer.set(piece, this.#used);
+    this.#used += piece.length;
+  }
+
+  finish(): Uint8Array[] {
+    this.#flush();
+    return this.#out;
+  }
+
+  #flush(): void {
+    if (this.#used === 0) return;
+    this.#out.push(this.#buffer.subarray(0, this.#used));
+    this.#full = true;
+    this.#buffer = new Uint8Array(PACK_BYTES);
+    this.#view = new DataView(this.#buffer.buffer);
+    this.#used = 0;
+  }
 }
 
 /**
@@ -273,10 +346,4 @@ function previousOf(event: CheckpointEvent): Uint8Array | null {
   if (prev === null || prev === event.labels) return null;
   const json = JSON.stringify(prev);
   return json === JSON.stringify(event.labels) ? null : new TextEncoder().encode(json);
-}
-
-function u32(n: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, n, true);
-  return out;
 }

@@ -79,9 +79,28 @@ export class StatePersistence {
   /**
    * Loads the checkpoint into the empty store, reserves versions above it
    * and above the clock, and starts checkpointing. An unusable checkpoint is
-   * moved aside and the store starts empty; an unusable directory throws.
+   * moved aside and the store starts empty; a directory that cannot be
+   * created or written is logged and counted, and the server runs without
+   * persistence rather than not at all.
    */
   async restore(): Promise<void> {
+    try {
+      await this.#restore();
+    } catch (err) {
+      this.#metrics.loadFailed("unreadable");
+      this.#log.error(
+        err,
+        "Cannot use the state directory; running without persistence",
+        "dir",
+        this.#options.dir,
+      );
+      this.#checkpointer = undefined;
+      this.#mark = undefined;
+      this.#restoring = null;
+    }
+  }
+
+  async #restore(): Promise<void> {
     const { dir, store } = this.#options;
     const clock = clockVersion((this.#options.now ?? Date.now)());
     if (dir === "") {
@@ -200,7 +219,7 @@ export class StatePersistence {
   async #write(): Promise<void> {
     const started = performance.now();
     const state = this.#options.store.exportState(); // synchronous: a consistent capture
-    const { chunks } = encodeCheckpoint(
+    const { chunks } = await encodeCheckpoint(
       {
         version: state.version,
         completeAfter: state.completeAfter,
@@ -211,6 +230,8 @@ export class StatePersistence {
       state.gpus.map((g) => g.bytes),
       state.history,
       this.#budget,
+      // Between buffers, requests run: a large checkpoint never holds the event loop long.
+      () => new Promise((resolve) => setTimeout(resolve, 0)),
     );
     const bytes = await writeFileAtomic(this.#options.dir, CHECKPOINT_FILE, chunks);
     this.#metrics.written(bytes, (performance.now() - started) / 1000);

@@ -38,11 +38,11 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return out;
 }
 
-Deno.test("decodeCheckpoint() reads back what encodeCheckpoint() wrote", () => {
+Deno.test("decodeCheckpoint() reads back what encodeCheckpoint() wrote", async () => {
   const labels = { a: "1" };
   const events = [event(20), event(21, 10, labels, labels), event(22, 10, { a: "2" }, { a: "1" })];
   const gpus = [new Uint8Array([1, 2, 3]), new Uint8Array(0)];
-  const { chunks, meta } = encodeCheckpoint(META, gpus, events);
+  const { chunks, meta } = await encodeCheckpoint(META, gpus, events);
   const decoded = decodeCheckpoint(concat(chunks));
   assert.deepEqual(decoded.meta, meta);
   assert.equal(meta.gpus, 2);
@@ -54,8 +54,8 @@ Deno.test("decodeCheckpoint() reads back what encodeCheckpoint() wrote", () => {
   ]);
 });
 
-Deno.test("decodeCheckpoint() refuses truncated, bit-flipped and other-format files by reason", () => {
-  const bytes = concat(encodeCheckpoint(META, [new Uint8Array(40)], [event(20)]).chunks);
+Deno.test("decodeCheckpoint() refuses truncated, bit-flipped and other-format files by reason", async () => {
+  const bytes = concat((await encodeCheckpoint(META, [new Uint8Array(40)], [event(20)])).chunks);
   const reason = (b: Uint8Array) => {
     try {
       decodeCheckpoint(b);
@@ -85,18 +85,18 @@ Deno.test("decodeCheckpoint() refuses truncated, bit-flipped and other-format fi
   assert.equal(reason(concat([bytes, new Uint8Array(1)])), "malformed");
 });
 
-Deno.test("encodeCheckpoint() leaves out the oldest events to stay within maxBytes", () => {
+Deno.test("encodeCheckpoint() leaves out the oldest events to stay within maxBytes", async () => {
   const events = [20, 21, 22, 23, 24].map((v) => event(v, 1000));
-  const all = encodeCheckpoint(META, [new Uint8Array(100)], events);
+  const all = await encodeCheckpoint(META, [new Uint8Array(100)], events);
   const size = (c: Uint8Array[]) => c.reduce((n, x) => n + x.length, 0);
   const full = size(all.chunks);
-  const trimmed = encodeCheckpoint(META, [new Uint8Array(100)], events, full - 1500);
+  const trimmed = await encodeCheckpoint(META, [new Uint8Array(100)], events, full - 1500);
   assert.ok(size(trimmed.chunks) <= full - 1500);
   assert.equal(trimmed.events, 3);
   assert.equal(trimmed.meta.completeAfter, 21, "every event after 21 is kept");
   const decoded = decodeCheckpoint(concat(trimmed.chunks));
   assert.deepEqual(decoded.events.map((e) => e.gpuBytes[0]), [22, 23, 24]);
-  assert.throws(() => encodeCheckpoint(META, [new Uint8Array(100)], events, 50), RangeError);
+  await assert.rejects(encodeCheckpoint(META, [new Uint8Array(100)], events, 50), RangeError);
 });
 
 Deno.test("checkpointBudget() grows with the limits and takes the history's byte bound when smaller", () => {

@@ -118,3 +118,29 @@ Deno.test("the checkpoint never exceeds its byte budget", opts, async () => {
   assert.ok(largest > HEADER_BYTES + 3 * 3400, `a checkpoint of ${largest} bytes was written`);
   assert.ok(largest <= budget, `checkpoint of ${largest} bytes over its budget of ${budget}`);
 });
+
+Deno.test(
+  "a state directory that cannot be created leaves the server serving without persistence",
+  opts,
+  async () => {
+    // A regular file where the directory should be: mkdir fails.
+    const blocker = await Deno.makeTempFile();
+    try {
+      await using server = await startServer({
+        noTcp: true,
+        args: [`--state-dir=${blocker}/state`],
+      });
+      assert.ok(
+        server.logs.some((l) =>
+          l.msg === "Cannot use the state directory; running without persistence"
+        ),
+      );
+      const client = server.client();
+      const { created } = await client.create(testGpu("g"));
+      assert.equal(created, true);
+      client.close();
+    } finally {
+      await Deno.remove(blocker);
+    }
+  },
+);
