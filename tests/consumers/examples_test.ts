@@ -73,7 +73,9 @@ Deno.test(
       at = await out.waitFor(/^MODIFIED gpu-0 Ready=True$/, at);
       writer.close();
       assert.equal((await server.stop()).code, 0);
-      server = await startServer({ dir, noTcp: true });
+      // Without the state directory the new run lacks the old history: the resume fails with
+      // OUT_OF_RANGE and the consumer re-lists (tests/state covers the restart that keeps it).
+      server = await startServer({ dir, noTcp: true, args: ["--state-dir="] });
       at = await out.waitFor(/^re-listing$/, at);
       const again = server.client();
       await again.create(testGpu("gpu-1"));

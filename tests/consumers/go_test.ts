@@ -109,9 +109,10 @@ Deno.test(
       );
       writer.close();
 
-      // Restart: the new run has neither the objects nor the history of the old one.
+      // Restart without the state directory: the new run has neither the objects nor the
+      // history of the old one (tests/state covers the restart that keeps them).
       assert.equal((await first.stop()).code, 0);
-      first = await startServer({ dir, noTcp: true });
+      first = await startServer({ dir, noTcp: true, args: ["--state-dir="] });
       at = await out.waitFor(/^re-listed at version \d+ \(0 GPUs\)$/, at);
       assert.ok(
         out.all.slice(0, at).some((l) => /^resuming watch from version \d+$/.test(l)),
@@ -189,7 +190,8 @@ Deno.test(
       assert.equal(me?.leaseExpired, false, "heartbeats within the lease");
 
       assert.equal((await server.stop()).code, 0);
-      server = await startServer({ dir, noTcp: true });
+      // A restart that lost its state (no --state-dir): registrations are gone too.
+      server = await startServer({ dir, noTcp: true, args: ["--state-dir="] });
       const again = server.client();
       await again.create(testGpu("gpu-0"));
       again.close();
