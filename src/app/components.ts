@@ -8,11 +8,32 @@
 import type { Config } from "../config/mod.ts";
 import { GpuStore } from "../cache/mod.ts";
 import type { Logger } from "../logging/mod.ts";
-import { createMetrics, type Metrics, ProviderCollectors } from "../metrics/mod.ts";
+import {
+  createMetrics,
+  type Metrics,
+  ProviderCollectors,
+  QuotaCollectors,
+} from "../metrics/mod.ts";
 import { gpuGate, GrpcHealth, Readiness } from "../health/mod.ts";
-import { type NvmlProvider, startNvmlProvider, storeWriter } from "../nvml/mod.ts";
-import { heartbeatInterceptor, ProviderLeases, providerService } from "../providers/mod.ts";
-import { DeviceApiServer, reflectionService } from "../server/mod.ts";
+import {
+  NVML_PROVIDER_NAME,
+  type NvmlProvider,
+  startNvmlProvider,
+  storeWriter,
+} from "../nvml/mod.ts";
+import {
+  heartbeatingWriter,
+  heartbeatInterceptor,
+  ProviderLeases,
+  providerService,
+} from "../providers/mod.ts";
+import {
+  DeviceApiServer,
+  type Reflection,
+  reflectionService,
+  type TransportLimits,
+  WatchQuota,
+} from "../server/mod.ts";
 import { createNotifier, type Notifier, readNotifyEnv } from "../systemd/mod.ts";
 import { startTcpTls, type TcpTls } from "../tls/mod.ts";
 import { VERSION } from "../version/mod.ts";
@@ -23,6 +44,8 @@ export interface LifecycleFlags {
   listening: boolean;
   /** Shutdown has begun. */
   shuttingDown: boolean;
+  /** Why a socket file is not ours (removed, replaced), or null; set once the server exists. */
+  socketProblem: () => string | null;
 }
 
 /** The components that exist before anything binds. */
@@ -35,6 +58,10 @@ export interface Components {
   readonly flags: LifecycleFlags;
   readonly readiness: Readiness;
   readonly grpcHealth: GrpcHealth;
+  readonly reflection: Reflection;
+  /** Watch slots per connection and per listener. */
+  readonly watchQuota: WatchQuota;
+  readonly quotaMetrics: QuotaCollectors;
   /** Under systemd (Type=notify): READY, STOPPING and watchdog pings; a no-op elsewhere. */
   readonly notifier: Notifier;
 }
@@ -52,12 +79,8 @@ export function createComponents(config: Config, log: Logger): Components {
   const metrics = createMetrics({ version: VERSION });
   const providerMetrics = new ProviderCollectors(metrics.registry);
   const store = new GpuStore({
-    // A committed write under a provider's identity is also its heartbeat.
-    // (`providers` is created below, before anything can write.)
-    onCommit: (commit) => {
-      metrics.hooks.onCommit(commit);
-      providers.onCommit(commit);
-    },
+    // Heartbeats are not recorded here but where writes arrive (heartbeatInterceptor).
+    onCommit: metrics.hooks.onCommit,
     onLockAcquire: metrics.hooks.onLockAcquire,
     limits: {
       maxGpus: config.maxGpus,
@@ -85,9 +108,14 @@ export function createComponents(config: Config, log: Logger): Components {
     onExpire: providerMetrics.hooks.onLeaseExpired,
   });
   providerMetrics.bind(providers);
-  const flags: LifecycleFlags = { listening: false, shuttingDown: false };
+  const flags: LifecycleFlags = {
+    listening: false,
+    shuttingDown: false,
+    socketProblem: () => null,
+  };
   const readiness = new Readiness()
     .add("listeners", () => (flags.listening ? null : "gRPC listeners are not bound yet"))
+    .add("sockets", () => flags.socketProblem())
     .add("shutdown", () => (flags.shuttingDown ? "server is shutting down" : null))
     .add(
       "gpus",
@@ -98,6 +126,22 @@ export function createComponents(config: Config, log: Logger): Components {
         gpuCount: () => store.size,
       }),
     );
+  // Client quotas: each refusal is counted under the quota's name.
+  const quotaMetrics = new QuotaCollectors(metrics.registry);
+  const watchQuota = new WatchQuota({
+    maxWatchers: config.maxWatchers,
+    perConnection: config.maxWatchersPerConnection,
+    // Nothing to reserve without a provider socket.
+    providerReserved: config.unixSocket === "" ? 0 : config.providerReservedWatchers,
+  }, { onReject: quotaMetrics.onReject });
+  const grpcHealth = new GrpcHealth({
+    maxWatches: config.maxHealthWatchers,
+    onReject: () => quotaMetrics.onReject("health_watchers"),
+  });
+  const reflection = reflectionService({
+    maxStreams: config.maxReflectionStreams,
+    onReject: () => quotaMetrics.onReject("reflection_streams"),
+  });
   return {
     config,
     log,
@@ -106,7 +150,10 @@ export function createComponents(config: Config, log: Logger): Components {
     providers,
     flags,
     readiness,
-    grpcHealth: new GrpcHealth(),
+    grpcHealth,
+    reflection,
+    watchQuota,
+    quotaMetrics,
     notifier: createNotifier(readNotifyEnv(), log.withName("systemd")),
   };
 }
@@ -142,12 +189,50 @@ export function createGrpcServer(c: Components, tls: TcpTls | undefined): Device
     grpcAddress: config.grpcAddress,
     tcpCredentials: tls?.credentials,
     maxMessageBytes: config.maxMessageBytes,
+    transport: transportLimits(config),
+    watchQuota: c.watchQuota,
     interceptors: [c.metrics.interceptor, heartbeatInterceptor(providers)],
     services: [
       c.grpcHealth,
-      reflectionService(),
+      c.reflection,
       providerService({ leases: providers, store, logger: log }),
     ],
+  });
+}
+
+/** The per-connection limits of the configuration. */
+export function transportLimits(config: Config): TransportLimits {
+  return {
+    maxConcurrentStreams: config.maxConcurrentStreams,
+    maxSessionMemoryMib: config.maxSessionMemoryMib,
+    keepaliveTimeMs: config.keepaliveTimeMs,
+    keepaliveTimeoutMs: config.keepaliveTimeoutMs,
+    maxConnectionIdleMs: config.maxConnectionIdleMs,
+  };
+}
+
+/** Binds the quota gauges to the quotas and the server's listeners. */
+export function bindQuotaMetrics(c: Components, server: DeviceApiServer): void {
+  const { config } = c;
+  c.quotaMetrics.bind({
+    limits: () => ({
+      watchers_per_connection: config.maxWatchersPerConnection,
+      consumer_watchers: c.watchQuota.consumerShare,
+      health_watchers: config.maxHealthWatchers,
+      reflection_streams: config.maxReflectionStreams,
+      max_concurrent_streams: config.maxConcurrentStreams,
+      session_memory_bytes: config.maxSessionMemoryMib * 1024 * 1024,
+      keepalive_time_seconds: config.keepaliveTimeMs / 1000,
+      keepalive_timeout_seconds: config.keepaliveTimeoutMs / 1000,
+      connection_idle_seconds: config.maxConnectionIdleMs / 1000,
+    }),
+    inUse: () => ({
+      watchers_per_connection: c.watchQuota.busiestConnection,
+      consumer_watchers: c.watchQuota.consumerWatchers,
+      health_watchers: c.grpcHealth.watches,
+      reflection_streams: c.reflection.streams,
+    }),
+    connections: () => server.connections(),
   });
 }
 
@@ -155,7 +240,7 @@ export function createGrpcServer(c: Components, tls: TcpTls | undefined): Device
 export async function createNvmlProvider(c: Components): Promise<NvmlProvider> {
   const { config } = c;
   const nvml = await startNvmlProvider({
-    writer: storeWriter(c.store),
+    writer: heartbeatingWriter(storeWriter(c.store), c.providers, NVML_PROVIDER_NAME),
     logger: c.log.withName("nvml"),
     driverRoot: config.nvmlDriverRoot,
     libraryPath: config.nvmlLibraryPath || undefined,

@@ -22,6 +22,7 @@ export {
   type HealthCounts,
 } from "./health.ts";
 export { METRICS_PATH, MetricsHttpServer, type MetricsHttpServerOptions } from "./http_server.ts";
+export { QuotaCollectors, type QuotaView } from "./quota_collectors.ts";
 export {
   ProviderCollectors,
   type ProviderHooks,

@@ -45,7 +45,7 @@ Deno.test(
     const verbose = await get(port, "/readyz?verbose");
     assert.match(
       verbose.body,
-      /\[\+\]listeners ok\n\[\+\]shutdown ok\n\[\+\]gpus ok\nreadyz check passed/,
+      /\[\+\]listeners ok\n\[\+\]sockets ok\n\[\+\]shutdown ok\n\[\+\]gpus ok\nreadyz check passed/,
     );
     assert.equal((await get(port, "/nope")).status, 404);
 
