@@ -305,7 +305,9 @@ export const FLAGS: readonly FlagDefinition[] = Object.freeze([
   durationFlag({
     name: "max-connection-idle",
     key: "maxConnectionIdleMs",
-    default: "15m",
+    // Off by default: a Deno client aborts when a GOAWAY ends its long-idle
+    // HTTP/2 session (denoland/deno#36788), and idle connections cost little.
+    default: "0s",
     help: "close a connection that had no call for this long; 0s never does",
   }),
   intFlag({
@@ -349,4 +351,15 @@ function buildDefaults(): Config {
   }
   for (const value of Object.values(out)) if (Array.isArray(value)) Object.freeze(value);
   return Object.freeze(out as Config); // every field is set: a test checks the keys
+}
+
+/**
+ * The server flag named `name`, for tools that share its default, variable and parser (the CLI).
+ *
+ * @throws {Error} when no server flag has that name (a programming error)
+ */
+export function serverFlag(name: string): FlagDefinition {
+  const flag = FLAGS.find((f) => f.name === name);
+  if (flag === undefined) throw new Error(`Cannot find server flag: --${name} is not defined`);
+  return flag;
 }

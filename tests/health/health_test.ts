@@ -7,7 +7,7 @@ import * as protoLoader from "@grpc/proto-loader";
 import { freePort, REPO_ROOT, startServer, testGpu } from "../_helpers/server_process.ts";
 import { queryReflection } from "../_helpers/grpc_helpers.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 
 async function get(port: number, path: string): Promise<{ status: number; body: string }> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`);

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { freePort, startServer, testGpu } from "../_helpers/server_process.ts";
 import { eventually } from "../metrics/_exposition.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 
 async function readyz(port: number): Promise<{ status: number; body: string }> {
   const res = await fetch(`http://127.0.0.1:${port}/readyz`);

@@ -7,7 +7,7 @@ import { status } from "@grpc/grpc-js";
 import { DUPLICATE_WINDOW_MS } from "../../src/server/mod.ts";
 import { exists, MAIN, startServer, testGpu } from "../_helpers/server_process.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 
 Deno.test(
   "server creates the socket directory 0750 and the socket 0660, and removes it on SIGTERM",
