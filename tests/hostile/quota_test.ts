@@ -16,7 +16,7 @@ import {
   ownConnection,
 } from "./_streams.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 const WATCH = "/nvidia.device.v1alpha1.GpuService/WatchGpus";
 const HEALTH_WATCH = "/grpc.health.v1.Health/Watch";
 
