@@ -61,3 +61,6 @@ export function timestampFromMs(ms: number): Timestamp {
 export function durationToMs(duration: DeepPartial<Duration> | null | undefined): number {
   return (duration?.seconds ?? 0) * 1000 + Math.floor((duration?.nanos ?? 0) / 1e6);
 }
+
+/** Metadata key a provider names itself with on every write (see `docs/api.md`). */
+export const PROVIDER_METADATA_KEY = "x-device-api-provider";

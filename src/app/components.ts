@@ -8,14 +8,35 @@
 import type { Config } from "../config/mod.ts";
 import { GpuStore } from "../cache/mod.ts";
 import type { Logger } from "../logging/mod.ts";
-import { createMetrics, type Metrics, ProviderCollectors } from "../metrics/mod.ts";
+import {
+  createMetrics,
+  type Metrics,
+  ProviderCollectors,
+  QuotaCollectors,
+} from "../metrics/mod.ts";
 import { gpuGate, GrpcHealth, Readiness } from "../health/mod.ts";
-import { type NvmlProvider, startNvmlProvider, storeWriter } from "../nvml/mod.ts";
-import { heartbeatInterceptor, ProviderLeases, providerService } from "../providers/mod.ts";
-import { DeviceApiServer, reflectionService } from "../server/mod.ts";
+import {
+  NVML_PROVIDER_NAME,
+  type NvmlProvider,
+  startNvmlProvider,
+  storeWriter,
+} from "../nvml/mod.ts";
+import {
+  heartbeatingWriter,
+  heartbeatInterceptor,
+  ProviderLeases,
+  providerService,
+} from "../providers/mod.ts";
+import {
+  DeviceApiServer,
+  type Reflection,
+  reflectionService,
+  type TransportLimits,
+  WatchQuota,
+} from "../server/mod.ts";
 import { memoryPlanLogFields, planServerMemory } from "../runtime/mod.ts";
-import { createNotifier, type Notifier, readNotifyEnv } from "../systemd/mod.ts";
 import { StatePersistence } from "../state/mod.ts";
+import { createNotifier, type Notifier, readNotifyEnv } from "../systemd/mod.ts";
 import { startTcpTls, type TcpTls } from "../tls/mod.ts";
 import { serverInfoService, VERSION } from "../version/mod.ts";
 
@@ -25,6 +46,8 @@ export interface LifecycleFlags {
   listening: boolean;
   /** Shutdown has begun. */
   shuttingDown: boolean;
+  /** Why a socket file is not ours (removed, replaced), or null; set once the server exists. */
+  socketProblem: () => string | null;
 }
 
 /** The components that exist before anything binds. */
@@ -39,6 +62,10 @@ export interface Components {
   readonly flags: LifecycleFlags;
   readonly readiness: Readiness;
   readonly grpcHealth: GrpcHealth;
+  readonly reflection: Reflection;
+  /** Watch slots per connection and per listener. */
+  readonly watchQuota: WatchQuota;
+  readonly quotaMetrics: QuotaCollectors;
   /** Under systemd (Type=notify): READY, STOPPING and watchdog pings; a no-op elsewhere. */
   readonly notifier: Notifier;
 }
@@ -61,11 +88,9 @@ export function createComponents(config: Config, log: Logger): Components {
     log.warning("The worst case of the memory budget exceeds the memory limit; lower the limits");
   }
   const store = new GpuStore({
-    // A committed write under a provider's identity is also its heartbeat.
-    // (`providers` is created below, before anything can write.)
+    // Heartbeats are not recorded here but where writes arrive (heartbeatInterceptor).
     onCommit: (commit) => {
       metrics.hooks.onCommit(commit);
-      providers.onCommit(commit);
       persistence.onCommit(commit.gpu.resourceVersion);
     },
     onLockAcquire: metrics.hooks.onLockAcquire,
@@ -98,11 +123,12 @@ export function createComponents(config: Config, log: Logger): Components {
     store,
     logger: log.withName("providers"),
     onExpire: providerMetrics.hooks.onLeaseExpired,
-    builtin: ["nvml"],
+    builtin: [NVML_PROVIDER_NAME],
     onChange: () => persistence.onProvidersChanged(),
   });
   providerMetrics.bind(providers);
   metrics.labelProviders((name) => providers.metricLabel(name));
+  // (`persistence` is used by the hooks above only once something writes, after this.)
   const persistence = new StatePersistence({
     dir: config.stateDir,
     store,
@@ -110,9 +136,14 @@ export function createComponents(config: Config, log: Logger): Components {
     logger: log.withName("state"),
     registry: metrics.registry,
   });
-  const flags: LifecycleFlags = { listening: false, shuttingDown: false };
+  const flags: LifecycleFlags = {
+    listening: false,
+    shuttingDown: false,
+    socketProblem: () => null,
+  };
   const readiness = new Readiness()
     .add("listeners", () => (flags.listening ? null : "gRPC listeners are not bound yet"))
+    .add("sockets", () => flags.socketProblem())
     .add("shutdown", () => (flags.shuttingDown ? "server is shutting down" : null))
     .add("state", persistence.readinessCheck)
     .add(
@@ -124,6 +155,22 @@ export function createComponents(config: Config, log: Logger): Components {
         gpuCount: () => store.size,
       }),
     );
+  // Client quotas: each refusal is counted under the quota's name.
+  const quotaMetrics = new QuotaCollectors(metrics.registry);
+  const watchQuota = new WatchQuota({
+    maxWatchers: config.maxWatchers,
+    perConnection: config.maxWatchersPerConnection,
+    // Nothing to reserve without a provider socket.
+    providerReserved: config.unixSocket === "" ? 0 : config.providerReservedWatchers,
+  }, { onReject: quotaMetrics.onReject });
+  const grpcHealth = new GrpcHealth({
+    maxWatches: config.maxHealthWatchers,
+    onReject: () => quotaMetrics.onReject("health_watchers"),
+  });
+  const reflection = reflectionService({
+    maxStreams: config.maxReflectionStreams,
+    onReject: () => quotaMetrics.onReject("reflection_streams"),
+  });
   return {
     config,
     log,
@@ -133,7 +180,10 @@ export function createComponents(config: Config, log: Logger): Components {
     persistence,
     flags,
     readiness,
-    grpcHealth: new GrpcHealth(),
+    grpcHealth,
+    reflection,
+    watchQuota,
+    quotaMetrics,
     notifier: createNotifier(readNotifyEnv(), log.withName("systemd")),
   };
 }
@@ -169,13 +219,51 @@ export function createGrpcServer(c: Components, tls: TcpTls | undefined): Device
     grpcAddress: config.grpcAddress,
     tcpCredentials: tls?.credentials,
     maxMessageBytes: config.maxMessageBytes,
+    transport: transportLimits(config),
+    watchQuota: c.watchQuota,
     interceptors: [c.metrics.interceptor, heartbeatInterceptor(providers)],
     services: [
       c.grpcHealth,
-      reflectionService(),
+      c.reflection,
       serverInfoService(),
       providerService({ leases: providers, store, logger: log }),
     ],
+  });
+}
+
+/** The per-connection limits of the configuration. */
+export function transportLimits(config: Config): TransportLimits {
+  return {
+    maxConcurrentStreams: config.maxConcurrentStreams,
+    maxSessionMemoryMib: config.maxSessionMemoryMib,
+    keepaliveTimeMs: config.keepaliveTimeMs,
+    keepaliveTimeoutMs: config.keepaliveTimeoutMs,
+    maxConnectionIdleMs: config.maxConnectionIdleMs,
+  };
+}
+
+/** Binds the quota gauges to the quotas and the server's listeners. */
+export function bindQuotaMetrics(c: Components, server: DeviceApiServer): void {
+  const { config } = c;
+  c.quotaMetrics.bind({
+    limits: () => ({
+      watchers_per_connection: config.maxWatchersPerConnection,
+      consumer_watchers: c.watchQuota.consumerShare,
+      health_watchers: config.maxHealthWatchers,
+      reflection_streams: config.maxReflectionStreams,
+      max_concurrent_streams: config.maxConcurrentStreams,
+      session_memory_bytes: config.maxSessionMemoryMib * 1024 * 1024,
+      keepalive_time_seconds: config.keepaliveTimeMs / 1000,
+      keepalive_timeout_seconds: config.keepaliveTimeoutMs / 1000,
+      connection_idle_seconds: config.maxConnectionIdleMs / 1000,
+    }),
+    inUse: () => ({
+      watchers_per_connection: c.watchQuota.busiestConnection,
+      consumer_watchers: c.watchQuota.consumerWatchers,
+      health_watchers: c.grpcHealth.watches,
+      reflection_streams: c.reflection.streams,
+    }),
+    connections: () => server.connections(),
   });
 }
 
@@ -186,7 +274,7 @@ export function createGrpcServer(c: Components, tls: TcpTls | undefined): Device
 export function createNvmlProvider(c: Components): NvmlProvider {
   const { config } = c;
   return startNvmlProvider({
-    writer: storeWriter(c.store),
+    writer: heartbeatingWriter(storeWriter(c.store), c.providers, NVML_PROVIDER_NAME),
     logger: c.log.withName("nvml"),
     driverRoot: config.nvmlDriverRoot,
     libraryPath: config.nvmlLibraryPath || undefined,

@@ -18,6 +18,7 @@ import type { DeviceApiServer } from "../server/mod.ts";
 import type { TcpTls } from "../tls/mod.ts";
 import { VERSION } from "../version/mod.ts";
 import {
+  bindQuotaMetrics,
   type Components,
   createGrpcServer,
   createNvmlProvider,
@@ -172,8 +173,12 @@ export class ServerLifecycle {
       this.#tls = await createTcpTls(c);
       if (this.#stopRequested) return;
       step = "Cannot start the server";
-      this.#server = createGrpcServer(c, this.#tls);
-      await this.#server.start();
+      const server = createGrpcServer(c, this.#tls);
+      this.#server = server;
+      bindQuotaMetrics(c, server);
+      // A socket file removed or replaced fails readiness at once (see UnixListener).
+      c.flags.socketProblem = () => server.socketProblem();
+      await server.start();
     } catch (err) {
       log.error(err, step);
       this.#begin(false);

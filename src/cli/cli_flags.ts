@@ -9,11 +9,10 @@
 import { ENDPOINT_ENV } from "../client/mod.ts";
 import {
   ACTION_FLAGS,
-  type FlagDefinition,
-  FLAGS,
   SCAN_FLAGS,
   scanArgs,
   type ScanFlag,
+  serverFlag,
 } from "../config/mod.ts";
 
 /** Verbs the CLI answers; the first word that is not a flag selects one. */
@@ -47,17 +46,6 @@ export interface CliFlag {
   readonly default?: string;
   /** Environment variable read when the flag is absent. */
   readonly env?: string;
-}
-
-/**
- * The server's flag of that name, whose default, environment variable and parser the CLI shares.
- *
- * @throws {Error} when the server has no such flag (a programming error)
- */
-export function serverFlag(name: string): FlagDefinition {
-  const flag = FLAGS.find((f) => f.name === name);
-  if (flag === undefined) throw new Error(`Cannot find server flag: --${name} is not defined`);
-  return flag;
 }
 
 /** Default provider identity of CLI writes (`Condition.owner` of what it sets). */

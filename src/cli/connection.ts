@@ -10,10 +10,11 @@ import {
   type FlagDefinition,
   formatDurationMs,
   parseDurationMs,
+  serverFlag,
   ValueError,
 } from "../config/mod.ts";
 import { type Endpoint, ENDPOINT_ENV, EndpointError, parseEndpoint } from "../client/mod.ts";
-import { DEFAULT_PROVIDER, serverFlag } from "./cli_flags.ts";
+import { DEFAULT_PROVIDER } from "./cli_flags.ts";
 import { UsageError } from "./errors.ts";
 
 /** How to reach the server. */

@@ -5,9 +5,10 @@
  * @module
  */
 import * as grpc from "@grpc/grpc-js";
+import { PROVIDER_METADATA_KEY } from "../api/mod.ts";
 
 /** Metadata key a provider names itself with (see `docs/api.md`). */
-export const PROVIDER_HEADER = "x-device-api-provider";
+export const PROVIDER_HEADER: string = PROVIDER_METADATA_KEY;
 
 type UnaryFn = (
   req: unknown,

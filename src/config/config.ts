@@ -82,6 +82,24 @@ export interface Config {
   readonly readinessMinGpus: number;
   /** After this long since start /readyz stops waiting for GPUs, in milliseconds (0: no limit). */
   readonly readinessGracePeriodMs: number;
+  /** Watch streams one client connection may hold. */
+  readonly maxWatchersPerConnection: number;
+  /** Watch slots only the provider socket may use. */
+  readonly providerReservedWatchers: number;
+  /** HTTP/2 streams open at once per connection. */
+  readonly maxConcurrentStreams: number;
+  /** HTTP/2 session memory per connection, in MiB. */
+  readonly maxSessionMemoryMib: number;
+  /** Keepalive ping interval in milliseconds; 0 never pings. */
+  readonly keepaliveTimeMs: number;
+  /** How long a keepalive ping may go unanswered, in milliseconds. */
+  readonly keepaliveTimeoutMs: number;
+  /** Idle connections are closed after this, in milliseconds; 0 never. */
+  readonly maxConnectionIdleMs: number;
+  /** grpc.health.v1 Watch streams open at once. */
+  readonly maxHealthWatchers: number;
+  /** Server reflection streams open at once. */
+  readonly maxReflectionStreams: number;
 }
 
 /** Config under construction; only the parser writes to it. */

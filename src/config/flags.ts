@@ -296,6 +296,76 @@ export const FLAGS: readonly FlagDefinition[] = Object.freeze([
     help:
       "/readyz stops waiting for --readiness-min-gpus this long after start; 0s waits without limit",
   }),
+  intFlag({
+    name: "max-watchers-per-connection",
+    key: "maxWatchersPerConnection",
+    default: 128,
+    min: 1,
+    max: 1_048_576,
+    help: "most Watch streams one client connection may hold",
+  }),
+  intFlag({
+    name: "provider-reserved-watchers",
+    key: "providerReservedWatchers",
+    default: 128,
+    min: 0,
+    max: 1_048_576,
+    help: "Watch slots only --unix-socket may use: the consumer socket and TCP together hold " +
+      "at most --max-watchers minus this",
+  }),
+  intFlag({
+    name: "max-concurrent-streams",
+    key: "maxConcurrentStreams",
+    default: 256,
+    min: 1,
+    max: 1_048_576,
+    help: "HTTP/2 streams (calls) one connection may have open at once",
+  }),
+  intFlag({
+    name: "max-session-memory-mib",
+    key: "maxSessionMemoryMib",
+    default: 10,
+    min: 1,
+    max: 1024,
+    help: "HTTP/2 memory per connection in MiB; beyond it new calls on it are refused",
+  }),
+  durationFlag({
+    name: "keepalive-time",
+    key: "keepaliveTimeMs",
+    default: "1m",
+    help: "ping each client this often; 0s never pings",
+  }),
+  durationFlag({
+    name: "keepalive-timeout",
+    key: "keepaliveTimeoutMs",
+    default: "20s",
+    help: "close a connection whose ping is not answered within this (a vanished peer frees " +
+      "its watches)",
+  }),
+  durationFlag({
+    name: "max-connection-idle",
+    key: "maxConnectionIdleMs",
+    // Off by default: a Deno client aborts when a GOAWAY ends its long-idle
+    // HTTP/2 session (denoland/deno#36788), and idle connections cost little.
+    default: "0s",
+    help: "close a connection that had no call for this long; 0s never does",
+  }),
+  intFlag({
+    name: "max-health-watchers",
+    key: "maxHealthWatchers",
+    default: 64,
+    min: 1,
+    max: 1_048_576,
+    help: "most grpc.health.v1 Watch streams open at once",
+  }),
+  intFlag({
+    name: "max-reflection-streams",
+    key: "maxReflectionStreams",
+    default: 16,
+    min: 1,
+    max: 1_048_576,
+    help: "most gRPC server reflection streams open at once",
+  }),
 ]);
 
 /** A flag that makes the program print something and exit instead of running. */
@@ -321,4 +391,15 @@ function buildDefaults(): Config {
   }
   for (const value of Object.values(out)) if (Array.isArray(value)) Object.freeze(value);
   return Object.freeze(out as Config); // every field is set: a test checks the keys
+}
+
+/**
+ * The server flag named `name`, for tools that share its default, variable and parser (the CLI).
+ *
+ * @throws {Error} when no server flag has that name (a programming error)
+ */
+export function serverFlag(name: string): FlagDefinition {
+  const flag = FLAGS.find((f) => f.name === name);
+  if (flag === undefined) throw new Error(`Cannot find server flag: --${name} is not defined`);
+  return flag;
 }

@@ -21,12 +21,36 @@ export type ServingStatus = "SERVING" | "NOT_SERVING" | "SERVICE_UNKNOWN";
 
 type WatchCall = grpc.ServerWritableStream<{ service: string }, { status: ServingStatus }>;
 
+/** Options of {@linkcode GrpcHealth}. */
+export interface GrpcHealthOptions {
+  /** Watch streams open at once, over every listener (default 64). */
+  maxWatches?: number;
+  /** Called for every Watch refused by the limit. */
+  onReject?: () => void;
+}
+
+/** Default of {@linkcode GrpcHealthOptions.maxWatches}. */
+export const DEFAULT_MAX_HEALTH_WATCHES = 64;
+
 /** State and handlers of the health service. */
 export class GrpcHealth implements ExtraService {
   readonly #definition: grpc.ServiceDefinition = serviceDefinition(HEALTH_SERVICE);
   #serving = false;
   readonly #services = new Set(["", GPU_SERVICE, PROVIDER_SERVICE]);
   readonly #watches = new Set<WatchCall>();
+  readonly #maxWatches: number;
+  readonly #onReject: (() => void) | undefined;
+
+  /** Creates the service, NOT_SERVING until {@linkcode setServing}. */
+  constructor(options: GrpcHealthOptions = {}) {
+    this.#maxWatches = options.maxWatches ?? DEFAULT_MAX_HEALTH_WATCHES;
+    this.#onReject = options.onReject;
+  }
+
+  /** Open Watch streams. */
+  get watches(): number {
+    return this.#watches.size;
+  }
 
   /** Status of a service name. */
   statusOf(service: string): ServingStatus {
@@ -89,6 +113,15 @@ export class GrpcHealth implements ExtraService {
           call.emit("error", {
             code: grpc.status.INVALID_ARGUMENT,
             details: "request: malformed message",
+          });
+          return;
+        }
+        if (this.#watches.size >= this.#maxWatches) {
+          this.#onReject?.();
+          call.emit("error", {
+            code: grpc.status.RESOURCE_EXHAUSTED,
+            details: `too many health Watch streams: the limit is ${this.#maxWatches} ` +
+              "(--max-health-watchers); use Check to poll instead",
           });
           return;
         }

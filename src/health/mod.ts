@@ -3,7 +3,13 @@
  *
  * @module
  */
-export { GrpcHealth, HEALTH_SERVICE, type ServingStatus } from "./grpc_health.ts";
+export {
+  DEFAULT_MAX_HEALTH_WATCHES,
+  GrpcHealth,
+  type GrpcHealthOptions,
+  HEALTH_SERVICE,
+  type ServingStatus,
+} from "./grpc_health.ts";
 export {
   type CheckResult,
   gpuGate,

@@ -29,6 +29,7 @@ export {
   OTHER_ACTION,
 } from "./nvml_collectors.ts";
 export { METRICS_PATH, MetricsHttpServer, type MetricsHttpServerOptions } from "./http_server.ts";
+export { QuotaCollectors, type QuotaView } from "./quota_collectors.ts";
 export {
   ProviderCollectors,
   type ProviderHooks,

@@ -1,8 +1,10 @@
 /**
- * Counts every successful GpuService write under a provider's identity as
- * that provider's heartbeat, including writes that change nothing (which
- * commit nothing, so the store's commit hook never sees them): a provider
- * that re-sends an unchanged status keeps its lease.
+ * The one place where a provider's writes count as its heartbeat: every
+ * successful write RPC under a provider's identity (the GpuService writes and
+ * ProviderService.SetConditions), including writes that change nothing, so a
+ * provider that re-sends an unchanged status keeps its lease. The in-process
+ * NVML provider writes without RPCs: {@linkcode heartbeatingWriter} records
+ * its writes through the same sink.
  *
  * @module
  */
@@ -14,13 +16,15 @@ import {
   ServerListenerBuilder,
   status as Status,
 } from "@grpc/grpc-js";
-import { GPU_SERVICE } from "../api/mod.ts";
+import { GPU_SERVICE, PROVIDER_SERVICE } from "../api/mod.ts";
+import type { GpuStateWriter } from "../nvml/mod.ts";
 import { providerOf } from "../server/mod.ts";
 
-/** The GpuService methods that write. */
-const WRITES = new Set(
-  ["CreateGpu", "UpdateGpu", "UpdateGpuStatus", "DeleteGpu"].map((m) => `/${GPU_SERVICE}/${m}`),
-);
+/** The methods whose success is a sign of life of the calling provider. */
+const WRITES = new Set([
+  ...["CreateGpu", "UpdateGpu", "UpdateGpuStatus", "DeleteGpu"].map((m) => `/${GPU_SERVICE}/${m}`),
+  `/${PROVIDER_SERVICE}/SetConditions`,
+]);
 
 /** What the interceptor records; ProviderLeases is one. */
 export interface HeartbeatSink {
@@ -28,8 +32,39 @@ export interface HeartbeatSink {
 }
 
 /**
+ * Wraps an in-process writer (the NVML provider's) so that each successful
+ * write heartbeats the provider it writes as, like a write RPC does.
+ *
+ * @param writer the writer to wrap
+ * @param sink where heartbeats go
+ * @param provider the name `ensureGpu` writes as
+ * @returns a writer with the same behaviour plus heartbeats
+ */
+export function heartbeatingWriter(
+  writer: GpuStateWriter,
+  sink: HeartbeatSink,
+  provider: string,
+): GpuStateWriter {
+  return {
+    async ensureGpu(name, spec) {
+      await writer.ensureGpu(name, spec);
+      sink.heartbeat(provider);
+    },
+    async setConditions(name, writerName, conditions) {
+      await writer.setConditions(name, writerName, conditions);
+      sink.heartbeat(writerName);
+    },
+    async reconcileAction(name, mine, lastWritten) {
+      const shown = await writer.reconcileAction(name, mine, lastWritten);
+      sink.heartbeat(provider);
+      return shown;
+    },
+  };
+}
+
+/**
  * Builds a server interceptor that heartbeats the calling provider when a
- * GpuService write succeeds (a write refused on the read-only consumer
+ * write RPC succeeds (a write refused on the read-only consumer
  * socket does not succeed, so it never counts).
  *
  * @param sink where heartbeats go

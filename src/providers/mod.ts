@@ -34,4 +34,8 @@ export {
   providerService,
   type ProviderServiceOptions,
 } from "./provider_service.ts";
-export { heartbeatInterceptor, type HeartbeatSink } from "./heartbeat_interceptor.ts";
+export {
+  heartbeatingWriter,
+  heartbeatInterceptor,
+  type HeartbeatSink,
+} from "./heartbeat_interceptor.ts";

@@ -12,7 +12,6 @@ import {
   type Duration,
   durationFromMs,
   durationToMs,
-  isDecodeFailure,
   PROVIDER_SERVICE,
   serviceDefinition,
   type SetConditionsRequest,
@@ -28,10 +27,8 @@ import {
 import type { Logger } from "../logging/mod.ts";
 import {
   type ExtraService,
-  isInternal,
-  PermissionDeniedError,
-  providerOf,
-  toGrpcError,
+  PROVIDER_METADATA_KEY,
+  unary,
   validateProviderName,
 } from "../server/mod.ts";
 import { timestampOf } from "./expired_condition.ts";
@@ -73,41 +70,13 @@ function handlers(
   readOnly: boolean,
 ): grpc.UntypedServiceImplementation {
   const { leases, store } = options;
-  const log = options.logger.withName("provider-service");
-
-  // Runs one unary call: decode check, the read-only rule, the identity, the
-  // operation, and the mapping of its outcome to a response or a status.
-  function unary<T>(
-    method: string,
-    write: boolean,
-    run: (req: T, identity: string) => Promise<unknown> | unknown,
-  ): grpc.handleUnaryCall<unknown, unknown> {
-    return (call, callback) => {
-      Promise.resolve().then(() => {
-        const req = call.request;
-        if (isDecodeFailure(req)) {
-          throw new InvalidArgumentError("request", `malformed message: ${req.decodeError}`);
-        }
-        if (write && readOnly) {
-          throw new PermissionDeniedError(`${method} is a write; this listener serves reads only`);
-        }
-        return run(req as T, write ? providerOf(call.metadata) : "");
-      }).then(
-        (res) => callback(null, res),
-        (err) => {
-          if (isInternal(err)) {
-            log.error(err, "Request failed with an internal error", "method", method);
-          } else log.V(2).info("Request failed", "method", method, "details", String(err));
-          callback(toGrpcError(err));
-        },
-      );
-    };
-  }
+  const context = { readOnly, log: options.logger.withName("provider-service") };
 
   return {
-    RegisterProvider: unary<Req<{ name: string; leaseDuration: Duration }>>(
+    RegisterProvider: unary<Req<{ name: string; leaseDuration: Duration }>, unknown>(
       "RegisterProvider",
       true,
+      context,
       (req, identity) => {
         const name = nameOf(req, identity);
         const leaseMs = leaseOf(req.leaseDuration);
@@ -119,7 +88,7 @@ function handlers(
         }
       },
     ),
-    Heartbeat: unary<NameRequest>("Heartbeat", true, (req, identity) => {
+    Heartbeat: unary<NameRequest, unknown>("Heartbeat", true, context, (req, identity) => {
       const name = nameOf(req, identity);
       const status = leases.renew(name);
       if (!status) {
@@ -130,18 +99,24 @@ function handlers(
       }
       return toMessage(status);
     }),
-    UnregisterProvider: unary<NameRequest>("UnregisterProvider", true, (req, identity) => {
-      const name = nameOf(req, identity);
-      if (!leases.unregister(name)) {
-        throw new NotFoundError(
-          `Cannot unregister provider ${JSON.stringify(name)}: it is not registered`,
-        );
-      }
-      return EMPTY;
-    }),
-    SetConditions: unary<Req<SetConditionsRequest>>(
+    UnregisterProvider: unary<NameRequest, unknown>(
+      "UnregisterProvider",
+      true,
+      context,
+      (req, identity) => {
+        const name = nameOf(req, identity);
+        if (!leases.unregister(name)) {
+          throw new NotFoundError(
+            `Cannot unregister provider ${JSON.stringify(name)}: it is not registered`,
+          );
+        }
+        return EMPTY;
+      },
+    ),
+    SetConditions: unary<Req<SetConditionsRequest>, unknown>(
       "SetConditions",
       true,
+      context,
       async (req, identity) => {
         const stored = await store.setConditions({
           name: req.name ?? "",
@@ -150,12 +125,10 @@ function handlers(
           remove: (req.removeTypes ?? []) as string[],
           resourceVersion: req.resourceVersion ?? 0,
         }, { provider: identity });
-        // Also when nothing changed (no commit): the provider is alive.
-        if (identity) leases.heartbeat(identity);
         return stored.bytes;
       },
     ),
-    ListProviders: unary<unknown>("ListProviders", false, () => ({
+    ListProviders: unary<unknown, unknown>("ListProviders", false, context, () => ({
       providers: leases.list().map(toMessage),
     })),
   };
@@ -168,7 +141,7 @@ function nameOf(req: NameRequest, identity: string): string {
     if (identity === "") {
       throw new InvalidArgumentError(
         "name",
-        "required: give the provider name or send it in x-device-api-provider",
+        `required: give the provider name or send it in ${PROVIDER_METADATA_KEY}`,
       );
     }
     return identity;
@@ -177,7 +150,7 @@ function nameOf(req: NameRequest, identity: string): string {
   if (identity !== "" && identity !== given) {
     throw new InvalidArgumentError(
       "name",
-      `${JSON.stringify(given)} differs from x-device-api-provider ${JSON.stringify(identity)}`,
+      `${JSON.stringify(given)} differs from ${PROVIDER_METADATA_KEY} ${JSON.stringify(identity)}`,
     );
   }
   return given;

@@ -12,6 +12,7 @@ import { dirname, join } from "node:path";
 import type { Config } from "../config/mod.ts";
 import { NVML_LIBRARY_DIRS } from "../nvml/mod.ts";
 import { CGROUP_MEMORY_LIMIT_FILES } from "./cgroup_memory.ts";
+import { privateBindPath } from "../server/mod.ts";
 
 /**
  * V8 flags that bound memory, chosen from a measured curve of server CPU per
@@ -139,8 +140,12 @@ export function runtimeFlags(scope: PermissionScope, options: { embedded: boolea
   const flags = [
     "--no-prompt",
     `--allow-net=${
-      [...scope.tcpHosts, ...[...scope.unixSockets, ...scope.notifySockets].map((s) => `unix:${s}`)]
-        .join(",")
+      [
+        ...scope.tcpHosts,
+        // Each socket is bound at its private path first, then renamed into place.
+        ...[...scope.unixSockets.flatMap((s) => [s, privateBindPath(s)]), ...scope.notifySockets]
+          .map((s) => `unix:${s}`),
+      ].join(",")
     }`,
     `--allow-read=${read.join(",")}`,
     `--allow-write=${[...scope.readWrite, ...scope.notifySockets].join(",")}`,

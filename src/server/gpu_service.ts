@@ -18,17 +18,20 @@ import {
   type WriteContext,
 } from "../cache/mod.ts";
 import type { Logger } from "../logging/mod.ts";
-import { providerOf } from "./provider_identity.ts";
-import { isInternal, PermissionDeniedError, toGrpcError } from "./status.ts";
+import { peerOf } from "./peer.ts";
+import { isInternal, toGrpcError } from "./status.ts";
+import { unary } from "./unary.ts";
+import type { WatchQuota } from "./watch_quota.ts";
 
 /** Options of {@linkcode gpuServiceHandlers}. */
 export interface GpuServiceOptions {
   /** Answer every write with PERMISSION_DENIED (the consumer socket). */
   readOnly: boolean;
   logger: Logger;
+  /** Watch slots per connection and listener; unlimited when absent. */
+  watchQuota?: WatchQuota;
 }
 
-type Unary = grpc.handleUnaryCall<unknown, Uint8Array>;
 type Req<T> = DeepPartial<T>;
 
 const EMPTY = new Uint8Array(0);
@@ -39,107 +42,63 @@ export function gpuServiceHandlers(
   options: GpuServiceOptions,
 ): grpc.UntypedServiceImplementation {
   const log = options.logger.withName("gpu-service");
-
-  // Runs one unary call: decode check, identity, the store operation, and
-  // the mapping of its outcome to a response or a status.
-  function unary<T>(
-    method: string,
-    write: boolean,
-    run: (req: T, ctx: WriteContext) => Promise<Uint8Array>,
-  ): Unary {
-    return (call, callback) => {
-      const req = call.request;
-      let ctx: WriteContext;
-      try {
-        if (isDecodeFailure(req)) {
-          throw new InvalidArgumentError("request", `malformed message: ${req.decodeError}`);
-        }
-        if (write && options.readOnly) {
-          throw new PermissionDeniedError(`${method} is a write; this listener serves reads only`);
-        }
-        ctx = { provider: write ? providerOf(call.metadata) : "" };
-      } catch (err) {
-        return fail(method, err, callback);
-      }
-      run(req as T, ctx).then(
-        (bytes) => callback(null, bytes),
-        (err) => fail(method, err, callback),
-      );
-    };
-  }
-
-  function fail(method: string, err: unknown, callback: grpc.sendUnaryData<Uint8Array>): void {
-    const status = toGrpcError(err);
-    if (isInternal(err)) log.error(err, "Request failed with an internal error", "method", method);
-    else {log.V(2).info(
-        "Request failed",
-        "method",
-        method,
-        "code",
-        status.code,
-        "details",
-        status.details,
-      );}
-    callback(status);
-  }
+  const context = { readOnly: options.readOnly, log };
+  // Every write carries the caller's provider identity into the store.
+  const read = <T>(method: string, run: (req: T) => Promise<Uint8Array>) =>
+    unary<T, Uint8Array>(method, false, context, (req) => run(req));
+  const write = <T>(method: string, run: (req: T, ctx: WriteContext) => Promise<Uint8Array>) =>
+    unary<T, Uint8Array>(method, true, context, (req, provider) => run(req, { provider }));
 
   return {
-    GetGpu: unary<Req<{ name: string; opts: { namespace: string; resourceVersion: string } }>>(
+    GetGpu: read<Req<{ name: string; opts: { namespace: string; resourceVersion: string } }>>(
       "GetGpu",
-      false,
-      async (req) => {
+      (req) => {
         // Checked, never honoured: reads always serve the latest state.
         parseResourceVersion("opts.resource_version", req.opts?.resourceVersion);
-        return await store.getEncoded(req.opts?.namespace ?? "", req.name ?? "");
+        return store.getEncoded(req.opts?.namespace ?? "", req.name ?? "");
       },
     ),
-    ListGpus: unary<Req<{ opts: ListOptions }>>("ListGpus", false, async (req) => {
+    ListGpus: read<Req<{ opts: ListOptions }>>("ListGpus", (req) => {
       const opts = req.opts ?? {};
       parseResourceVersion("opts.resource_version", opts.resourceVersion);
-      return await store.listEncoded({
+      return store.listEncoded({
         namespace: opts.namespace ?? "",
         labelSelector: opts.labelSelector ?? "",
       });
     }),
     WatchGpus: (call: grpc.ServerWritableStream<unknown, Uint8Array>) =>
-      watchGpus(store, log, call),
-    CreateGpu: unary<Req<{ gpu: Gpu }>>("CreateGpu", true, async (req, ctx) => {
+      watchGpus(store, log, call, options.watchQuota),
+    CreateGpu: write<Req<{ gpu: Gpu }>>("CreateGpu", async (req, ctx) => {
       const { stored, created } = await store.create(req.gpu ?? null, ctx);
       if (created) {
         log.V(2).info("GPU created", "gpu", stored.gpu.metadata.name, "provider", ctx.provider);
       }
       return encodeCreateResponse(stored.bytes, created);
     }),
-    UpdateGpu: unary<Req<{ gpu: Gpu }>>(
+    UpdateGpu: write<Req<{ gpu: Gpu }>>(
       "UpdateGpu",
-      true,
       async (req, ctx) => (await store.update(req.gpu ?? null, ctx)).bytes,
     ),
-    UpdateGpuStatus: unary<
+    UpdateGpuStatus: write<
       Req<{ name: string; namespace: string; status: GpuStatus; resourceVersion: number }>
     >(
       "UpdateGpuStatus",
-      true,
       async (req, ctx) =>
         (await store.updateStatus(
           {
-            namespace: req.namespace ?? "",
             name: req.name ?? "",
+            namespace: req.namespace ?? "",
             status: req.status ?? null,
             resourceVersion: req.resourceVersion ?? 0,
           },
           ctx,
         )).bytes,
     ),
-    DeleteGpu: unary<Req<{ name: string; namespace: string }>>(
-      "DeleteGpu",
-      true,
-      async (req, ctx) => {
-        const { gpu } = await store.delete(req.namespace ?? "", req.name ?? "", ctx);
-        log.V(2).info("GPU deleted", "gpu", gpu.metadata.name, "provider", ctx.provider);
-        return EMPTY;
-      },
-    ),
+    DeleteGpu: write<Req<{ name: string; namespace: string }>>("DeleteGpu", async (req, ctx) => {
+      const { gpu } = await store.delete(req.namespace ?? "", req.name ?? "", ctx);
+      log.V(2).info("GPU deleted", "gpu", gpu.metadata.name, "provider", ctx.provider);
+      return EMPTY;
+    }),
   };
 }
 
@@ -149,6 +108,7 @@ function watchGpus(
   store: GpuStore,
   log: Logger,
   call: grpc.ServerWritableStream<unknown, Uint8Array>,
+  quota: WatchQuota | undefined,
 ): void {
   const failCall = (err: unknown) => {
     if (isInternal(err)) log.error(err, "Watch failed with an internal error");
@@ -162,6 +122,9 @@ function watchGpus(
     }
     const version = parseResourceVersion("opts.resource_version", req.opts?.resourceVersion);
     fromVersion = version === 0 ? null : version;
+    // The slot is held until the call ends, however it ends.
+    const release = quota?.acquire(peerOf(call.getPeer()));
+    if (release) { for (const end of ["close", "cancelled", "finish"]) call.once(end, release); }
   } catch (err) {
     return failCall(err);
   }

@@ -4,10 +4,10 @@
  * @module
  */
 import type { Metadata } from "@grpc/grpc-js";
+import { PROVIDER_METADATA_KEY } from "../api/mod.ts";
 import { InvalidArgumentError } from "../cache/mod.ts";
 
-/** Metadata key a provider names itself with on every write. */
-export const PROVIDER_METADATA_KEY = "x-device-api-provider";
+export { PROVIDER_METADATA_KEY };
 
 const PROVIDER_RE = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
 const PROVIDER_RULE = "provider name must be one value of 1 to 63 lower-case letters, digits, " +

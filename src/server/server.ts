@@ -4,7 +4,10 @@
  *
  * Two grpc-js servers may run: the main one (Unix socket and TCP, reads and
  * writes) and an optional read-only one on the consumer socket. They share
- * the store, so both see the same state and the same watch events.
+ * the store, so both see the same state and the same watch events. The Unix
+ * sockets are accepted by `UnixListener` and handed to grpc-js; TCP is bound
+ * by grpc-js itself. Transport limits (streams per connection, session
+ * memory, keepalive, idle timeout) apply to every connection.
  *
  * @module
  */
@@ -13,7 +16,8 @@ import { GPU_SERVICE, serviceDefinition } from "../api/mod.ts";
 import type { GpuStore } from "../cache/mod.ts";
 import type { Logger } from "../logging/mod.ts";
 import { gpuServiceHandlers } from "./gpu_service.ts";
-import { prepareSocketPath, removeSocket } from "./unix_socket.ts";
+import { UnixListener } from "./unix_listener.ts";
+import type { WatchQuota } from "./watch_quota.ts";
 
 /** A service registered next to the GpuService (health, reflection, providers). */
 export interface ExtraService {
@@ -40,6 +44,26 @@ export interface DeviceApiServerOptions {
   maxMessageBytes: number;
   interceptors?: grpc.ServerInterceptor[];
   services?: ExtraService[];
+  /** Per-connection limits; grpc-js defaults where absent. */
+  transport?: TransportLimits;
+  /** Watch slots per connection and listener; none when absent. */
+  watchQuota?: WatchQuota;
+  /** Milliseconds between checks of the socket files (see UnixListener). */
+  socketCheckIntervalMs?: number;
+}
+
+/** Limits every connection is held to. */
+export interface TransportLimits {
+  /** HTTP/2 streams (calls) open at once per connection. */
+  maxConcurrentStreams: number;
+  /** HTTP/2 session memory per connection, in MiB; beyond it new streams are refused. */
+  maxSessionMemoryMib: number;
+  /** Ping the client this long after the last ping answer; 0 never pings. */
+  keepaliveTimeMs: number;
+  /** Close the connection when a ping is not answered within this. */
+  keepaliveTimeoutMs: number;
+  /** Close a connection without calls for this long; 0 never does. */
+  maxConnectionIdleMs: number;
 }
 
 /** Where the server listens once started. */
@@ -69,7 +93,7 @@ export class DeviceApiServer {
   readonly #log: Logger;
   #main: grpc.Server | undefined;
   #consumer: grpc.Server | undefined;
-  #sockets: string[] = []; // socket files this server created and must remove
+  readonly #listeners: UnixListener[] = []; // Unix sockets bound, in bind order
   #state: ServerState = "new";
   #stopped: Promise<boolean> | undefined;
 
@@ -97,7 +121,7 @@ export class DeviceApiServer {
       if (o.unixSocket || o.grpcAddress) {
         this.#main = this.#newServer(false);
         if (o.unixSocket) {
-          bound.unixSocket = await this.#bindSocket(this.#main, o.unixSocket, o.socketMode);
+          bound.unixSocket = await this.#bindSocket(this.#main, "unix-socket", o.socketMode);
         }
         if (o.grpcAddress) bound.tcpPort = await this.#bindTcp(this.#main, o.grpcAddress);
       }
@@ -105,18 +129,32 @@ export class DeviceApiServer {
         this.#consumer = this.#newServer(true);
         bound.consumerSocket = await this.#bindSocket(
           this.#consumer,
-          o.consumerSocket,
+          "consumer-socket",
           o.consumerSocketMode,
         );
       }
     } catch (err) {
       this.#forceShutdown();
-      await this.#removeSockets();
+      await this.#closeListeners();
       this.#state = "stopped";
       throw err;
     }
     this.#state = "serving";
     return bound;
+  }
+
+  /** Why a socket file is not ours right now (removed, replaced), or null; for readiness. */
+  socketProblem(): string | null {
+    for (const listener of this.#listeners) {
+      const problem = listener.problem();
+      if (problem !== null) return problem;
+    }
+    return null;
+  }
+
+  /** Open connections on each Unix socket listener. */
+  connections(): { listener: "unix-socket" | "consumer-socket"; count: number }[] {
+    return this.#listeners.map((l) => ({ listener: l.name, count: l.connections }));
   }
 
   /**
@@ -140,8 +178,13 @@ export class DeviceApiServer {
   async #shutdown(options: StopOptions): Promise<boolean> {
     this.#state = "draining";
     let forced = !options.graceful;
+    // 0. Stop accepting on the Unix sockets and unlink them (our own only).
+    await this.#closeListeners();
     // 1. End the streams of the extra services (health Watch, reflection).
     for (const extra of this.#options.services ?? []) extra.closeStreams?.();
+    // Their statuses are written on a later turn of the event loop; a session
+    // closed before that resets the streams instead (INTERNAL for the client).
+    await new Promise((resolve) => setTimeout(resolve, 0));
     // 2. Stop accepting and drain in-flight calls, under the deadline.
     if (!forced) {
       const drained = await this.#tryShutdown(options.timeoutMs, options.signal);
@@ -157,24 +200,30 @@ export class DeviceApiServer {
         this.#forceShutdown();
       }
     }
-    // 3. Remove the socket files so a restarted server binds at once.
-    await this.#removeSockets();
     this.#state = "stopped";
     return !forced;
   }
 
   #newServer(readOnly: boolean): grpc.Server {
     const o = this.#options;
+    const t = o.transport;
     const server = new grpc.Server({
       "grpc.max_receive_message_length": o.maxMessageBytes,
       "grpc.max_send_message_length": o.maxMessageBytes,
       // Channelz stamps a Date per call and per stream for an admin API this server never serves.
       "grpc.enable_channelz": 0,
+      ...(t && {
+        "grpc.max_concurrent_streams": t.maxConcurrentStreams,
+        "grpc-node.max_session_memory": t.maxSessionMemoryMib,
+        "grpc.keepalive_time_ms": t.keepaliveTimeMs,
+        "grpc.keepalive_timeout_ms": t.keepaliveTimeoutMs,
+        ...(t.maxConnectionIdleMs > 0 && { "grpc.max_connection_idle_ms": t.maxConnectionIdleMs }),
+      }),
       interceptors: o.interceptors ?? [],
     });
     server.addService(
       serviceDefinition(GPU_SERVICE),
-      gpuServiceHandlers(o.store, { readOnly, logger: o.logger }),
+      gpuServiceHandlers(o.store, { readOnly, logger: o.logger, watchQuota: o.watchQuota }),
     );
     for (const extra of o.services ?? []) {
       extra.addTo(server, readOnly);
@@ -182,12 +231,23 @@ export class DeviceApiServer {
     return server;
   }
 
-  async #bindSocket(server: grpc.Server, path: string, mode: number): Promise<string> {
-    await prepareSocketPath(path);
-    await bind(server, `unix://${path}`, grpc.ServerCredentials.createInsecure());
-    this.#sockets.push(path);
-    await Deno.chmod(path, mode);
-    this.#log.info("Listening on Unix socket", "path", path, "mode", `0${mode.toString(8)}`);
+  async #bindSocket(
+    server: grpc.Server,
+    name: "unix-socket" | "consumer-socket",
+    mode: number,
+  ): Promise<string> {
+    const o = this.#options;
+    const path = name === "unix-socket" ? o.unixSocket : o.consumerSocket;
+    const listener = new UnixListener({
+      name,
+      path,
+      mode,
+      injector: server.createConnectionInjector(grpc.ServerCredentials.createInsecure()),
+      logger: this.#log,
+      checkIntervalMs: o.socketCheckIntervalMs,
+    });
+    await listener.start();
+    this.#listeners.push(listener);
     return path;
   }
 
@@ -233,8 +293,8 @@ export class DeviceApiServer {
     this.#consumer?.forceShutdown();
   }
 
-  async #removeSockets(): Promise<void> {
-    for (const path of this.#sockets.splice(0)) await removeSocket(path);
+  async #closeListeners(): Promise<void> {
+    for (const listener of this.#listeners.splice(0)) await listener.stop();
   }
 }
 

@@ -37,15 +37,6 @@ export async function prepareSocketPath(path: string): Promise<void> {
   await Deno.remove(path);
 }
 
-/** Removes a socket file, ignoring one that is already gone. */
-export async function removeSocket(path: string): Promise<void> {
-  try {
-    await Deno.remove(path);
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-  }
-}
-
 async function answers(path: string): Promise<boolean> {
   try {
     const conn = await Deno.connect({ transport: "unix", path });

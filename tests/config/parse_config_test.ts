@@ -58,6 +58,15 @@ const SAMPLES: [flag: string, raw: string, expected: Partial<Config>][] = [
   ["nvml-poll-interval", "0s", { nvmlPollIntervalMs: 0 }],
   ["readiness-min-gpus", "2", { readinessMinGpus: 2 }],
   ["readiness-grace-period", "2m", { readinessGracePeriodMs: 120_000 }],
+  ["max-watchers-per-connection", "8", { maxWatchersPerConnection: 8 }],
+  ["provider-reserved-watchers", "16", { providerReservedWatchers: 16 }],
+  ["max-concurrent-streams", "64", { maxConcurrentStreams: 64 }],
+  ["max-session-memory-mib", "4", { maxSessionMemoryMib: 4 }],
+  ["keepalive-time", "30s", { keepaliveTimeMs: 30_000 }],
+  ["keepalive-timeout", "5s", { keepaliveTimeoutMs: 5000 }],
+  ["max-connection-idle", "1h", { maxConnectionIdleMs: 3_600_000 }],
+  ["max-health-watchers", "10", { maxHealthWatchers: 10 }],
+  ["max-reflection-streams", "2", { maxReflectionStreams: 2 }],
 ];
 
 Deno.test("parseConfig() returns DEFAULT_CONFIG when nothing is set", () => {
@@ -76,7 +85,7 @@ Deno.test("parseConfig() returns DEFAULT_CONFIG when nothing is set", () => {
 
 Deno.test("DEFAULT_CONFIG sets every field and is frozen", () => {
   const values = Object.values(DEFAULT_CONFIG);
-  assert.equal(values.length, 38);
+  assert.equal(values.length, 46);
   assert.ok(values.every((v) => v !== undefined));
   assert.ok(Object.isFrozen(DEFAULT_CONFIG));
   assert.ok(Object.isFrozen(DEFAULT_CONFIG.nvmlIgnoredXids));

@@ -7,7 +7,7 @@ import * as protoLoader from "@grpc/proto-loader";
 import { freePort, REPO_ROOT, startServer, testGpu } from "../_helpers/server_process.ts";
 import { queryReflection } from "../_helpers/grpc_helpers.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 
 async function get(port: number, path: string): Promise<{ status: number; body: string }> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`);
@@ -45,7 +45,7 @@ Deno.test(
     const verbose = await get(port, "/readyz?verbose");
     assert.match(
       verbose.body,
-      /\[\+\]listeners ok\n\[\+\]shutdown ok\n\[\+\]state ok\n\[\+\]gpus ok\nreadyz check passed/,
+      /\[\+\]listeners ok\n\[\+\]sockets ok\n\[\+\]shutdown ok\n\[\+\]state ok\n\[\+\]gpus ok\nreadyz check passed/,
     );
     assert.equal((await get(port, "/nope")).status, 404);
 

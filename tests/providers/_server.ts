@@ -11,7 +11,7 @@ import { ProviderClient } from "../../src/client/mod.ts";
 import type { ServerProcess } from "../_helpers/server_process.ts";
 
 /** Sanitizer options of tests that run a server subprocess and gRPC channels. */
-export const OPTS = { sanitizeOps: false, sanitizeResources: false };
+export const OPTS = {};
 
 /** A provider client on the server's main Unix socket. */
 export function providerClient(server: ServerProcess, provider?: string): ProviderClient {

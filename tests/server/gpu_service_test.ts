@@ -7,7 +7,7 @@ import { status } from "@grpc/grpc-js";
 import { DeviceApiClient } from "../../src/client/mod.ts";
 import { startServer, testGpu } from "../_helpers/server_process.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 
 async function rejectsWith(p: Promise<unknown>, code: status, detail?: RegExp): Promise<void> {
   await assert.rejects(p, (err: { code: number; details: string }) => {

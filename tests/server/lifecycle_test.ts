@@ -6,8 +6,9 @@ import assert from "node:assert/strict";
 import { status } from "@grpc/grpc-js";
 import { DUPLICATE_WINDOW_MS } from "../../src/server/mod.ts";
 import { exists, MAIN, startServer, testGpu } from "../_helpers/server_process.ts";
+import { openReflection, openStream, ownConnection } from "../hostile/_streams.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 
 Deno.test(
   "server creates the socket directory 0750 and the socket 0660, and removes it on SIGTERM",
@@ -143,5 +144,28 @@ Deno.test(
     assert.equal(out.code, 2);
     const stderr = new TextDecoder().decode(out.stderr);
     assert.match(stderr, /--bogus/);
+  },
+);
+
+Deno.test(
+  "SIGTERM ends open reflection and health Watch streams and exits 0 well within the timeout",
+  opts,
+  async () => {
+    const server = await startServer({ args: ["--shutdown-timeout=20s"] });
+    const client = ownConnection(`unix://${server.socket}`);
+    try {
+      const reflection = openReflection(client);
+      const health = openStream(client, "/grpc.health.v1.Health/Watch", { read: true });
+      await health.first;
+      const started = Date.now();
+      const exit = await server.stop("SIGTERM");
+      assert.equal(exit.code, 0);
+      assert.ok(Date.now() - started < 15_000, "did not wait for the shutdown timeout");
+      assert.equal((await reflection.ended).code, status.UNAVAILABLE);
+      assert.equal((await health.ended).code, status.UNAVAILABLE);
+    } finally {
+      client.close();
+      await Deno.remove(server.dir, { recursive: true });
+    }
   },
 );

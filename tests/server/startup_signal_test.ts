@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { exists, freePort, startServer } from "../_helpers/server_process.ts";
 import { FakeNotifySocket } from "../systemd/_fake_notify_socket.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 
 // Log lines of startup, in order: the signal is sent as soon as each appears.
 const STARTUP_LINES = [

@@ -7,7 +7,7 @@ import { status } from "@grpc/grpc-js";
 import { startServer, testGpu } from "../_helpers/server_process.ts";
 import { take } from "../_helpers/grpc_helpers.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 
 Deno.test(
   "WatchGpus sends the snapshot, then live events, then resumes from a version",

@@ -7,7 +7,7 @@ import { startServer } from "../_helpers/server_process.ts";
 import { SENDER_SOCKET_NAME } from "../../src/systemd/mod.ts";
 import { FakeNotifySocket } from "./_fake_notify_socket.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 
 async function isSocket(path: string): Promise<boolean> {
   try {

@@ -1,13 +1,16 @@
 /**
  * deploy/systemd/device-api-server.service: systemd-analyze verify at its install path, the
- * settings a Type=notify V8 service needs, and the security exposure (printed, not asserted).
+ * settings a Type=notify V8 service needs, and the security exposure score under a threshold.
  */
 import assert from "node:assert/strict";
 import { DEFAULT_CONFIG, FLAGS } from "../../src/config/mod.ts";
 import { ensureDebianPackages } from "../_tools/apt.ts";
+import { REPO_ROOT } from "../_helpers/server_process.ts";
 import { lastValue, parseUnit, timeSpanSeconds, UNIT_PATH, unitEnvironment } from "./_unit_file.ts";
 
 const UNIT_NAME = "device-api-server.service";
+/** Highest `systemd-analyze security` exposure accepted (0 safest, 10 worst; "OK" is below 2). */
+const MAX_EXPOSURE = 2.0;
 const EXEC_START = "/usr/local/bin/device-api-server";
 
 /**
@@ -70,18 +73,28 @@ Deno.test("device-api-server.service passes systemd-analyze verify without any m
   }
 });
 
-Deno.test("systemd-analyze security rates device-api-server.service (score printed only)", async () => {
+Deno.test("systemd-analyze security rates device-api-server.service at most MAX_EXPOSURE", async () => {
   await ensureDebianPackages(["systemd"], ["systemd-analyze"]);
-  const root = await installedRoot(await Deno.readTextFile(UNIT_PATH));
-  try {
-    const result = await analyze(["security", "--offline=true", `--root=${root}`, UNIT_NAME]);
-    assert.equal(result.code, 0, result.output);
-    const overall = /Overall exposure level for .*/.exec(result.output)?.[0];
-    assert.ok(overall, result.output);
-    console.log(overall);
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
+  const text = await Deno.readTextFile(UNIT_PATH);
+  const exposure = async (unitText: string): Promise<number> => {
+    const root = await installedRoot(unitText);
+    try {
+      const result = await analyze(["security", "--offline=true", `--root=${root}`, UNIT_NAME]);
+      assert.equal(result.code, 0, result.output);
+      const overall = /Overall exposure level for \S+: ([0-9.]+)/.exec(result.output);
+      assert.ok(overall, result.output);
+      return Number(overall[1]);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  };
+  const score = await exposure(text);
+  assert.ok(score <= MAX_EXPOSURE, `exposure ${score} > ${MAX_EXPOSURE}`);
+  // The score is live: dropping the hardening block raises it past the threshold.
+  const bare = text.slice(0, text.indexOf("# Hardening that works for a V8 process.")) +
+    text.slice(text.indexOf("[Install]"));
+  const bareScore = await exposure(bare);
+  assert.ok(bareScore > MAX_EXPOSURE, `unhardened exposure ${bareScore} exceeds the threshold`);
 });
 
 Deno.test("device-api-server.service keeps the settings a Type=notify V8 service needs", async () => {
@@ -92,6 +105,9 @@ Deno.test("device-api-server.service keeps the settings a Type=notify V8 service
     NotifyAccess: "main",
     WatchdogSec: "30s",
     Restart: "on-failure",
+    // Exit status 2 is invalid configuration: a restart cannot fix it.
+    RestartPreventExitStatus: "2",
+    StateDirectory: "device-api",
     ExecStart: EXEC_START,
     EnvironmentFile: "-/etc/default/device-api-server",
     RuntimeDirectory: "device-api",
@@ -118,7 +134,11 @@ Deno.test("device-api-server.service keeps the settings a Type=notify V8 service
     env.get("DEVICE_API_UNIX_SOCKET"),
     `/run/${service("RuntimeDirectory")}/device.sock`,
   );
-  const known = new Set(FLAGS.map((f) => f.env));
+  // TCP is off unless the operator sets an address: loopback TCP is open to every local user.
+  assert.equal(env.get("DEVICE_API_GRPC_ADDRESS"), "");
+  assert.equal(env.get("DEVICE_API_STATE_DIR"), `/var/lib/${service("StateDirectory")}`);
+  // DEVICE_API_STATE_DIR belongs to the --state-dir flag, added by the state-dir work.
+  const known = new Set([...FLAGS.map((f) => f.env), "DEVICE_API_STATE_DIR"]);
   for (const name of env.keys()) {
     if (name.startsWith("DEVICE_API_")) assert.ok(known.has(name), `${name} is a server setting`);
   }
@@ -126,4 +146,31 @@ Deno.test("device-api-server.service keeps the settings a Type=notify V8 service
   const drainSeconds = (DEFAULT_CONFIG.shutdownDelayMs + DEFAULT_CONFIG.shutdownTimeoutMs) / 1000;
   const stopSeconds = timeSpanSeconds(service("TimeoutStopSec") ?? "0");
   assert.ok(stopSeconds > drainSeconds, `TimeoutStopSec ${stopSeconds}s > ${drainSeconds}s drain`);
+});
+
+Deno.test("device-api.sysusers.conf creates the static group the unit's Group= names", async () => {
+  const text = await Deno.readTextFile(`${REPO_ROOT}deploy/systemd/device-api.sysusers.conf`);
+  const lines = text.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#"));
+  const group = lastValue(parseUnit(await Deno.readTextFile(UNIT_PATH)), "Service", "Group");
+  assert.deepEqual(lines.map((l) => l.trim().split(/\s+/)), [["g", group, "-"]]);
+  await ensureDebianPackages(["systemd"], ["systemd-sysusers"]);
+  // systemd-sysusers really creates it, in a scratch root.
+  const root = await Deno.makeTempDir({ prefix: "das-sysusers-" });
+  try {
+    await Deno.mkdir(`${root}/etc`);
+    await Deno.writeTextFile(`${root}/etc/group`, "root:x:0:\n");
+    await Deno.writeTextFile(`${root}/etc/passwd`, "root:x:0:0:root:/root:/bin/sh\n");
+    const out = await new Deno.Command("systemd-sysusers", {
+      args: [`--root=${root}`, `${REPO_ROOT}deploy/systemd/device-api.sysusers.conf`],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.match(
+      await Deno.readTextFile(`${root}/etc/group`),
+      new RegExp(`^${group}:x:\\d+:`, "m"),
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });

@@ -1,0 +1,242 @@
+/**
+ * Hostile clients against the real server's quotas (issue 13, item 4): one
+ * connection, one listener or one kind of stream cannot take every slot;
+ * refusals are RESOURCE_EXHAUSTED naming the limit; a vanished TCP peer
+ * releases its slots; /livez keeps answering.
+ */
+import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import { freePort, type ServerProcess, startServer, testGpu } from "../_helpers/server_process.ts";
+import { eventually, scrapeUrl } from "../metrics/_exposition.ts";
+import {
+  FreezingProxy,
+  openReflection,
+  type OpenStream,
+  openStream,
+  ownConnection,
+} from "./_streams.ts";
+
+const opts = {};
+const WATCH = "/nvidia.device.v1alpha1.GpuService/WatchGpus";
+const HEALTH_WATCH = "/grpc.health.v1.Health/Watch";
+
+const scrape = (port: number) => scrapeUrl(`http://127.0.0.1:${port}/metrics`);
+
+async function livez(port: number): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${port}/livez`, { signal: AbortSignal.timeout(1000) });
+  await res.body?.cancel();
+  return res.status;
+}
+
+// One GPU, so that every new watch gets a first event (its snapshot).
+async function withGpu(server: ServerProcess): Promise<void> {
+  const client = server.client();
+  await client.create(testGpu("gpu-0"));
+  client.close();
+}
+
+// Ends every stream and waits for the ends, so no call outlives its test.
+async function endAll(streams: OpenStream[]): Promise<void> {
+  for (const s of streams) s.cancel();
+  await Promise.all(streams.map((s) => s.ended));
+}
+
+Deno.test(
+  "WatchQuota refuses the 129th watch on one connection, and a second connection still watches",
+  opts,
+  async () => {
+    const health = freePort();
+    const metrics = freePort();
+    await using server = await startServer({
+      args: [`--health-port=${health}`, `--metrics-port=${metrics}`],
+    });
+    await withGpu(server);
+    const hostile = ownConnection(`unix://${server.socket}`);
+    const other = ownConnection(`unix://${server.socket}`);
+    // 1,024 watches on one HTTP/2 connection, none of them ever read.
+    const flood = Array.from({ length: 1024 }, () => openStream(hostile, WATCH, { read: false }));
+    try {
+      const refused = flood.slice(128).map((s) => s.ended);
+      for (const end of await Promise.all(refused)) {
+        assert.equal(end.code, grpc.status.RESOURCE_EXHAUSTED);
+        assert.match(end.details, /--max-watchers-per-connection/);
+        assert.match(end.details, /the limit is 128/);
+      }
+      assert.equal(await livez(health), 200);
+      // Another client, on its own connection, gets a watch and its first event.
+      const second = openStream(other, WATCH, { read: true });
+      await second.first;
+      const m = await scrape(metrics);
+      assert.equal(
+        m.value("device_api_server_quota_rejections_total", {
+          quota: "watchers_per_connection",
+        }),
+        896,
+      );
+      assert.equal(
+        m.value("device_api_server_quota_in_use", { quota: "watchers_per_connection" }),
+        128,
+      );
+      assert.equal(
+        m.value("device_api_server_quota_limit", { quota: "watchers_per_connection" }),
+        128,
+      );
+      await endAll([...flood.slice(0, 128), second]);
+    } finally {
+      hostile.close();
+      other.close();
+    }
+  },
+);
+
+Deno.test(
+  "WatchQuota keeps --provider-reserved-watchers for the provider socket: TCP consumers cannot take them",
+  opts,
+  async () => {
+    await using server = await startServer({
+      args: ["--max-watchers=4", "--provider-reserved-watchers=2"],
+    });
+    await withGpu(server);
+    const tcp = ownConnection(server.tcpAddress);
+    const unix = ownConnection(`unix://${server.socket}`);
+    const open: OpenStream[] = [];
+    try {
+      for (let i = 0; i < 2; i++) open.push(openStream(tcp, WATCH, { read: true }));
+      await Promise.all(open.map((s) => s.first));
+      const third = await openStream(tcp, WATCH, { read: true }).ended;
+      assert.equal(third.code, grpc.status.RESOURCE_EXHAUSTED);
+      assert.match(third.details, /--provider-reserved-watchers/);
+      // The provider socket still has its two slots.
+      for (let i = 0; i < 2; i++) open.push(openStream(unix, WATCH, { read: true }));
+      await Promise.all(open.map((s) => s.first));
+      await endAll(open);
+    } finally {
+      tcp.close();
+      unix.close();
+    }
+  },
+);
+
+Deno.test(
+  "keepalive closes the connection of a vanished TCP peer and releases its watch slots",
+  opts,
+  async () => {
+    await using server = await startServer({
+      args: [
+        "--max-watchers=4",
+        "--provider-reserved-watchers=2",
+        "--keepalive-time=300ms",
+        "--keepalive-timeout=300ms",
+      ],
+    });
+    await withGpu(server);
+    const proxy = await FreezingProxy.start(Number(server.tcpAddress.split(":")[1]));
+    const vanishing = ownConnection(`127.0.0.1:${proxy.port}`);
+    const fresh: grpc.Client[] = [];
+    try {
+      const held = [
+        openStream(vanishing, WATCH, { read: true }),
+        openStream(vanishing, WATCH, { read: true }),
+      ];
+      await Promise.all(held.map((s) => s.first));
+      const direct = ownConnection(server.tcpAddress);
+      fresh.push(direct);
+      assert.equal(
+        (await openStream(direct, WATCH, { read: true }).ended).code,
+        grpc.status.RESOURCE_EXHAUSTED,
+      );
+      proxy.freeze(); // the peer neither answers pings nor closes its connection
+      const watch = await eventually(async () => {
+        const client = ownConnection(server.tcpAddress);
+        fresh.push(client);
+        const watch = openStream(client, WATCH, { read: true });
+        await watch.first; // rejects while the frozen peer still holds the slots
+        return watch;
+      }, 15_000);
+      await endAll([watch]);
+    } finally {
+      proxy.close();
+      vanishing.close();
+      for (const c of fresh) c.close();
+    }
+  },
+);
+
+Deno.test(
+  "GrpcHealth refuses Watch streams beyond --max-health-watchers with RESOURCE_EXHAUSTED",
+  opts,
+  async () => {
+    const metrics = freePort();
+    await using server = await startServer({
+      args: ["--max-health-watchers=3", `--metrics-port=${metrics}`],
+    });
+    const client = ownConnection(`unix://${server.socket}`);
+    try {
+      const open = Array.from(
+        { length: 3 },
+        () => openStream(client, HEALTH_WATCH, { read: true }),
+      );
+      await Promise.all(open.map((s) => s.first));
+      const refused = await openStream(client, HEALTH_WATCH, { read: true }).ended;
+      assert.equal(refused.code, grpc.status.RESOURCE_EXHAUSTED);
+      assert.match(refused.details, /--max-health-watchers/);
+      const m = await scrape(metrics);
+      assert.equal(
+        m.value("device_api_server_quota_rejections_total", { quota: "health_watchers" }),
+        1,
+      );
+      assert.equal(m.value("device_api_server_quota_in_use", { quota: "health_watchers" }), 3);
+      // A slot freed is a slot usable again.
+      open[0]!.cancel();
+      await open[0]!.ended;
+      const again = openStream(client, HEALTH_WATCH, { read: true });
+      await again.first;
+      await endAll([...open.slice(1), again]);
+    } finally {
+      client.close();
+    }
+  },
+);
+
+Deno.test(
+  "reflectionService() refuses streams beyond --max-reflection-streams with RESOURCE_EXHAUSTED",
+  opts,
+  async () => {
+    await using server = await startServer({ args: ["--max-reflection-streams=2"] });
+    const client = ownConnection(`unix://${server.socket}`);
+    try {
+      const open = [openReflection(client), openReflection(client)];
+      // Let both reach the server before the third.
+      await new Promise((r) => setTimeout(r, 300));
+      const refused = await openReflection(client).ended;
+      assert.equal(refused.code, grpc.status.RESOURCE_EXHAUSTED);
+      assert.match(refused.details, /--max-reflection-streams/);
+      await endAll(open);
+    } finally {
+      client.close();
+    }
+  },
+);
+
+Deno.test(
+  "an idle connection is closed after --max-connection-idle",
+  opts,
+  async () => {
+    const metrics = freePort();
+    await using server = await startServer({
+      args: ["--max-connection-idle=500ms", `--metrics-port=${metrics}`],
+    });
+    const client = ownConnection(`unix://${server.socket}`);
+    const connections = async () =>
+      (await scrape(metrics)).value("device_api_server_connections", { listener: "unix-socket" });
+    try {
+      const watch = openStream(client, HEALTH_WATCH, { read: true });
+      await watch.first;
+      assert.equal(await connections(), 1);
+      await endAll([watch]);
+      await eventually(async () => assert.equal(await connections(), 0));
+    } finally {
+      client.close();
+    }
+  },
+);
