@@ -7,13 +7,7 @@
  * @module
  */
 import { ENDPOINT_ENV } from "../client/mod.ts";
-import {
-  ACTION_FLAGS,
-  SCAN_FLAGS,
-  scanArgs,
-  type ScanFlag,
-  serverFlag,
-} from "../config/mod.ts";
+import { ACTION_FLAGS, SCAN_FLAGS, scanArgs, type ScanFlag, serverFlag } from "../config/mod.ts";
 
 /** Verbs the CLI answers; the first word that is not a flag selects one. */
 export const CLI_VERBS = [
