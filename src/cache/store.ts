@@ -52,12 +52,13 @@ import type {
   WriteOperation,
 } from "./store_types.ts";
 import {
+  nonNegativeVersion,
   normalizeAnnotations,
   normalizeLabels,
   normalizeNamespace,
   normalizeSpec,
   normalizeStatus,
-  parseResourceVersion,
+  updatePrecondition,
   validateName,
 } from "./validation.ts";
 import { type RestoredState, validateRestoredState } from "./restore.ts";
@@ -270,7 +271,7 @@ export class GpuStore {
     const meta = input?.metadata;
     const name = validateName("gpu.metadata.name", meta?.name);
     const namespace = normalizeNamespace("gpu.metadata.namespace", meta?.namespace);
-    const precondition = versionPrecondition(
+    const precondition = updatePrecondition(
       "gpu.metadata.resource_version",
       meta?.resourceVersion,
       input?.resourceVersion,
@@ -307,7 +308,7 @@ export class GpuStore {
   ): Promise<StoredGpu> {
     const name = validateName("name", request.name);
     const namespace = normalizeNamespace("namespace", request.namespace);
-    const precondition = nonNegative("resource_version", request.resourceVersion) || null; // 0: none
+    const precondition = nonNegativeVersion("resource_version", request.resourceVersion) || null; // 0: none
     const status = normalizeStatus("status", request.status, this.limits.maxConditions);
     using _write = await this.lock.acquireWrite();
     const old = this.#entries.requireForWrite(`${namespace}/${name}`, precondition);
@@ -326,7 +327,7 @@ export class GpuStore {
   async setConditions(patch: ConditionPatch, ctx: WriteContext): Promise<StoredGpu> {
     const name = validateName("name", patch.name);
     const namespace = normalizeNamespace("namespace", patch.namespace);
-    const precondition = nonNegative("resource_version", patch.resourceVersion) || null; // 0: none
+    const precondition = nonNegativeVersion("resource_version", patch.resourceVersion) || null; // 0: none
     const normalized = normalizeConditionPatch(patch.set, patch.remove, this.limits.maxConditions);
     using _write = await this.lock.acquireWrite();
     const old = this.#entries.requireForWrite(`${namespace}/${name}`, precondition);
@@ -440,30 +441,6 @@ export class GpuStore {
   }
 
   #timestamp(): Timestamp {
-    const ms = this.#now();
-    return timestampFromMs(ms);
+    return timestampFromMs(this.#now());
   }
-}
-
-// UpdateGpu's precondition is metadata.resource_version alone (the contract): empty is
-// unconditional whatever the int64 copy holds (which must still be well-formed); any other
-// value, "0" included, must equal the stored version.
-function versionPrecondition(
-  field: string,
-  metaVersion: unknown,
-  intVersion: unknown,
-): number | null {
-  nonNegative("gpu.resource_version", intVersion);
-  return parseResourceVersion(field, metaVersion);
-}
-
-function nonNegative(field: string, value: unknown): number {
-  const n = typeof value === "number" ? value : 0;
-  if (!Number.isSafeInteger(n) || n < 0) {
-    throw new InvalidArgumentError(
-      field,
-      `invalid resource version ${n}: must be a non-negative integer below 2^53`,
-    );
-  }
-  return n;
 }

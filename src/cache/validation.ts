@@ -289,3 +289,37 @@ function mapEntries(field: string, map: unknown): [string, string][] {
 export function clip(value: string, max = 64): string {
   return value.length > max ? `${value.slice(0, max)}…` : value;
 }
+
+// UpdateGpu's precondition is metadata.resource_version alone (the contract): empty is
+// unconditional whatever the int64 copy holds (which must still be well-formed); any other
+// value, "0" included, must equal the stored version.
+/**
+ * UpdateGpu's precondition: the version `metadata.resource_version` names, or
+ * null for an unconditional write.
+ *
+ * @throws {InvalidArgumentError} when either version is malformed
+ */
+export function updatePrecondition(
+  field: string,
+  metaVersion: unknown,
+  intVersion: unknown,
+): number | null {
+  nonNegativeVersion("gpu.resource_version", intVersion);
+  return parseResourceVersion(field, metaVersion);
+}
+
+/**
+ * An int64 resource version field: 0 when unset.
+ *
+ * @throws {InvalidArgumentError} when it is negative or beyond 2^53
+ */
+export function nonNegativeVersion(field: string, value: unknown): number {
+  const n = typeof value === "number" ? value : 0;
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new InvalidArgumentError(
+      field,
+      `invalid resource version ${n}: must be a non-negative integer below 2^53`,
+    );
+  }
+  return n;
+}
