@@ -85,7 +85,7 @@ Deno.test("parseConfig() returns DEFAULT_CONFIG when nothing is set", () => {
 
 Deno.test("DEFAULT_CONFIG sets every field and is frozen", () => {
   const values = Object.values(DEFAULT_CONFIG);
-  assert.equal(values.length, 46);
+  assert.equal(values.length, 47);
   assert.ok(values.every((v) => v !== undefined));
   assert.ok(Object.isFrozen(DEFAULT_CONFIG));
   assert.ok(Object.isFrozen(DEFAULT_CONFIG.nvmlIgnoredXids));
