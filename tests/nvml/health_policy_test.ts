@@ -41,7 +41,7 @@ Deno.test("decideHealth() sets NVMLReady False with the catalog's action for a c
       status: "False",
       reason: NvmlReason.XidCriticalError,
       message:
-        "Critical XID 79 (GPU_HAS_FALLEN_OFF_THE_BUS) reported; recommended action RESTART_BM",
+        "Critical XID 79 (ROBUST_CHANNEL_GPU_HAS_FALLEN_OFF_THE_BUS) reported; recommended action RESTART_BM",
     },
     recommended: "RESTART_BM",
     unknownXid: false,
@@ -67,7 +67,7 @@ Deno.test("decideHealth() names unknown XIDs and MIG instances in the message", 
   );
   assert.equal(
     mig.action === "set" && mig.condition.message,
-    "Critical XID 48 (DBE (double-bit ECC error)) on MIG GPU instance 2, compute instance 1 " +
+    "Critical XID 48 (ROBUST_CHANNEL_GPU_ECC_DBE) on MIG GPU instance 2, compute instance 1 " +
       "reported; recommended action RESET_GPU",
   );
 });

@@ -29,15 +29,16 @@ Deno.test("xidEffect() takes criticality and action from the catalog", () => {
   assert.deepEqual(xidEffect(79, policy), {
     critical: true,
     action: "RESTART_BM",
-    mnemonic: "GPU_HAS_FALLEN_OFF_THE_BUS",
+    mnemonic: "ROBUST_CHANNEL_GPU_HAS_FALLEN_OFF_THE_BUS",
     source: "catalog",
   });
   assert.equal(xidEffect(48, policy).action, "RESET_GPU");
-  assert.equal(xidEffect(64, policy).action, "CONTACT_SUPPORT");
+  assert.equal(xidEffect(64, policy).action, "RESET_GPU");
+  assert.equal(xidEffect(61, policy).action, "CONTACT_SUPPORT");
   assert.equal(xidEffect(54, policy).action, "CHECK_MECHANICALS");
-  // RESTART_APP and informational XIDs leave the GPU healthy.
-  for (const xid of [8, 94, 92]) assert.equal(critical(xid), false, `XID ${xid}`);
-  for (const xid of [48, 62, 63, 64, 74, 79, 95, 119]) {
+  // RESTART_APP and informational (IGNORE) XIDs leave the GPU healthy.
+  for (const xid of [8, 94, 63, 92, 121]) assert.equal(critical(xid), false, `XID ${xid}`);
+  for (const xid of [48, 61, 62, 64, 74, 79, 95, 119]) {
     assert.equal(critical(xid), true, `XID ${xid}`);
   }
 });
