@@ -19,8 +19,9 @@ import { privateBindPath } from "../server/mod.ts";
  * call against peak RSS (docs/performance.md, "V8 flags"):
  * - the young generation (`--max-semi-space-size=8`, MiB): V8's default
  *   lets peak RSS reach ≈150–170 MiB under load; 2 MiB held it near 110 MiB
- *   but scavenged four times as often, which cost ≈15–35% more CPU per call
- *   than 8 MiB (peak ≈120–130 MiB) in an interleaved A/B;
+ *   but scavenged four times as often, which cost ≈15–50% more CPU per call
+ *   than 8 MiB (peak ≈120–130 MiB) in an interleaved A/B; the price is idle
+ *   RSS, ≈100 MiB against ≈88 with 2 or 4 MiB;
  * - an old-generation ceiling (`--max-old-space-size=128`): V8 collects
  *   before the heap grows toward the chart's 256 MiB limit. A node's live
  *   data is far smaller (8 GPUs of a few KiB, a watch history of a few
