@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { FLAGS } from "../config/mod.ts";
+import { FLAGS, serverFlag } from "../config/mod.ts";
 
 /** Verbs the CLI answers; the first word that is not a flag selects one. */
 export const CLI_VERBS = [
@@ -39,9 +39,9 @@ export interface CliFlag {
   readonly env?: string;
 }
 
-function serverFlag(name: string): { default: string; env: string } {
-  const flag = FLAGS.find((f) => f.name === name);
-  if (flag === undefined) throw new Error(`Cannot find server flag: --${name} is not defined`);
+// The server's default and variable, so the CLI finds the server where it listens.
+function serverDefaults(name: string): { default: string; env: string } {
+  const flag = serverFlag(name);
   return { default: flag.default, env: flag.env };
 }
 
@@ -54,7 +54,7 @@ export const CONNECTION_FLAGS: readonly CliFlag[] = Object.freeze([
     name: "unix-socket",
     type: "string",
     help: "Unix socket of the server",
-    ...serverFlag("unix-socket"),
+    ...serverDefaults("unix-socket"),
   },
   {
     name: "grpc-address",

@@ -6,7 +6,7 @@
  * @module
  */
 import { isIP } from "node:net";
-import { type FlagDefinition, FLAGS } from "../config/mod.ts";
+import { type FlagDefinition, serverFlag } from "../config/mod.ts";
 import { DEFAULT_PROVIDER } from "./cli_flags.ts";
 import { UsageError } from "./errors.ts";
 
@@ -129,12 +129,6 @@ function tcpTarget(raw: string, where: string): string {
     );
   }
   return grpcAddress;
-}
-
-function serverFlag(name: string): FlagDefinition {
-  const flag = FLAGS.find((f) => f.name === name);
-  if (flag === undefined) throw new Error(`Cannot find server flag: --${name} is not defined`);
-  return flag;
 }
 
 // The server's own parser checks the value, so both accept exactly the same addresses.

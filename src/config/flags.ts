@@ -352,3 +352,14 @@ function buildDefaults(): Config {
   for (const value of Object.values(out)) if (Array.isArray(value)) Object.freeze(value);
   return Object.freeze(out as Config); // every field is set: a test checks the keys
 }
+
+/**
+ * The server flag named `name`, for tools that share its default, variable and parser (the CLI).
+ *
+ * @throws {Error} when no server flag has that name (a programming error)
+ */
+export function serverFlag(name: string): FlagDefinition {
+  const flag = FLAGS.find((f) => f.name === name);
+  if (flag === undefined) throw new Error(`Cannot find server flag: --${name} is not defined`);
+  return flag;
+}

@@ -6,7 +6,7 @@
  */
 
 export type { Config, LogFormat, ParseConfigResult } from "./config.ts";
-export { ACTION_FLAGS, DEFAULT_CONFIG, FLAGS } from "./flags.ts";
+export { ACTION_FLAGS, DEFAULT_CONFIG, FLAGS, serverFlag } from "./flags.ts";
 export type { ActionFlag, FlagDefinition, FlagType } from "./flags.ts";
 export { parseConfig } from "./parse_config.ts";
 export type { ParseConfigOptions } from "./parse_config.ts";
