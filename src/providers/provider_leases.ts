@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Commit, RewriteResult, StoredGpu, WriteContext } from "../cache/mod.ts";
+import type { RewriteResult, StoredGpu, WriteContext } from "../cache/mod.ts";
 import type { Condition } from "../api/mod.ts";
 import type { Logger } from "../logging/mod.ts";
 import { expiredCondition, formatMs } from "./expired_condition.ts";
@@ -168,18 +168,6 @@ export class ProviderLeases {
     this.#arm();
   }
 
-  /** Store hook: every committed write under a provider's identity is a heartbeat. */
-  onCommit(commit: Pick<Commit, "operation" | "provider">): void {
-    // The lease's own rewrite carries the silent provider's name: not a sign of life.
-    if (commit.provider === "" || commit.operation === "lease_expired") return;
-    try {
-      this.heartbeat(commit.provider);
-    } catch (err) {
-      // Runs inside a store write: never let it fail the write.
-      this.#log.error(err, "Cannot record a provider heartbeat", "provider", commit.provider);
-    }
-  }
-
   /** One provider, or undefined. */
   get(name: string): ProviderStatus | undefined {
     const record = this.#registry.get(name);
@@ -237,8 +225,8 @@ export class ProviderLeases {
   }
 
   // One store write per GPU holding the provider's conditions. The check of
-  // isExpired runs under the store's write lock, so a write that brought the
-  // provider back before this runs keeps its fresh conditions.
+  // isExpired runs under the store's write lock, so a provider heard from
+  // (heartbeat, or a completed write RPC) before this runs keeps its conditions.
   async #markUnknown(record: ProviderRecord): Promise<void> {
     const name = record.name;
     try {

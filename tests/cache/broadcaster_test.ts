@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { status } from "@grpc/grpc-js";
 import { encodeGpu, type Gpu } from "../../src/api/mod.ts";
 import {
   Broadcaster,
@@ -10,6 +11,7 @@ import {
   type Watcher,
 } from "../../src/cache/mod.ts";
 import { EventHistory } from "../../src/cache/event_history.ts";
+import { toGrpcError } from "../../src/server/status.ts";
 import { WatchEvent } from "../../src/cache/watch_event.ts";
 import {
   CTX,
@@ -575,7 +577,7 @@ Deno.test("GpuStore writes reach watchers in one batched flush after the write, 
   );
 });
 
-Deno.test("GpuStore.close() refuses later watches with ShuttingDownError, also one waiting for the lock", async () => {
+Deno.test("GpuStore.close() refuses later watches with UNAVAILABLE (ShuttingDownError), also one waiting for the lock", async () => {
   const lock = new RwLock();
   const store = newStore({ lock });
   await store.create(gpuInput("a"), CTX);
@@ -584,12 +586,15 @@ Deno.test("GpuStore.close() refuses later watches with ShuttingDownError, also o
   await ticks();
   store.close(); // the default: UNAVAILABLE with a re-watch hint
   write.release();
-  await assert.rejects(waiting, (err: unknown) => {
+  const unavailable = (err: unknown) => {
     assert.ok(err instanceof ShuttingDownError);
     assert.match(err.message, /shutting down/);
+    assert.equal(toGrpcError(err).code, status.UNAVAILABLE, "answered UNAVAILABLE");
     return true;
-  });
-  await assert.rejects(watch(store, { fromVersion: 101 }), ShuttingDownError);
+  };
+  await assert.rejects(waiting, unavailable);
+  await assert.rejects(watch(store, { fromVersion: 101 }), unavailable);
+  await assert.rejects(watch(store), unavailable);
   assert.equal(store.watcherCount, 0, "nothing stays registered after close");
   assert.equal((await store.get("", "a")).metadata.name, "a", "reads still work");
 });

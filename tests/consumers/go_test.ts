@@ -110,7 +110,7 @@ Deno.test(
       writer.close();
 
       // Restart without the state directory: the new run has neither the objects nor the
-      // history of the old one (tests/state covers the restart that keeps them).
+      // history of the old one (the next test and tests/state cover the restart that keeps them).
       assert.equal((await first.stop()).code, 0);
       first = await startServer({ dir, noTcp: true, args: ["--state-dir="] });
       at = await out.waitFor(/^re-listed at version \d+ \(0 GPUs\)$/, at);
@@ -136,6 +136,81 @@ Deno.test(
         await plugin.status;
       }
       await first[Symbol.asyncDispose]();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await removeWorkspace(ws);
+    }
+  },
+);
+
+Deno.test(
+  "the Go device-plugin example resumes across a server restart that keeps its state, without re-listing",
+  opts,
+  async () => {
+    const ws = await goWorkspace();
+    const bin = `${ws.gopath}/device-plugin`;
+    let server = await startServer({ noTcp: true }); // --state-dir=<dir>/state
+    const dir = server.dir;
+    let plugin: Deno.ChildProcess | undefined;
+    try {
+      await ws.go(["build", "-o", bin, EXAMPLE_PACKAGE]);
+      const writer = server.client({ provider: "test" });
+      const ready = (status: string, reason = "") => ({
+        conditions: [{ type: "Ready", status, reason }],
+      });
+      for (const name of ["gpu-0", "gpu-1"]) {
+        await writer.create(testGpu(name));
+        await writer.updateStatus(name, ready("True"));
+      }
+      plugin = new Deno.Command(bin, {
+        env: { DEVICE_API_ENDPOINT: `unix://${server.socket}` },
+        stdout: "piped",
+        stderr: "null", // retry notices
+      }).spawn();
+      const out = new Lines(plugin.stdout);
+      let at = await out.waitFor(/^synced at version \d+: 2 GPUs, 2 healthy$/);
+      const changed = await writer.updateStatus("gpu-0", ready("False", "XidCriticalError"));
+      const gpu0 = /^gpu default\/gpu-0: healthy -> unhealthy \(Ready=False XidCriticalError\)$/;
+      at = await out.waitFor(gpu0, at);
+      const { resourceVersion: last } = await writer.list();
+      writer.close();
+
+      // A graceful restart on the same directory: the store and its watch history survive.
+      assert.equal((await server.stop()).code, 0);
+      server = await startServer({ dir, noTcp: true });
+      const resumedAt = await out.waitFor(/^resuming watch from version \d+$/, at);
+      const from = Number(out.all[resumedAt]!.match(/\d+$/)![0]);
+      assert.ok(
+        from >= changed.resourceVersion && from <= Number(last),
+        `resumed from the last version it saw (${from}, event ${changed.resourceVersion}, list ${last})`,
+      );
+      // A change after the restart arrives once, from the resumed watch.
+      const again = server.client({
+        provider: "test",
+        channelOptions: { "grpc.use_local_subchannel_pool": 1 },
+      });
+      await again.updateStatus("gpu-1", ready("False", "NVMLUnavailable"));
+      const gpu1 = /^gpu default\/gpu-1: healthy -> unhealthy \(Ready=False NVMLUnavailable\)$/;
+      at = await out.waitFor(gpu1, resumedAt);
+      again.close();
+      await new Promise((r) => setTimeout(r, 500)); // room for a duplicate to show
+      const count = (re: RegExp) => out.all.filter((l) => re.test(l)).length;
+      assert.equal(count(gpu1), 1, "the change after the restart is seen exactly once");
+      assert.equal(count(gpu0), 1, "no duplicate of an event before the restart");
+      assert.ok(!out.all.some((l) => l.startsWith("re-listed")), "resumed, no re-list");
+      assert.equal(count(/^synced at version /), 1, "listed once, at the start");
+      assert.ok(
+        !out.all.slice(resumedAt).some((l) => / (added|removed)/.test(l)),
+        "nothing added or removed by the restart",
+      );
+      plugin.kill("SIGTERM");
+      assert.equal((await plugin.status).code, 0, "exits cleanly on SIGTERM");
+      plugin = undefined;
+    } finally {
+      if (plugin) {
+        plugin.kill("SIGKILL");
+        await plugin.status;
+      }
+      await server[Symbol.asyncDispose]();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
       await removeWorkspace(ws);
     }

@@ -14,25 +14,26 @@ function setup(storeOptions: StoreOptions = {}) {
   const log = recordingLogger();
   const commits: Commit[] = [];
   const expired: string[] = [];
-  // deno-lint-ignore prefer-const
-  let leases: ProviderLeases;
   const store = new GpuStore({
     initialVersion: 100,
     now: () => time.now,
     ...storeOptions,
-    onCommit: (c) => {
-      commits.push(c);
-      leases.onCommit(c);
-    },
+    onCommit: (c) => commits.push(c),
   });
-  leases = new ProviderLeases({
+  const leases = new ProviderLeases({
     store,
     logger: log,
     now: () => time.now,
     timers: time,
     onExpire: (p) => expired.push(p),
   });
-  return { time, log, commits, expired, store, leases };
+  // A provider's write as the heartbeat interceptor sees it: once it succeeds, a write under a
+  // provider's identity (not an anonymous one) is a heartbeat.
+  const write = async (provider: string, name: string, set: DeepPartial<Condition>[]) => {
+    await store.setConditions({ name, set, remove: [] }, { provider });
+    if (provider !== "") leases.heartbeat(provider);
+  };
+  return { time, log, commits, expired, store, leases, write };
 }
 
 function cond(type: string, status = "True", extra: DeepPartial<Condition> = {}) {
@@ -44,9 +45,9 @@ async function addGpu(store: GpuStore, name: string): Promise<void> {
 }
 
 Deno.test("ProviderLeases arms no timer while no provider has a lease", async () => {
-  const { time, store, leases } = setup();
+  const { time, store, leases, write } = setup();
   await addGpu(store, "gpu-0");
-  await store.setConditions({ name: "gpu-0", set: [cond("A")], remove: [] }, { provider: "w" });
+  await write("w", "gpu-0", [cond("A")]);
   leases.register("no-lease", 0);
   assert.deepEqual(time.pending, []);
   assert.deepEqual(leases.list().map((p) => [p.name, p.registered]), [
@@ -74,25 +75,13 @@ Deno.test("ProviderLeases keeps one timer, for the earliest deadline, re-armed o
 });
 
 Deno.test("ProviderLeases turns only the silent provider's conditions Unknown, one write per GPU", async () => {
-  const { time, log, commits, expired, store, leases } = setup();
+  const { time, log, commits, expired, store, leases, write } = setup();
   for (const name of ["gpu-0", "gpu-1", "gpu-2"]) await addGpu(store, name);
   leases.register("mon", 1000);
-  await store.setConditions({
-    name: "gpu-0",
-    set: [cond("MonA"), cond("MonB", "False")],
-    remove: [],
-  }, {
-    provider: "mon",
-  });
-  await store.setConditions({ name: "gpu-1", set: [cond("MonA")], remove: [] }, {
-    provider: "mon",
-  });
-  await store.setConditions({ name: "gpu-1", set: [cond("Other")], remove: [] }, {
-    provider: "other",
-  });
-  await store.setConditions({ name: "gpu-2", set: [cond("Other")], remove: [] }, {
-    provider: "other",
-  });
+  await write("mon", "gpu-0", [cond("MonA"), cond("MonB", "False")]);
+  await write("mon", "gpu-1", [cond("MonA")]);
+  await write("other", "gpu-1", [cond("Other")]);
+  await write("other", "gpu-2", [cond("Other")]);
   const lastSeen = time.now;
   const before = commits.length;
   time.advance(999);
@@ -128,12 +117,10 @@ Deno.test("ProviderLeases turns only the silent provider's conditions Unknown, o
 });
 
 Deno.test("ProviderLeases lets the provider's next write restore its conditions", async () => {
-  const { time, log, store, leases } = setup();
+  const { time, log, store, leases, write } = setup();
   await addGpu(store, "gpu-0");
   leases.register("mon", 1000);
-  await store.setConditions({ name: "gpu-0", set: [cond("MonA"), cond("MonB")], remove: [] }, {
-    provider: "mon",
-  });
+  await write("mon", "gpu-0", [cond("MonA"), cond("MonB")]);
   time.advance(1000);
   await leases.idle();
   // A heartbeat brings the provider back but invents no state.
@@ -144,9 +131,7 @@ Deno.test("ProviderLeases lets the provider's next write restore its conditions"
     "Unknown",
     "Unknown",
   ]);
-  await store.setConditions({ name: "gpu-0", set: [cond("MonA")], remove: [] }, {
-    provider: "mon",
-  });
+  await write("mon", "gpu-0", [cond("MonA")]);
   const conditions = (await store.get("", "gpu-0")).status.conditions;
   assert.deepEqual(conditions.map((c) => [c.type, c.status, c.reason]), [
     ["MonA", "True", "Checked"],
@@ -156,12 +141,10 @@ Deno.test("ProviderLeases lets the provider's next write restore its conditions"
 });
 
 Deno.test("ProviderLeases publishes nothing when an already-marked provider expires again", async () => {
-  const { time, commits, expired, store, leases } = setup();
+  const { time, commits, expired, store, leases, write } = setup();
   await addGpu(store, "gpu-0");
   leases.register("mon", 1000);
-  await store.setConditions({ name: "gpu-0", set: [cond("MonA")], remove: [] }, {
-    provider: "mon",
-  });
+  await write("mon", "gpu-0", [cond("MonA")]);
   time.advance(1000);
   await leases.idle();
   leases.renew("mon");
@@ -173,30 +156,28 @@ Deno.test("ProviderLeases publishes nothing when an already-marked provider expi
   assert.equal(leases.get("mon")?.expiries, 2);
 });
 
-Deno.test("ProviderLeases keeps conditions a provider wrote after its expiry was decided", async () => {
-  const { time, commits, store, leases } = setup();
+Deno.test("ProviderLeases keeps the conditions of a provider heard from after its expiry was decided", async () => {
+  const { time, commits, store, leases, write } = setup();
   await addGpu(store, "gpu-0");
   leases.register("mon", 1000);
-  await store.setConditions({ name: "gpu-0", set: [cond("MonA", "False")], remove: [] }, {
-    provider: "mon",
-  });
-  time.advance(1000); // expiry decided; the rewrite waits for the store's write lock
-  const fresh = store.setConditions({ name: "gpu-0", set: [cond("MonA")], remove: [] }, {
-    provider: "mon",
-  });
+  await write("mon", "gpu-0", [cond("MonA", "False")]);
+  time.advance(1000); // expiry decided; the rewrite has not taken the store's write lock yet
+  leases.heartbeat("mon"); // heard from (a heartbeat, or a write RPC that completed) first
+  const fresh = write("mon", "gpu-0", [cond("MonA")]);
   await Promise.all([fresh, leases.idle()]);
   const [c] = (await store.get("", "gpu-0")).status.conditions;
   assert.equal(c?.status, "True");
   assert.equal(commits.filter((x) => x.operation === "lease_expired").length, 0);
 });
 
-Deno.test("ProviderLeases.onCommit() ignores anonymous writes and the lease's own rewrite", () => {
-  const { leases } = setup();
-  leases.onCommit({ operation: "update_status", provider: "" });
-  leases.onCommit({ operation: "lease_expired", provider: "ghost" });
+Deno.test("ProviderLeases.heartbeat() adds an unknown provider without a lease; an anonymous write is none", async () => {
+  const { store, leases, write } = setup();
+  await addGpu(store, "gpu-0");
+  await write("", "gpu-0", [cond("Anon")]);
   assert.deepEqual(leases.list(), []);
-  leases.onCommit({ operation: "delete", provider: "w" });
-  assert.deepEqual(leases.list().map((p) => p.name), ["w"]);
+  leases.heartbeat("w");
+  assert.deepEqual(leases.list().map((p) => [p.name, p.registered]), [["w", false]]);
+  assert.deepEqual(leases.list()[0]!.leaseMs, 0);
 });
 
 Deno.test("ProviderLeases skips and logs a GPU the rewrite would push over the size limit", async () => {
