@@ -40,8 +40,6 @@ Deno.test("enumeratedMatchers() lists the state and action alternatives of each 
 
 Deno.test({
   name: "alerts and dashboard match only state and action values the server exports",
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const alerts: string[] = parse(await Deno.readTextFile(`${CHART}alerts.yaml`)).groups
       .flatMap((g: { rules: { expr: string }[] }) => g.rules.map((r) => r.expr));

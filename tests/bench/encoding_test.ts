@@ -24,7 +24,7 @@ import { nopLogger } from "../../src/logging/mod.ts";
 import { DeviceApiServer } from "../../src/server/mod.ts";
 import { encodeRequest, rawClient, type RawClientHandle } from "../../bench/_wire.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 const gpuType = messageType(`${PACKAGE}.Gpu`);
 const listType = messageType(`${PACKAGE}.ListGpusResponse`);
 const watchType = messageType(`${PACKAGE}.WatchGpusResponse`);

@@ -16,7 +16,7 @@ import {
 } from "../../src/client/mod.ts";
 import { startServer, testGpu } from "../_helpers/server_process.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 
 Deno.test("Backoff.next() doubles from the initial delay up to the cap and reset() starts over", () => {
   const b = new Backoff({ initialDelayMs: 100, maxDelayMs: 1000, jitter: 0.5 }, () => 0);

@@ -10,7 +10,7 @@ import { DeviceApiClient, type WatchEvent, type WatchOptions } from "../../src/c
 import type { Clock } from "../../src/client/mod.ts";
 import { startServer, testGpu } from "../_helpers/server_process.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 const NO_WAIT: Clock = { sleep: () => Promise.resolve() };
 
 // A client whose first watch stream breaks (UNAVAILABLE, as a dropped connection does) after

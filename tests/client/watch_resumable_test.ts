@@ -8,7 +8,7 @@ import { status } from "@grpc/grpc-js";
 import type { WatchEvent } from "../../src/client/mod.ts";
 import { startServer, testGpu } from "../_helpers/server_process.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 
 Deno.test(
   "watchResumable() resumes after an eviction and delivers every event once, in order",

@@ -9,7 +9,7 @@ import { status } from "@grpc/grpc-js";
 import { DeviceApiClient, ProviderClient, type WatchEvent } from "../../src/client/mod.ts";
 import { startServer, testGpu } from "../_helpers/server_process.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 
 async function rejectsWith(p: Promise<unknown>, code: number, details?: RegExp): Promise<void> {
   await assert.rejects(p, (e: { code: number; details: string }) => {

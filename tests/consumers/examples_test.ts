@@ -9,7 +9,7 @@ import { generatePythonStubs } from "../_helpers/python_stubs.ts";
 import { MAIN, REPO_ROOT, startServer, testGpu } from "../_helpers/server_process.ts";
 import { Lines } from "./_lines.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 
 /** Example files shown in docs/api.md, and the test file that runs each. */
 export const RUNNERS: Readonly<Record<string, string>> = {

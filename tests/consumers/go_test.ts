@@ -20,7 +20,7 @@ import { ProviderClient } from "../../src/client/mod.ts";
 import { Lines } from "./_lines.ts";
 import { DroppingProxy } from "./_proxy.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 
 async function filesUnder(dir: string, prefix = ""): Promise<Map<string, string>> {
   const files = new Map<string, string>();

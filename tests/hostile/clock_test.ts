@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { ensureDebianPackages } from "../_tools/apt.ts";
 import { type ServerProcess, startServer, testGpu } from "../_helpers/server_process.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 
 // libfaketime, preloaded into the server itself. (The `faketime` wrapper
 // would sit between the test and the server and not pass signals on.)

@@ -10,7 +10,7 @@ import type { DeviceApiClient } from "../../src/client/mod.ts";
 import { freePort, startServer, testGpu } from "../_helpers/server_process.ts";
 import { buildFakeNvml } from "../nvml/build_fake.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 /** The liveness bound: generous, so that a loaded CI machine does not fail it. */
 const ANSWER_WITHIN_MS = 1000;
 

@@ -9,7 +9,7 @@ import { ProviderClient } from "../../src/client/mod.ts";
 import { DEFAULT_MAX_PROVIDERS } from "../../src/providers/mod.ts";
 import { startWithMetrics } from "../metrics/_metrics_server.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 const INVENTED = DEFAULT_MAX_PROVIDERS + 20;
 
 Deno.test(

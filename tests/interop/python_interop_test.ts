@@ -8,10 +8,7 @@ import { REPO_ROOT, startServer } from "../_helpers/server_process.ts";
 
 const PYTHON = "/usr/bin/python3"; // Debian's interpreter sees Debian's modules
 
-Deno.test("a Python grpcio (C-core) client speaks the wire contract", {
-  sanitizeOps: false,
-  sanitizeResources: false,
-}, async () => {
+Deno.test("a Python grpcio (C-core) client speaks the wire contract", async () => {
   const stubs = await generatePythonStubs();
   try {
     await using server = await startServer();

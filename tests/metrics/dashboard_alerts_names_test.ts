@@ -11,7 +11,7 @@ import { startWithMetrics } from "./_metrics_server.ts";
 import { metricNames, templateQueryNames } from "./_promql_names.ts";
 import { exportedElsewhere } from "../alerts/_metrics.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 const ALERTS = `${REPO_ROOT}charts/device-api-server/files/alerts.yaml`;
 const DASHBOARD = `${REPO_ROOT}charts/device-api-server/files/dashboard.json`;
 /** Series Prometheus makes itself, not the server. */

@@ -10,7 +10,7 @@ import { Registry } from "prom-client";
 import { grpcMetricsInterceptor, grpcType } from "../../src/metrics/mod.ts";
 import { eventually, type Exposition, scrapeRegistry } from "./_exposition.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 const SERVICE = "test.v1.Probe";
 
 function method(name: string, responseStream: boolean): grpc.MethodDefinition<Buffer, Buffer> {

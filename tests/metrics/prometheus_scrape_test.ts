@@ -8,7 +8,7 @@ import { ensureDebianPackages } from "../_tools/apt.ts";
 import { freePort } from "./_exposition.ts";
 import { startWithMetrics } from "./_metrics_server.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 const PROMETHEUS = "/usr/bin/prometheus";
 const JOB = "device-api-server";
 const WAIT_MS = 30_000;

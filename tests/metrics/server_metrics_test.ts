@@ -12,7 +12,7 @@ import { take } from "../_helpers/grpc_helpers.ts";
 import { eventually } from "./_exposition.ts";
 import { startWithMetrics } from "./_metrics_server.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 const SERVICE = "nvidia.device.v1alpha1.GpuService";
 const PROVIDER = "metrics-test";
 

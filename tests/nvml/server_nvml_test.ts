@@ -8,7 +8,7 @@ import type { DeviceApiClient, WatchEvent } from "../../src/client/mod.ts";
 import { startServer } from "../_helpers/server_process.ts";
 import { buildFakeNvml } from "./build_fake.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 
 async function fakeDriver(gpus = 2, oldDriver = false) {
   const built = await buildFakeNvml({ oldDriver });

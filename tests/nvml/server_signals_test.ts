@@ -8,7 +8,7 @@ import { freePort, startServer } from "../_helpers/server_process.ts";
 import { buildFakeNvml } from "./build_fake.ts";
 import { fakeGpuName } from "./harness.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
   const deadline = Date.now() + ms;

@@ -6,8 +6,8 @@
  */
 import { freePort, type ServerProcess, startServer } from "../_helpers/server_process.ts";
 
-/** Test options for tests that run subprocesses and open sockets. */
-export const SUBPROCESS_TEST = { sanitizeOps: false, sanitizeResources: false };
+/** Test options for tests that run subprocesses and open sockets: sanitizers on (they close and await all). */
+export const SUBPROCESS_TEST = {};
 
 /** A started server with its metrics port. */
 export interface MeteredServer extends ServerProcess {

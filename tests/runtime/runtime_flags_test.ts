@@ -16,7 +16,7 @@ import { compileCommand } from "../../scripts/compile.ts";
 import { startCommand } from "../../scripts/start.ts";
 import { freePort, MAIN, REPO_ROOT, startServer, testGpu } from "../_helpers/server_process.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 const LAUNCHER = [
   "deno",
   "run",

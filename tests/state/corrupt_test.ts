@@ -10,7 +10,7 @@ import { checkpointBudget, HEADER_BYTES } from "../../src/state/mod.ts";
 import { startServer, testGpu } from "../_helpers/server_process.ts";
 import { startWithMetrics } from "../metrics/_metrics_server.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 const CHECKPOINT = "state/checkpoint.bin";
 
 // A real checkpoint: one GPU written by a server that stopped gracefully.

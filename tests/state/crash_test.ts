@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { CHECKPOINT_INTERVAL_MS } from "../../src/state/mod.ts";
 import { startServer, testGpu } from "../_helpers/server_process.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 // Generous bound on writing one checkpoint on a loaded test machine; the
 // guarantee itself is one interval plus one checkpoint write.
 const WRITE_ALLOWANCE_MS = 1000;

@@ -11,7 +11,7 @@ import { ProviderClient, type WatchEvent } from "../../src/client/mod.ts";
 import { freePort, type ServerProcess, startServer, testGpu } from "../_helpers/server_process.ts";
 import { collectEvents } from "../providers/_server.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 
 function provider(server: ServerProcess, name: string): ProviderClient {
   return new ProviderClient(`unix://${server.socket}`, { provider: name });

@@ -11,7 +11,7 @@ import { callStatus, installIdentity, makePki, tlsClient } from "./_pki.ts";
 import { parseIdentity } from "../../src/tls/mod.ts";
 
 const pki = await makePki();
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 const LAUNCHER = [
   Deno.execPath(),
   "run",

@@ -9,7 +9,7 @@ import { startServer, testGpu } from "../_helpers/server_process.ts";
 import { callStatus, installIdentity, makePki, tlsClient } from "./_pki.ts";
 
 const pki = await makePki();
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = {};
 
 async function servingDir(): Promise<string> {
   const dir = await Deno.makeTempDir({ dir: pki.dir });
