@@ -107,36 +107,25 @@ Deno.test(
   "watchResumable() backs off exponentially up to the cap while the server is down",
   opts,
   async () => {
-    const first = await startServer({ noTcp: true });
-    const dir = first.dir;
-    const client = first.client();
+    // Nothing listens on this socket: every attempt fails with UNAVAILABLE. (Stopping a server
+    // under an open watch instead makes Deno 2.9.6's HTTP/2 client crash the test process now
+    // and then, denoland/deno#36788; watch_resumable_test.ts covers a server that goes away.)
+    const dir = await Deno.makeTempDir();
+    const client = new DeviceApiClient(`unix://${dir}/none.sock`);
     const clock = new ManualClock();
     const backoff = { initialDelayMs: 100, maxDelayMs: 400, jitter: 0 };
+    const controller = new AbortController();
     try {
-      await client.create(testGpu("g"));
-      const stream = client.watchResumable({}, { clock, backoff });
-      assert.equal(((await stream.next()).value as WatchEvent).type, "ADDED");
+      const stream = client.watchResumable({}, { clock, backoff, signal: controller.signal });
       const pending = stream.next();
-      assert.equal((await first.stop()).code, 0);
       for (let n = 1; n <= 5; n++) {
         await clock.waitsStarted(n);
         clock.tick();
       }
       await clock.waitsStarted(6);
-      assert.deepEqual(clock.waits.slice(0, 5), [100, 200, 400, 400, 400]);
-      // The server comes back without its state (a new run: the old version is gone, so
-      // OUT_OF_RANGE is surfaced; tests/state covers the restart that keeps the history).
-      await using _second = await startServer({ dir, noTcp: true, args: ["--state-dir="] });
-      let settled = false;
-      const outcome = pending.then(() => undefined, (e: { code: number }) => e)
-        .finally(() => settled = true);
-      // grpc-js may need a few more attempts before its channel reconnects (bounded: 30 s).
-      for (let i = 0; !settled && i < 1500; i++) {
-        clock.tick();
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      assert.equal((await outcome)?.code, status.OUT_OF_RANGE);
-      assert.ok(clock.waits.every((ms) => ms <= 400), "never beyond the cap");
+      assert.deepEqual(clock.waits.slice(0, 6), [100, 200, 400, 400, 400, 400]);
+      controller.abort();
+      assert.deepEqual(await pending, { done: true, value: undefined });
     } finally {
       client.close();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
