@@ -12,9 +12,8 @@ import {
   DeviceApiClient,
   isRetryableCode,
   REAL_CLOCK,
-  type WatchEvent,
 } from "../../src/client/mod.ts";
-import { startServer, testGpu } from "../_helpers/server_process.ts";
+import { startServer } from "../_helpers/server_process.ts";
 
 const opts = {};
 
