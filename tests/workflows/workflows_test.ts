@@ -79,7 +79,11 @@ Deno.test("readmeTestCommand() is the pinned Deno's test task, which deno.json d
   const config = JSON.parse(await Deno.readTextFile(`${REPO}deno.json`));
   assert.equal(typeof config.tasks.test, "string");
   const ciRun = await Deno.readTextFile(`${REPO}.ci/run`);
-  assert.ok(ciRun.split("\n").some((l) => l.startsWith(`${testCommand} `) || l === testCommand));
+  assert.ok(
+    ciRun.split("\n").map((l) => l.trim()).some((l) =>
+      l.startsWith(`${testCommand} `) || l === testCommand
+    ),
+  );
 });
 
 Deno.test("ci.yml runs exactly the README's test command on every push and pull request", () => {
