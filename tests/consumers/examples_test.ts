@@ -162,6 +162,8 @@ Deno.test("examples/cli.sh runs from start to end against the server", opts, asy
       env: {
         PATH: `${bin}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
         DEVICE_API_UNIX_SOCKET: server.socket,
+        // Set, not inherited: a parallel test changes this process's DEVICE_API_ENDPOINT.
+        DEVICE_API_ENDPOINT: `unix://${server.socket}`,
       },
       stdout: "piped",
       stderr: "piped",
