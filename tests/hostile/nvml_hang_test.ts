@@ -8,27 +8,11 @@ import assert from "node:assert/strict";
 import type { Gpu } from "../../src/api/mod.ts";
 import type { DeviceApiClient } from "../../src/client/mod.ts";
 import { freePort, startServer, testGpu } from "../_helpers/server_process.ts";
-import { buildFakeNvml } from "../nvml/build_fake.ts";
+import { fakeDriverRoot } from "../nvml/build_fake.ts";
 
 const opts = {};
 /** The liveness bound: generous, so that a loaded CI machine does not fail it. */
 const ANSWER_WITHIN_MS = 1000;
-
-async function fakeDriver(env: Record<string, string>) {
-  const built = await buildFakeNvml();
-  const dir = await Deno.makeTempDir({ prefix: "das-nvml-hang-" });
-  const libDir = `${dir}/usr/lib/x86_64-linux-gnu`;
-  await Deno.mkdir(libDir, { recursive: true });
-  await Deno.copyFile(built, `${libDir}/libnvidia-ml.so.1`);
-  const control = `${dir}/control`;
-  await Deno.writeTextFile(control, "");
-  return {
-    root: dir,
-    env: { FAKE_NVML_GPU_COUNT: "2", FAKE_NVML_CONTROL: control, ...env },
-    send: (line: string) => Deno.writeTextFile(control, `${line}\n`, { append: true }),
-    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
-  };
-}
 
 /** Starts the server on the fake driver with health and metrics on free ports. */
 async function serverOn(
@@ -98,7 +82,7 @@ Deno.test(
   "serve() answers /livez and GetGpu within a second while nvmlInit takes 6 s",
   opts,
   async () => {
-    await using driver = await fakeDriver({ FAKE_NVML_INIT_DELAY_MS: "6000" });
+    await using driver = await fakeDriverRoot({ env: { FAKE_NVML_INIT_DELAY_MS: "6000" } });
     const { server, health, metrics } = await serverOn(driver);
     await using _ = server;
     const client = server.client();
@@ -126,7 +110,7 @@ Deno.test(
   "serve() answers /livez and GetGpu within a second while each lost-GPU probe takes 3 s",
   opts,
   async () => {
-    await using driver = await fakeDriver({ FAKE_NVML_LOST_DELAY_MS: "3000" });
+    await using driver = await fakeDriverRoot({ env: { FAKE_NVML_LOST_DELAY_MS: "3000" } });
     const { server, health } = await serverOn(driver);
     await using _ = server;
     const client = server.client();
@@ -159,7 +143,7 @@ Deno.test(
   "serve() marks a GPU NVMLReady Unknown NVMLCallTimeout when its NVML call hangs, and stops anyway",
   opts,
   async () => {
-    await using driver = await fakeDriver({ FAKE_NVML_LOST_DELAY_MS: "30000" });
+    await using driver = await fakeDriverRoot({ env: { FAKE_NVML_LOST_DELAY_MS: "30000" } });
     const { server } = await serverOn(driver, ["--nvml-call-timeout=2s"]);
     await using _ = server;
     // Few gRPC calls on purpose, states read from the log: a graceful stop after hundreds of

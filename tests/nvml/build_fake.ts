@@ -53,3 +53,45 @@ export async function buildFakeNvml(options: BuildFakeNvmlOptions = {}): Promise
   await Deno.rename(tmp, out);
   return out;
 }
+
+/** Options of {@linkcode fakeDriverRoot}. */
+export interface FakeDriverRootOptions extends BuildFakeNvmlOptions {
+  /** GPUs the fake library reports; 2 when absent. */
+  gpus?: number;
+  /** More `FAKE_NVML_*` settings for the server's environment (delays, …). */
+  env?: Record<string, string>;
+}
+
+/** A fake driver root: the server's environment, a control-file writer, and removal on dispose. */
+export interface FakeDriverRoot extends AsyncDisposable {
+  /** Pass as `--nvml-driver-root`. */
+  readonly root: string;
+  /** Pass as the server's environment. */
+  readonly env: Record<string, string>;
+  /** Sends one command to the fake library through its control file. */
+  send(line: string): Promise<void>;
+}
+
+/**
+ * Lays the fake library out in a driver-root of its own (a copy per test, so a
+ * scoped --allow-ffi covers it) with a control file the test writes commands to.
+ */
+export async function fakeDriverRoot(options: FakeDriverRootOptions = {}): Promise<FakeDriverRoot> {
+  const built = await buildFakeNvml(options);
+  const dir = await Deno.makeTempDir({ prefix: "das-nvml-" });
+  const libDir = `${dir}/usr/lib/x86_64-linux-gnu`;
+  await Deno.mkdir(libDir, { recursive: true });
+  await Deno.copyFile(built, `${libDir}/libnvidia-ml.so.1`);
+  const control = `${dir}/control`;
+  await Deno.writeTextFile(control, "");
+  return {
+    root: dir,
+    env: {
+      FAKE_NVML_GPU_COUNT: String(options.gpus ?? 2),
+      FAKE_NVML_CONTROL: control,
+      ...options.env,
+    },
+    send: (line) => Deno.writeTextFile(control, `${line}\n`, { append: true }),
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
+  };
+}

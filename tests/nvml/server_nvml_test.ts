@@ -6,26 +6,9 @@ import assert from "node:assert/strict";
 import type { Gpu } from "../../src/api/mod.ts";
 import type { DeviceApiClient, WatchEvent } from "../../src/client/mod.ts";
 import { startServer } from "../_helpers/server_process.ts";
-import { buildFakeNvml } from "./build_fake.ts";
+import { fakeDriverRoot } from "./build_fake.ts";
 
 const opts = {};
-
-async function fakeDriver(gpus = 2, oldDriver = false) {
-  const built = await buildFakeNvml({ oldDriver });
-  const dir = await Deno.makeTempDir({ prefix: "das-nvml-" });
-  // A copy per test, in a driver-root layout, so scoped --allow-ffi covers it.
-  const libDir = `${dir}/usr/lib/x86_64-linux-gnu`;
-  await Deno.mkdir(libDir, { recursive: true });
-  await Deno.copyFile(built, `${libDir}/libnvidia-ml.so.1`);
-  const control = `${dir}/control`;
-  await Deno.writeTextFile(control, "");
-  return {
-    root: dir,
-    env: { FAKE_NVML_GPU_COUNT: String(gpus), FAKE_NVML_CONTROL: control },
-    send: (line: string) => Deno.writeTextFile(control, `${line}\n`, { append: true }),
-    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
-  };
-}
 
 function nvmlReady(gpu: Gpu) {
   return gpu.status.conditions.find((c) => c.type === "NVMLReady");
@@ -53,7 +36,7 @@ Deno.test(
   "NVML provider publishes GPUs with identity and turns a critical XID into NVMLReady=False",
   opts,
   async () => {
-    await using driver = await fakeDriver(2);
+    await using driver = await fakeDriverRoot();
     await using server = await startServer({
       env: driver.env,
       args: [`--nvml-driver-root=${driver.root}`, "--nvml-critical-xids=43"],
@@ -140,7 +123,7 @@ Deno.test(
 );
 
 Deno.test("NVML provider marks every GPU lost and brings them back on recovery", opts, async () => {
-  await using driver = await fakeDriver(2);
+  await using driver = await fakeDriverRoot();
   await using server = await startServer({
     env: driver.env,
     args: [`--nvml-driver-root=${driver.root}`],
@@ -169,7 +152,7 @@ Deno.test("NVML provider marks every GPU lost and brings them back on recovery",
 });
 
 Deno.test("NVML provider loads an old driver without the optional symbols", opts, async () => {
-  await using driver = await fakeDriver(1, true);
+  await using driver = await fakeDriverRoot({ gpus: 1, oldDriver: true });
   await using server = await startServer({
     env: driver.env,
     args: [`--nvml-driver-root=${driver.root}`],

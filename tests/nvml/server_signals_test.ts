@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import type { Gpu } from "../../src/api/mod.ts";
 import { freePort, startServer } from "../_helpers/server_process.ts";
-import { buildFakeNvml } from "./build_fake.ts";
+import { fakeDriverRoot } from "./build_fake.ts";
 import { fakeGpuName } from "./harness.ts";
 
 const opts = {};
@@ -28,19 +28,13 @@ Deno.test(
   "serve() turns a pending row remap into NVMLMemoryHealthy False and RESET_GPU, over gRPC and /metrics",
   opts,
   async () => {
-    const built = await buildFakeNvml();
-    const dir = await Deno.makeTempDir({ prefix: "das-nvml-signals-" });
-    const libDir = `${dir}/usr/lib/x86_64-linux-gnu`;
-    await Deno.mkdir(libDir, { recursive: true });
-    await Deno.copyFile(built, `${libDir}/libnvidia-ml.so.1`);
-    const control = `${dir}/control`;
-    await Deno.writeTextFile(control, "");
-    const send = (line: string) => Deno.writeTextFile(control, `${line}\n`, { append: true });
+    await using driver = await fakeDriverRoot();
+    const send = driver.send;
     const metricsPort = freePort();
     await using server = await startServer({
-      env: { FAKE_NVML_GPU_COUNT: "2", FAKE_NVML_CONTROL: control },
+      env: driver.env,
       args: [
-        `--nvml-driver-root=${dir}`,
+        `--nvml-driver-root=${driver.root}`,
         "--nvml-poll-interval=200ms",
         `--metrics-port=${metricsPort}`,
       ],
@@ -102,7 +96,6 @@ Deno.test(
       );
     } finally {
       client.close();
-      await Deno.remove(dir, { recursive: true });
     }
   },
 );
