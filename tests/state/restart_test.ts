@@ -96,6 +96,8 @@ Deno.test(
       const stop = new AbortController();
       const stream = consumer.watchResumable({}, { retryDelayMs: 50, signal: stop.signal });
       const events = collectEvents(stream);
+      // Writes before the snapshot arrives would fold into the ADDED event instead of their own.
+      await events.until((e) => e.type === "ADDED");
       await write(first, 0, 10);
       await events.until((e) => e.object.status.conditions[0]?.message === "u9");
       const u4 = events.events.find((e) => e.object.status.conditions[0]?.message === "u4")!;
