@@ -102,6 +102,7 @@ export function createComponents(config: Config, log: Logger): Components {
       maxWatchers: config.maxWatchers,
       watchQueueSize: config.watchQueueSize,
       watchQueueBytes: memory.watchQueueBytes,
+      watchQueuePoolBytes: memory.watchQueuePoolBytes,
       watchHistorySize: config.watchHistorySize,
       watchHistoryBytes: memory.watchHistoryBytes,
     },

@@ -12,6 +12,7 @@ import { setImmediate } from "node:timers";
 import { encodeBookmark, encodeWatchEvent } from "../api/mod.ts";
 import { type CacheError, CapacityError, TooOldResourceVersionError } from "./errors.ts";
 import { EventHistory } from "./event_history.ts";
+import { QueuePool } from "./queue_pool.ts";
 import type { StoredGpu } from "./store_types.ts";
 import type { WatchEvent } from "./watch_event.ts";
 import { Watcher, type WatchFilter, type WatchSink } from "./watcher.ts";
@@ -22,6 +23,8 @@ export interface BroadcasterOptions {
   queueSize: number;
   /** Most bytes of live events queued per watcher (default: unbounded). */
   queueBytes?: number;
+  /** Most bytes of distinct live events queued for all watchers together (default: unbounded). */
+  queuePoolBytes?: number;
   historySize: number;
   /** Most bytes the history retains (default: unbounded). */
   historyBytes?: number;
@@ -70,6 +73,7 @@ export class Broadcaster {
   // Versions lost in a crash before a restore: (after, before), both exclusive.
   #lost: { after: number; before: number } | null = null;
   readonly #watchers = new Set<Watcher>();
+  readonly #pool: { pool: QueuePool; onFull: () => void };
   #currentVersion: number;
   // One timer for every bookmark watcher, running only while there is one:
   // no idle cost, no per-stream timers.
@@ -85,6 +89,10 @@ export class Broadcaster {
   constructor(options: BroadcasterOptions) {
     this.#options = options;
     this.#currentVersion = options.currentVersion;
+    this.#pool = {
+      pool: new QueuePool(options.queuePoolBytes ?? Number.POSITIVE_INFINITY),
+      onFull: () => this.#evictLargest(),
+    };
     this.#history = new EventHistory(
       options.historySize,
       options.currentVersion,
@@ -105,6 +113,11 @@ export class Broadcaster {
   /** Bytes the events retained for resume keep alive. */
   get historyBytes(): number {
     return this.#history.bytes;
+  }
+
+  /** Bytes of the distinct live events queued for watchers. */
+  get queuedBytes(): number {
+    return this.#pool.pool.bytes;
   }
 
   /** Records a committed change and offers it to every watcher; never blocks. */
@@ -151,6 +164,7 @@ export class Broadcaster {
     const watcher = new Watcher(request.sink, request, {
       queueSize: this.#options.queueSize,
       queueBytes: this.#options.queueBytes,
+      pool: this.#pool,
       fromVersion: from ?? this.#currentVersion,
       onClose: (w) => {
         this.#watchers.delete(w);
@@ -183,6 +197,19 @@ export class Broadcaster {
     // events are bounded by the queue limits as soon as the burst is written.
     watcher.endBurst();
     return watcher;
+  }
+
+  // The pool overflowed: the watchers holding the most go first, until it fits.
+  #evictLargest(): void {
+    const pool = this.#pool.pool;
+    while (pool.over) {
+      let largest: Watcher | undefined;
+      for (const w of this.#watchers) {
+        if (!largest || w.liveQueuedBytes > largest.liveQueuedBytes) largest = w;
+      }
+      if (!largest || largest.liveQueuedBytes === 0) return;
+      largest.evict(`its share of the ${pool.maxBytes} bytes all watch queues may hold together`);
+    }
   }
 
   /** The retained events, oldest first, and the version after which they are complete. */

@@ -24,6 +24,11 @@ export interface Limits {
   watchQueueSize: number;
   /** Bytes of live events queued for one watcher before it is evicted. */
   watchQueueBytes: number;
+  /**
+   * Bytes of distinct live events queued for all watchers together; beyond
+   * it the watcher holding the most is evicted.
+   */
+  watchQueuePoolBytes: number;
   /** Events kept for watch resume. */
   watchHistorySize: number;
   /** Bytes the events kept for watch resume may retain. */
@@ -31,7 +36,7 @@ export interface Limits {
 }
 
 /**
- * The contract's defaults. The two byte bounds are what
+ * The contract's defaults. The three byte bounds are what
  * `planMemory()` (memory_budget.ts) sizes for the other defaults and the
  * chart's 256 MiB memory limit; a test keeps them in step.
  */
@@ -42,7 +47,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxListBytes: 4 * 1024 * 1024,
   maxWatchers: 1024,
   watchQueueSize: 1024,
-  watchQueueBytes: 16 * 1024,
+  watchQueueBytes: 568 * 4096, // ≈ 2.2 MiB, an eighth of the pool
+  watchQueuePoolBytes: 4544 * 4096, // ≈ 17.8 MiB
   watchHistorySize: 10_000,
   watchHistoryBytes: 17 * 1024 * 1024,
 });

@@ -14,9 +14,11 @@
  *   strings — and the ADDED encoding shared by watch snapshots), plus the
  *   cached full List response and a fixed overhead per GPU;
  * - history: its byte bound, plus one event (the newest is always kept);
- * - per watcher: its queue's byte bound, plus the one event frame the
- *   transport copies and holds for a stream that does not read, plus the
- *   stream's own state;
+ * - watch queues: the pool bound on the distinct event buffers queued for
+ *   all watchers together (each buffer counted once, however many watchers
+ *   queue it), plus per watcher the one event frame the transport copies
+ *   and holds for a stream that does not read and the stream's own state.
+ *   Each watcher's own queue is bounded too, below the pool;
  * - in flight: unary requests and responses being decoded or encoded.
  *
  * @module
@@ -43,6 +45,10 @@ export const IN_FLIGHT_MESSAGES = 2;
 export const EVENT_FRAMING_BYTES = 32;
 /** Smallest sized per-watcher queue bound. */
 export const MIN_QUEUE_BYTES = 4 * KiB;
+/** A sized per-watcher queue bound is this share of the pool: no one watcher takes it all. */
+export const QUEUE_SHARE_OF_POOL = 1 / 8;
+/** Largest sized per-watcher queue bound. */
+export const MAX_SIZED_QUEUE_BYTES = 8 * MiB;
 /** Smallest sized history bound. */
 export const MIN_HISTORY_BYTES = 1 * MiB;
 
@@ -75,6 +81,11 @@ export interface MemoryBudget {
   watchHistoryBytes: number;
   /** The per-watcher queue byte bound (sized when the setting was 0). */
   watchQueueBytes: number;
+  /**
+   * The bound on all watchers' queues together: sized with the queue bound,
+   * else every watcher's configured bound (so the pool never binds first).
+   */
+  watchQueuePoolBytes: number;
   /** Which bounds were sized from the limit rather than set. */
   sized: { history: boolean; queue: boolean };
   /** The terms of the worst case. */
@@ -88,14 +99,21 @@ export function maxEventBytes(maxObjectBytes: number): number {
   return maxObjectBytes + EVENT_FRAMING_BYTES;
 }
 
-/** The worst-case terms of a configuration (see the module doc for each). */
-export function worstCaseTerms(l: BudgetLimits): BudgetTerms {
+/**
+ * The worst-case terms of a configuration (see the module doc for each);
+ * `poolBytes` is the queue pool's bound (default: every watcher's own bound).
+ */
+export function worstCaseTerms(
+  l: BudgetLimits,
+  poolBytes: number = l.maxWatchers * l.watchQueueBytes,
+): BudgetTerms {
   const event = maxEventBytes(l.maxObjectBytes);
   return {
     base: BASE_BYTES,
     store: STORE_COPIES * l.maxMessageBytes + l.maxMessageBytes + GPU_OVERHEAD_BYTES * l.maxGpus,
     history: l.watchHistoryBytes + event,
-    watchers: l.maxWatchers * (l.watchQueueBytes + event + STREAM_BYTES),
+    watchers: Math.min(poolBytes, l.maxWatchers * l.watchQueueBytes) +
+      l.maxWatchers * (event + STREAM_BYTES),
     inFlight: IN_FLIGHT_MESSAGES * l.maxMessageBytes,
   };
 }
@@ -108,7 +126,10 @@ export function sumTerms(terms: BudgetTerms): number {
 /**
  * Plans memory for a configuration: byte bounds given as 0 are sized so the
  * worst case takes {@linkcode BUDGET_SHARE} of the limit, split evenly
- * between the history and the watcher queues (never below the minimums).
+ * between the history and the pool of the watcher queues (never below the
+ * minimums); a sized per-watcher bound is {@linkcode QUEUE_SHARE_OF_POOL}
+ * of the pool. A configured per-watcher bound keeps the pool at every
+ * watcher's bound, as if there were none.
  *
  * @param limits the configured limits; 0 for a byte bound means "size it"
  * @param cgroupLimitBytes the visible cgroup memory limit, or null for none
@@ -116,7 +137,9 @@ export function sumTerms(terms: BudgetTerms): number {
 export function planMemory(limits: BudgetLimits, cgroupLimitBytes: number | null): MemoryBudget {
   const limitBytes = cgroupLimitBytes ?? ASSUMED_LIMIT_BYTES;
   const sized = { history: limits.watchHistoryBytes === 0, queue: limits.watchQueueBytes === 0 };
-  const fixed = sumTerms(worstCaseTerms({ ...limits, watchHistoryBytes: 0, watchQueueBytes: 0 }));
+  const fixed = sumTerms(
+    worstCaseTerms({ ...limits, watchHistoryBytes: 0, watchQueueBytes: 0 }, 0),
+  );
   const spare = Math.max(0, Math.floor(limitBytes * BUDGET_SHARE) - fixed);
   const given = {
     history: sized.history ? 0 : limits.watchHistoryBytes,
@@ -126,18 +149,30 @@ export function planMemory(limits: BudgetLimits, cgroupLimitBytes: number | null
   const share = sized.history && sized.queue
     ? spare / 2
     : Math.max(0, spare - given.history - given.queues);
+  const watchQueuePoolBytes = sized.queue
+    ? clampDown(share, MIN_QUEUE_BYTES, 4 * KiB, 1024 * MiB)
+    : limits.maxWatchers * limits.watchQueueBytes;
   const watchQueueBytes = sized.queue
-    ? clampDown(share / limits.maxWatchers, MIN_QUEUE_BYTES, 4 * KiB, 64 * MiB)
+    ? clampDown(
+      watchQueuePoolBytes * QUEUE_SHARE_OF_POOL,
+      MIN_QUEUE_BYTES,
+      4 * KiB,
+      MAX_SIZED_QUEUE_BYTES,
+    )
     : limits.watchQueueBytes;
   const watchHistoryBytes = sized.history
     ? clampDown(share, MIN_HISTORY_BYTES, MiB, 1024 * MiB)
     : limits.watchHistoryBytes;
-  const terms = worstCaseTerms({ ...limits, watchHistoryBytes, watchQueueBytes });
+  const terms = worstCaseTerms(
+    { ...limits, watchHistoryBytes, watchQueueBytes },
+    watchQueuePoolBytes,
+  );
   return {
     limitBytes,
     limitSource: cgroupLimitBytes === null ? "assumed" : "cgroup",
     watchHistoryBytes,
     watchQueueBytes,
+    watchQueuePoolBytes,
     sized,
     terms,
     worstCaseBytes: sumTerms(terms),

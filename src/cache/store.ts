@@ -92,6 +92,7 @@ export class GpuStore {
       maxWatchers: this.limits.maxWatchers,
       queueSize: this.limits.watchQueueSize,
       queueBytes: this.limits.watchQueueBytes,
+      queuePoolBytes: this.limits.watchQueuePoolBytes,
       historySize: this.limits.watchHistorySize,
       historyBytes: this.limits.watchHistoryBytes,
       currentVersion: this.#version,
@@ -104,6 +105,11 @@ export class GpuStore {
   /** Number of open watches. */
   get watcherCount(): number {
     return this.broadcaster.size;
+  }
+
+  /** Bytes of the distinct live events waiting in watch queues. */
+  get watchQueuedBytes(): number {
+    return this.broadcaster.queuedBytes;
   }
 
   /**

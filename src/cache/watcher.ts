@@ -3,16 +3,20 @@
  *
  * Events are written to the transport while it accepts them; when it pushes
  * back, they wait in a queue bounded both in events (`queueSize`) and in
- * bytes (`queueBytes`). A watcher whose queue overflows either bound is
- * evicted with a {@linkcode CapacityError}: never a silent drop, never a
- * blocked writer. The initial snapshot or replay (a burst) does not count
- * against the bounds while any of it is still queued; only live events do.
+ * bytes (`queueBytes`), and all watchers' queues together in a shared
+ * {@linkcode QueuePool} that counts each event buffer once. A watcher whose
+ * queue overflows its bounds is evicted with a {@linkcode CapacityError}, and
+ * when the pool overflows the watcher holding the most is: never a silent
+ * drop, never a blocked writer. The initial snapshot or replay (a burst) does
+ * not count against the bounds while any of it is still queued; only live
+ * events do.
  *
  * @module
  */
 import type { WatchEventType } from "../api/mod.ts";
 import { type CacheError, CapacityError } from "./errors.ts";
 import type { LabelMatcher } from "./label_selector.ts";
+import type { QueuePool } from "./queue_pool.ts";
 import type { WatchEvent } from "./watch_event.ts";
 
 /** Where a watcher's events go: the transport side of a watch stream. */
@@ -39,6 +43,8 @@ export interface WatcherOptions {
   queueSize: number;
   /** Most bytes of live events waiting for the transport. */
   queueBytes?: number;
+  /** The bound shared with every other watcher, and what to do when it overflows. */
+  pool?: { pool: QueuePool; onFull: () => void };
   /** The version the watch starts after. */
   fromVersion: number;
   /** Unregisters the watcher from its broadcaster. */
@@ -58,6 +64,7 @@ export class Watcher {
   readonly #filter: WatchFilter;
   readonly #queueSize: number;
   readonly #queueBytes: number;
+  readonly #pool: { pool: QueuePool; onFull: () => void } | undefined;
   readonly #onClose: (watcher: Watcher) => void;
   readonly #onEvict: ((watcher: Watcher) => void) | undefined;
   // Asks for a flush of the queue; the broadcaster batches these so that the
@@ -85,6 +92,7 @@ export class Watcher {
     this.#filter = filter;
     this.#queueSize = options.queueSize;
     this.#queueBytes = options.queueBytes ?? Number.POSITIVE_INFINITY;
+    this.#pool = options.pool;
     this.#onClose = options.onClose;
     this.#onEvict = options.onEvict;
     this.#onPending = options.onPending ?? ((w) => w.flush());
@@ -110,6 +118,11 @@ export class Watcher {
   /** Bytes of the events waiting for the transport. */
   get queuedBytes(): number {
     return this.#queuedBytes;
+  }
+
+  /** Bytes of the live events (not the snapshot or replay) waiting for the transport. */
+  get liveQueuedBytes(): number {
+    return this.#queuedBytes - this.#burstBytes;
   }
 
   /**
@@ -146,6 +159,8 @@ export class Watcher {
     if (this.#bursting) {
       this.#burstEnd = this.#enqueued;
       this.#burstBytes += bytes.length;
+    } else {
+      this.#pool?.pool.hold(bytes);
     }
     // Only events held back by the transport count against the bound: a burst
     // committed in one critical section is flushed right after it.
@@ -163,6 +178,7 @@ export class Watcher {
       this.#head++;
       this.#queuedBytes -= bytes.length;
       if (this.#written++ < this.#burstEnd) this.#burstBytes -= bytes.length;
+      else this.#pool?.pool.release(bytes);
       this.#blocked = !this.#sink.write(bytes);
     }
     this.#compact();
@@ -187,18 +203,22 @@ export class Watcher {
     const burstLeft = Math.max(0, this.#burstEnd - this.#written);
     const live = this.queued - burstLeft;
     const liveBytes = this.#queuedBytes - this.#burstBytes;
-    let reason: string;
     if (live > this.#queueSize) {
-      reason = `${this.#queueSize} events`;
+      this.evict(`${this.#queueSize} events`);
     } else if (liveBytes > this.#queueBytes) {
-      reason = `${this.#queueBytes} bytes`;
-    } else {
-      return;
+      this.evict(`${this.#queueBytes} bytes`);
+    } else if (this.#pool?.pool.over) {
+      this.#pool.onFull();
     }
+  }
+
+  /** Closes the watcher for falling behind by more than `bound`, telling the client why. */
+  evict(bound: string): void {
+    if (this.#closed) return;
     this.#onEvict?.(this);
     this.fail(
       new CapacityError(
-        `watch fell behind by more than ${reason} and was closed; ` +
+        `watch fell behind by more than ${bound} and was closed; ` +
           "re-list and re-watch from the list's resource version",
       ),
     );
@@ -235,10 +255,17 @@ export class Watcher {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#pool) {
+      // The live events still queued leave the shared pool with this watcher.
+      for (let i = this.#head, n = this.#written; i < this.#queue.length; i++, n++) {
+        if (n >= this.#burstEnd) this.#pool.pool.release(this.#queue[i]!);
+      }
+    }
     this.#queue = [];
     this.#versions = [];
     this.#head = 0;
     this.#queuedBytes = 0;
+    this.#burstBytes = 0;
     this.#onClose(this);
   }
 

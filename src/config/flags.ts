@@ -228,7 +228,7 @@ export const FLAGS: readonly FlagDefinition[] = Object.freeze([
     min: 0,
     max: 64 * 1024 * 1024,
     help: "bytes of events queued per watcher before the slow watcher is closed; " +
-      "0 sizes it from the memory limit",
+      "0 sizes it and the pool of all queues from the memory limit",
   }),
   boolFlag({
     name: "enable-nvml-provider",

@@ -17,6 +17,7 @@ const UPDATES_TOTAL = "device_api_server_cache_updates_total";
 const LOCK_WAIT_SECONDS = "device_api_server_cache_lock_wait_seconds";
 const RESOURCE_VERSION = "device_api_server_cache_resource_version";
 const WATCH_STREAMS_ACTIVE = "device_api_server_watch_streams_active";
+const WATCH_QUEUED_BYTES = "device_api_server_watch_queued_bytes";
 const WATCH_EVENTS_TOTAL = "device_api_server_watch_events_total";
 const WATCH_EVICTIONS_TOTAL = "device_api_server_watch_evictions_total";
 
@@ -45,6 +46,7 @@ export interface CacheView {
   snapshot(): readonly Pick<StoredGpu, "gpu">[];
   readonly resourceVersion: number;
   readonly watcherCount: number;
+  readonly watchQueuedBytes: number;
 }
 
 /** Store hooks that feed the counters; pass them to `new GpuStore`. */
@@ -101,6 +103,14 @@ export class CacheCollectors {
       registers,
       collect() {
         this.set(view()?.watcherCount ?? 0);
+      },
+    });
+    new Gauge({
+      name: WATCH_QUEUED_BYTES,
+      help: "Bytes of distinct events waiting in watch queues for clients that read slowly.",
+      registers,
+      collect() {
+        this.set(view()?.watchQueuedBytes ?? 0);
       },
     });
     const updates = new Counter({

@@ -56,6 +56,8 @@ export function memoryPlanLogFields(plan: ServerMemoryPlan): unknown[] {
     plan.watchHistoryBytes,
     "watchQueueBytes",
     plan.watchQueueBytes,
+    "watchQueuePoolBytes",
+    plan.watchQueuePoolBytes,
     "sizedFromLimit",
     [plan.sized.history && "watch-history-bytes", plan.sized.queue && "watch-queue-bytes"]
       .filter(Boolean).join(",") || "none",

@@ -119,6 +119,44 @@ Deno.test("Watcher evicts a blocked watcher whose live events exceed watchQueueB
   assert.equal(fast.sink.writes.length, 6, "the other watcher got every event");
 });
 
+Deno.test("Broadcaster counts an event queued by many watchers once against the shared pool", async () => {
+  const store = newStore({
+    limits: { watchQueueBytes: 1 << 20, watchQueueSize: 1000, watchQueuePoolBytes: 5000 },
+  });
+  const slow = await Promise.all(Array.from({ length: 10 }, () => watch(store)));
+  await delivered();
+  for (const w of slow) w.sink.accepting = false;
+  for (const name of ["a", "b", "c", "d"]) await store.create(sized(name, 1000), CTX);
+  await delivered();
+  assert.ok(slow.every((w) => !w.watcher.closed), "10 queues of ~4000 bytes share ~4000 bytes");
+  assert.ok(store.watchQueuedBytes > 3000 && store.watchQueuedBytes <= 5000);
+  for (const w of slow) w.watcher.close();
+  assert.equal(store.watchQueuedBytes, 0, "closed watchers release their events");
+});
+
+Deno.test("Broadcaster evicts the watcher holding the most when the shared pool overflows", async () => {
+  const store = newStore({
+    limits: { watchQueueBytes: 1 << 20, watchQueueSize: 1000, watchQueuePoolBytes: 5000 },
+  });
+  const late = await watch(store); // blocked from the third event on
+  const behind = await watch(store); // blocked from the first event on: holds the most
+  const fast = await watch(store);
+  behind.sink.accepting = false;
+  for (const name of ["a", "b"]) await store.create(sized(name, 1000), CTX);
+  await delivered();
+  late.sink.accepting = false;
+  for (const name of ["c", "d", "e"]) await store.create(sized(name, 1000), CTX);
+  await delivered();
+  assert.equal(behind.watcher.closed, false, "about 4000 distinct bytes: within the pool");
+  await store.create(sized("f", 1000), CTX);
+  assert.equal(behind.watcher.closed, true);
+  assert.match(behind.sink.failures[0]!.message, /its share of the 5000 bytes all watch queues/);
+  assert.ok(behind.sink.failures[0] instanceof CapacityError);
+  assert.equal(late.watcher.closed, false, "the one behind by less keeps its stream");
+  await delivered();
+  assert.equal(fast.sink.writes.length, 6, "the reading watcher got every event");
+});
+
 Deno.test("Watcher gives a snapshot its room only while it is queued (production scheduler)", async () => {
   const store = newStore({ limits: { watchQueueBytes: 3000, watchQueueSize: 1000 } });
   for (const name of ["a", "b", "c", "d", "e"]) await store.create(sized(name, 1000), CTX);

@@ -25,6 +25,7 @@ Deno.test("planMemory() sizes exactly the byte bounds DEFAULT_LIMITS carries", (
   const plan = planMemory(DEFAULTS, null);
   assert.equal(plan.watchHistoryBytes, DEFAULT_LIMITS.watchHistoryBytes);
   assert.equal(plan.watchQueueBytes, DEFAULT_LIMITS.watchQueueBytes);
+  assert.equal(plan.watchQueuePoolBytes, DEFAULT_LIMITS.watchQueuePoolBytes);
   assert.deepEqual(plan.sized, { history: true, queue: true });
 });
 
@@ -33,8 +34,24 @@ Deno.test("planMemory() sizes the byte bounds from a visible cgroup limit", () =
   const large = planMemory(DEFAULTS, 1024 * MiB);
   assert.equal(large.limitSource, "cgroup");
   assert.ok(large.watchHistoryBytes > 10 * small.watchHistoryBytes);
-  assert.ok(large.watchQueueBytes > 10 * small.watchQueueBytes);
+  assert.ok(large.watchQueuePoolBytes > 10 * small.watchQueuePoolBytes);
+  assert.ok(large.watchQueueBytes > small.watchQueueBytes);
   assert.ok(large.worstCaseBytes <= 1024 * MiB * BUDGET_SHARE);
+});
+
+Deno.test("planMemory() splits the spare between history and queue pool, a watcher an eighth of it", () => {
+  const plan = planMemory(DEFAULTS, null);
+  assert.ok(Math.abs(plan.watchHistoryBytes - plan.watchQueuePoolBytes) <= 1 * MiB);
+  assert.ok(Math.abs(plan.watchQueueBytes - plan.watchQueuePoolBytes / 8) <= 4096);
+  assert.equal(plan.terms.watchers - plan.watchQueuePoolBytes, 1024 * (64 * 1024 + 32 + 8192));
+  const huge = planMemory(DEFAULTS, 64 * 1024 * MiB);
+  assert.equal(huge.watchQueueBytes, 8 * MiB, "one watcher never queues more than 8 MiB");
+});
+
+Deno.test("planMemory() keeps the pool at every watcher's bound when the bound is configured", () => {
+  const plan = planMemory({ ...DEFAULTS, watchQueueBytes: 65536 }, null);
+  assert.equal(plan.watchQueuePoolBytes, 1024 * 65536);
+  assert.equal(plan.terms.watchers, 1024 * (65536 + 64 * 1024 + 32 + 8192));
 });
 
 Deno.test("planMemory() keeps configured bounds and gives the rest to the sized one", () => {

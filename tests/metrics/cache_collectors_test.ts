@@ -133,12 +133,18 @@ Deno.test("CacheCollectors count open watch streams and evictions", async () => 
   await store.watch({ fromVersion: null, bookmarks: false, sink: slow });
   let m = await scrapeRegistry(registry);
   assert.equal(m.value("device_api_server_watch_streams_active"), 2);
+  assert.equal(m.value("device_api_server_watch_queued_bytes"), 0, "nothing waits yet");
 
-  for (let i = 0; i < 4 && slow.failed.length === 0; i++) {
+  await store.updateStatus({ name: "a", status: { recommendedAction: "r" } }, PROVIDER);
+  await store.updateStatus({ name: "a", status: { recommendedAction: "r0" } }, PROVIDER);
+  m = await scrapeRegistry(registry);
+  assert.ok(m.value("device_api_server_watch_queued_bytes")! > 0, "the slow watcher's event waits");
+  for (let i = 1; i < 4 && slow.failed.length === 0; i++) {
     await store.updateStatus({ name: "a", status: { recommendedAction: `r${i}` } }, PROVIDER);
   }
   assert.equal(slow.failed.length, 1, "the slow watcher was evicted");
   m = await scrapeRegistry(registry);
+  assert.equal(m.value("device_api_server_watch_queued_bytes"), 0, "its events left with it");
   assert.equal(m.value("device_api_server_watch_evictions_total"), 1);
   assert.equal(m.value("device_api_server_watch_streams_active"), 1);
   fast.close();

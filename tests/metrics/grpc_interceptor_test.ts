@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
+import http2 from "node:http2";
 import * as grpc from "@grpc/grpc-js";
 import { Registry } from "prom-client";
 import { grpcMetricsInterceptor, grpcType } from "../../src/metrics/mod.ts";
@@ -50,7 +51,7 @@ const handlers: grpc.UntypedServiceImplementation = {
 };
 
 async function withServer(
-  test: (client: grpc.Client, scrape: () => Promise<Exposition>) => Promise<void>,
+  test: (client: grpc.Client, scrape: () => Promise<Exposition>, port: number) => Promise<void>,
 ): Promise<void> {
   const registry = new Registry();
   const server = new grpc.Server({ interceptors: [grpcMetricsInterceptor(registry)] });
@@ -65,7 +66,7 @@ async function withServer(
   const Client = grpc.makeGenericClientConstructor(definition, "Probe");
   const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   try {
-    await test(client, () => scrapeRegistry(registry));
+    await test(client, () => scrapeRegistry(registry), port);
   } finally {
     client.close();
     server.forceShutdown();
@@ -98,6 +99,35 @@ function unary(
       (err) => resolve(err),
     )
   );
+}
+
+// A call over plain HTTP/2 with a grpc-timeout header that nothing on the client side enforces;
+// resolves with the grpc-status the server ends it with.
+function callWithServerDeadline(port: number, name: string, timeout: string): Promise<number> {
+  const session = http2.connect(`http://127.0.0.1:${port}`);
+  return new Promise<number>((resolve, reject) => {
+    session.on("error", reject);
+    const req = session.request({
+      ":method": "POST",
+      ":path": `/${SERVICE}/${name}`,
+      "content-type": "application/grpc",
+      te: "trailers",
+      "grpc-timeout": timeout,
+    });
+    let status: number | undefined;
+    const take = (headers: http2.IncomingHttpHeaders) => {
+      if (headers["grpc-status"] !== undefined) status = Number(headers["grpc-status"]);
+    };
+    req.on("response", take);
+    req.on("trailers", take);
+    req.on("error", reject);
+    req.on(
+      "close",
+      () => status === undefined ? reject(new Error("no grpc-status")) : resolve(status),
+    );
+    req.resume();
+    req.end(Buffer.from([0, 0, 0, 0, 2, 0x68, 0x69])); // one uncompressed message, "hi"
+  }).finally(() => session.close());
 }
 
 function stream(client: grpc.Client, name: string): grpc.ClientReadableStream<Buffer> {
@@ -232,8 +262,13 @@ Deno.test(
   "grpcMetricsInterceptor() counts a call whose deadline passes as DeadlineExceeded",
   opts,
   async () => {
-    await withServer(async (client, scrape) => {
-      assert.equal((await unary(client, "Hang", 100))?.code, grpc.status.DEADLINE_EXCEEDED);
+    await withServer(async (_client, scrape, port) => {
+      // Only the server enforces this deadline: a grpc-js client would also cancel the call at
+      // its deadline, and under load that cancellation can reach the server first.
+      assert.equal(
+        await callWithServerDeadline(port, "Hang", "100m"),
+        grpc.status.DEADLINE_EXCEEDED,
+      );
       const l = labels("Hang");
       await eventually(async () => {
         const m = await scrape();

@@ -52,6 +52,7 @@ Deno.test("createMetrics() registers every documented metric family", async () =
     device_api_server_cache_lock_wait_seconds: "histogram",
     device_api_server_cache_resource_version: "gauge",
     device_api_server_watch_streams_active: "gauge",
+    device_api_server_watch_queued_bytes: "gauge",
     device_api_server_watch_events_total: "counter",
     device_api_server_watch_evictions_total: "counter",
     grpc_server_started_total: "counter",

@@ -55,6 +55,7 @@ Deno.test("createMetrics() counts GPUs by recommended action at scrape, others a
     snapshot: () => gpus,
     resourceVersion: 1,
     watcherCount: 0,
+    watchQueuedBytes: 0,
   });
   let m = await scrapeRegistry(metrics.registry);
   const action = (a: string) =>
