@@ -7,6 +7,11 @@
  * at most `maxStreams` at once, and a stream whose client does not read its
  * answers stops being read (back-pressure) instead of queueing answers.
  *
+ * The descriptors of the contract are built on the first reflection stream,
+ * not at start: building them takes about 200 ms and several MiB, which a
+ * server that nobody asks for reflection never pays, and start-up does not
+ * wait for.
+ *
  * @module
  */
 import * as grpc from "@grpc/grpc-js";
@@ -36,19 +41,39 @@ export interface Reflection extends ExtraService {
 
 /** Builds the reflection service over every contract file. */
 export function reflectionService(options: ReflectionOptions = {}): Reflection {
-  // From the already-loaded root: no second read of the .proto files.
-  const definitions = protoLoader.fromJSON(protoRoot().toJSON());
-  const reflection = new ReflectionService(definitions);
   const streams = new Set<ReflectionStream>();
   const limit = { max: options.maxStreams ?? DEFAULT_MAX_REFLECTION_STREAMS, ...options };
+  let built: Map<string, grpc.UntypedServiceImplementation> | undefined;
+  // The handlers of the library's reflection services over our contract, by service name.
+  const implementationOf = (service: string): grpc.UntypedServiceImplementation => {
+    if (!built) {
+      const ready = new Map<string, grpc.UntypedServiceImplementation>();
+      // From the already-loaded root: no second read of the .proto files.
+      new ReflectionService(protoLoader.fromJSON(protoRoot().toJSON())).addToServer({
+        addService: (definition, implementation) =>
+          ready.set(serviceName(definition), implementation),
+      });
+      built = ready;
+    }
+    return built.get(service)!;
+  };
   return {
     get streams() {
       return streams.size;
     },
+    // The same services, registered from a reflection of nothing (cheap); each handler asks
+    // for the real implementation when a stream arrives.
     addTo: (server: grpc.Server) =>
-      reflection.addToServer({
-        addService: (service, implementation) =>
-          server.addService(service, bounded(implementation, streams, limit)),
+      new ReflectionService({}).addToServer({
+        addService: (definition, implementation) => {
+          const name = serviceName(definition);
+          const lazy: grpc.UntypedServiceImplementation = {};
+          for (const method of Object.keys(implementation)) {
+            lazy[method] = (stream: ReflectionStream) =>
+              (implementationOf(name)[method] as (s: ReflectionStream) => void)(stream);
+          }
+          server.addService(definition, bounded(lazy, streams, limit));
+        },
       }),
     closeStreams: () => {
       for (const stream of streams) {
@@ -57,6 +82,11 @@ export function reflectionService(options: ReflectionOptions = {}): Reflection {
       streams.clear();
     },
   };
+}
+
+// "grpc.reflection.v1.ServerReflection" from the path of the service's first method.
+function serviceName(definition: grpc.ServiceDefinition): string {
+  return Object.values(definition)[0]!.path.split("/")[1]!;
 }
 
 // Wraps every bidi handler: refused beyond the limit, tracked in `streams`
