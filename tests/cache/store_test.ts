@@ -11,6 +11,7 @@ import {
   TooOldResourceVersionError,
 } from "../../src/cache/mod.ts";
 import { cond, CTX, delivered, FakeSink, gpuInput, newStore } from "./_helpers.ts";
+import { same } from "../../src/cache/store_support.ts";
 
 // A store whose commits and watch events are recorded.
 async function observed(options: StoreOptions = {}) {
@@ -509,4 +510,25 @@ Deno.test("GpuStore.list() filters by namespace and label selector", async () =>
     "default/gpu-2",
   ]);
   assert.deepEqual(await names({ labelSelector: "!pool" }), ["a/gpu-0"]);
+});
+
+Deno.test("same() compares normalized values structurally: nesting, arrays, key sets, types", () => {
+  const status = () => ({
+    conditions: [{ type: "Ready", status: "True", lastTransitionTime: { seconds: 1, nanos: 0 } }],
+    recommendedAction: "",
+  });
+  assert.equal(same(status(), status()), true);
+  assert.equal(same({ a: 1, b: 2 }, { b: 2, a: 1 }), true, "key order does not matter");
+  const changed = status();
+  changed.conditions[0]!.lastTransitionTime.nanos = 1;
+  assert.equal(same(status(), changed), false, "a difference deep inside");
+  assert.equal(same({ a: 1 }, { a: 1, b: 2 }), false, "an extra key");
+  assert.equal(same({ a: 1, b: 2 }, { a: 1 }), false, "a missing key");
+  assert.equal(same({ a: 1, b: 2 }, { a: 1, c: 2 }), false, "same count, other key");
+  assert.equal(same([1, 2], [1, 2, 3]), false);
+  assert.equal(same([], {}), false, "an array is not an object");
+  assert.equal(same({}, []), false);
+  assert.equal(same({ a: null }, { a: {} }), false);
+  assert.equal(same({ a: "1" }, { a: 1 }), false, "types count");
+  assert.equal(same({ labels: {} }, { labels: {} }), true);
 });
