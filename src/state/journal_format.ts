@@ -64,8 +64,6 @@ export interface JournalBase {
 export interface JournalMeta {
   /** Version of the last write the record covers. */
   version: number;
-  /** Every event after this version was in the history in memory. */
-  completeAfter: number;
   /** The version high-water mark. */
   mark: number;
   /** Wall clock when written, for operators only. */
@@ -214,7 +212,7 @@ function decodeRecord(payload: Uint8Array): JournalRecord {
   const meta = parseJson(reader.take(reader.u32()), "journal record header") as JournalMeta;
   if (
     !meta || typeof meta !== "object" ||
-    !areVersions(meta.version, meta.completeAfter, meta.mark) || !isProviderList(meta.providers)
+    !areVersions(meta.version, meta.mark) || !isProviderList(meta.providers)
   ) {
     throw new CheckpointError("malformed", "journal record header fields missing or invalid");
   }

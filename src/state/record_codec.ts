@@ -237,9 +237,10 @@ export class Packer {
     this.#used += piece.length;
   }
 
-  /** The packed buffers, in order. */
+  /** The packed buffers, in order; the packer is spent. */
   finish(): Uint8Array[] {
-    this.#flush();
+    if (this.#used > 0) this.#out.push(this.#buffer.subarray(0, this.#used));
+    this.#used = 0;
     return this.#out;
   }
 
@@ -248,6 +249,7 @@ export class Packer {
       this.#out.push(this.#buffer.subarray(0, this.#used));
       this.#full = true;
     }
+    // The next buffer only when more follows: finish() allocates nothing.
     this.#buffer = new Uint8Array(this.#size);
     this.#view = new DataView(this.#buffer.buffer);
     this.#used = 0;

@@ -32,7 +32,7 @@ export const JOURNAL_FILE = "journal.bin";
 /** Options of {@linkcode StateWriter}. */
 export interface StateWriterOptions {
   dir: string;
-  store: Pick<GpuStore, "exportState">;
+  store: Pick<GpuStore, "exportState" | "exportChanges">;
   /** The registered providers to keep. */
   providers: () => PersistedProvider[];
   /** The version high-water mark to keep. */
@@ -73,29 +73,29 @@ export class StateWriter {
    */
   async write(): Promise<void> {
     const started = performance.now();
-    const state = this.#options.store.exportState(); // synchronous: a consistent capture
+    const { store } = this.#options;
     const journal = this.#journal;
-    // Events since the last write dropped out of the history: only a checkpoint has them all.
-    if (this.#compact || !journal || state.completeAfter > this.#durableVersion) {
-      return await this.#checkpoint(state, started);
-    }
-    const events = state.history.slice(firstAfter(state.history, this.#durableVersion));
+    // Synchronous captures, consistent: null when events since the last
+    // write dropped out of the history, which only a checkpoint has then.
+    const changes = this.#compact || !journal ? null : store.exportChanges(this.#durableVersion);
+    if (!journal || !changes) return await this.#checkpoint(store.exportState(), started);
     const chunks = encodeJournalRecord({
-      version: state.version,
-      completeAfter: state.completeAfter,
+      version: changes.version,
       mark: this.#options.mark(),
       savedAtMs: Date.now(),
       providers: this.#options.providers(),
-    }, events);
+    }, changes.events);
     const bytes = chunks.reduce((n, c) => n + c.length, 0);
-    if (journal.size + bytes > this.#journalBound) return await this.#checkpoint(state, started);
+    if (journal.size + bytes > this.#journalBound) {
+      return await this.#checkpoint(store.exportState(), started);
+    }
     try {
       await journal.append(chunks);
     } catch (err) {
       this.#compact = true; // the journal may end in a partial record: start a new one
       throw err;
     }
-    this.#durableVersion = state.version;
+    this.#durableVersion = changes.version;
     this.#options.metrics.appended(bytes, (performance.now() - started) / 1000, journal.size);
   }
 
