@@ -135,10 +135,3 @@ export class StateWriter {
     metrics.written(bytes, (performance.now() - started) / 1000);
   }
 }
-
-// Index of the first event above `version` (the history is oldest first).
-function firstAfter(history: StoreState["history"], version: number): number {
-  let i = history.length;
-  while (i > 0 && history[i - 1]!.resourceVersion > version) i--;
-  return i;
-}
