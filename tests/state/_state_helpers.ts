@@ -5,7 +5,7 @@
  * @module
  */
 import type { Gpu } from "../../src/api/mod.ts";
-import { JOURNAL_HEADER_BYTES } from "../../src/state/mod.ts";
+import { decodeCheckpoint, decodeJournal, JOURNAL_HEADER_BYTES } from "../../src/state/mod.ts";
 import { exists } from "../_helpers/server_process.ts";
 
 /** A stored Gpu as the server keeps it, at resource version `rv`. */
@@ -79,4 +79,19 @@ export function filesStartingWith(dir: string, prefix: string): string[] {
   return [...Deno.readDirSync(stateDir(dir))].map((e) => e.name).filter((n) =>
     n.startsWith(prefix)
   );
+}
+
+/** Waits until the state directory holds every write up to `version` (checkpoint or journal). */
+export async function durable(dir: string, version: number): Promise<void> {
+  await until(async () => {
+    try {
+      const checkpoint = decodeCheckpoint(await Deno.readFile(`${stateDir(dir)}/checkpoint.bin`));
+      if (checkpoint.meta.version >= version) return true;
+      const base = { version: checkpoint.meta.version, crc: checkpoint.crc };
+      const journal = decodeJournal(await Deno.readFile(`${stateDir(dir)}/journal.bin`), base);
+      return !journal.stale && journal.records.some((r) => r.meta.version >= version);
+    } catch {
+      return false; // between a checkpoint and its journal: look again
+    }
+  }, `version ${version} on disk`);
 }
