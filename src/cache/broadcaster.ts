@@ -238,6 +238,11 @@ export class Broadcaster {
     this.#lost = nextVersion > version + 1 ? { after: version, before: nextVersion } : null;
   }
 
+  /** The retained events after `version`, or null when the history no longer holds them all. */
+  historyAfter(version: number): WatchEvent[] | null {
+    return this.#history.newerThan(version);
+  }
+
   /** Sends a BOOKMARK at the current version to every watcher that asked for them. */
   bookmark(): void {
     let bytes: Uint8Array | undefined;

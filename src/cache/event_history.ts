@@ -64,6 +64,26 @@ export class EventHistory {
     }
   }
 
+  /**
+   * Events with a version above `version`, oldest first, or null when some
+   * of them were dropped already. Walks back from the newest event only:
+   * the cost follows the events returned, not the history's size.
+   */
+  newerThan(version: number): WatchEvent[] | null {
+    if (version < this.#completeAfter) return null;
+    const capacity = this.#ring.length;
+    let n = 0;
+    while (
+      n < this.#size &&
+      this.#ring[(this.#start + this.#size - 1 - n) % capacity]!.resourceVersion > version
+    ) n++;
+    const out = new Array<WatchEvent>(n);
+    for (let i = 0; i < n; i++) {
+      out[i] = this.#ring[(this.#start + this.#size - n + i) % capacity]!;
+    }
+    return out;
+  }
+
   #trim(): void {
     while (this.#bytes > this.#maxBytes && this.#size > 1) this.#dropOldest();
   }

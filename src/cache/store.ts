@@ -144,6 +144,17 @@ export class GpuStore {
   }
 
   /**
+   * What changed after `version`, for an incremental checkpoint (a journal
+   * record): the current version and the events after `version`, captured
+   * synchronously; null when the history no longer holds all of them. Its
+   * cost follows the events returned, not the history's size.
+   */
+  exportChanges(version: number): { version: number; events: WatchEvent[] } | null {
+    const events = this.broadcaster.historyAfter(version);
+    return events && { version: this.#version, events };
+  }
+
+  /**
    * Loads a checkpoint's state into this empty store, validated as live
    * writes are; the next write takes at least `nextVersion`, and resuming a
    * watch from a version between the state's and `nextVersion` (writes that

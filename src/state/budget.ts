@@ -1,5 +1,6 @@
 /**
- * The byte budget of a checkpoint, from the store's limits. Pure logic.
+ * The byte budgets of the state directory's files, from the store's
+ * limits. Pure logic.
  *
  * @module
  */
@@ -32,4 +33,29 @@ export function checkpointBudget(limits: BudgetLimits): number {
   return FIXED_OVERHEAD_BYTES + MAX_META_BYTES +
     limits.maxGpus * (GPU_OVERHEAD_BYTES + limits.maxObjectBytes) +
     limits.watchHistorySize * EVENT_OVERHEAD_BYTES + historyBytes;
+}
+
+/** The least bytes a journal may grow to before a checkpoint replaces it. */
+export const JOURNAL_MIN_BYTES = 1024 * 1024;
+
+/**
+ * The largest journal: a new checkpoint starts a new journal before an
+ * append would take it past the larger of {@linkcode JOURNAL_MIN_BYTES} and
+ * the last checkpoint's size, which is itself within
+ * {@linkcode checkpointBudget}.
+ */
+export function journalBudget(limits: BudgetLimits): number {
+  return Math.max(JOURNAL_MIN_BYTES, checkpointBudget(limits));
+}
+
+/** Bytes the version mark and a new journal's header take at most. */
+const SMALL_FILES_BYTES = 4096;
+
+/**
+ * The most bytes the state directory's files take together: the
+ * checkpoint, the next one being written beside it (its temporary file),
+ * the journal, and the small files (the version mark, a journal header).
+ */
+export function stateDirBudget(limits: BudgetLimits): number {
+  return 2 * checkpointBudget(limits) + journalBudget(limits) + SMALL_FILES_BYTES;
 }

@@ -15,16 +15,31 @@
  *
  * Payload: a u32-length-prefixed JSON header ({@linkcode CheckpointMeta}),
  * then each GPU as a u32 length and its stored protobuf encoding, then each
- * history event as one byte of type and flags, the labels before the change
- * when they differ (u32 length + JSON), and a u32 length and the encoded
- * Gpu. The objects are the exact bytes the server stores and serves.
+ * history event as record_codec.ts encodes it (one byte of type and flags,
+ * the labels before the change when they differ, and a u32 length and the
+ * encoded Gpu). The objects are the exact bytes the server stores and serves.
  *
  * A reader refuses a newer format explicitly instead of guessing at it.
  *
  * @module
  */
 import zlib from "node:zlib";
-import type { WatchEventType } from "../api/mod.ts";
+import {
+  areVersions,
+  CheckpointError,
+  type CheckpointEvent,
+  type DecodedEvent,
+  eventBytes,
+  isProviderList,
+  Packer,
+  packEvent,
+  parseJson,
+  previousOf,
+  Reader,
+  readEvent,
+} from "./record_codec.ts";
+
+export { CheckpointError, type CheckpointEvent, type CheckpointProblem } from "./record_codec.ts";
 
 /** Format version this build writes; it reads this one only. */
 export const CHECKPOINT_FORMAT = 1;
@@ -36,15 +51,6 @@ export const HEADER_BYTES = 32;
 export const MAX_META_BYTES = 128 * 1024;
 
 const MAGIC = new TextEncoder().encode("DAPICKPT");
-const TYPE_CODES: Record<WatchEventType, number> = {
-  ADDED: 1,
-  MODIFIED: 2,
-  DELETED: 3,
-  BOOKMARK: 0,
-} as Record<WatchEventType, number>;
-const TYPE_MASK = 0x0f;
-const PREV_SAME = 0x10; // the labels before the change are the labels after it
-const PREV_FOLLOW = 0x20; // the labels before the change follow
 
 /** What the JSON header of a checkpoint holds. */
 export interface CheckpointMeta {
@@ -62,56 +68,20 @@ export interface CheckpointMeta {
   providers: { name: string; leaseMs: number }[];
 }
 
-/** One history event to write. */
-export interface CheckpointEvent {
-  resourceVersion: number;
-  type: WatchEventType;
-  labels: Readonly<Record<string, string>>;
-  previousLabels: Readonly<Record<string, string>> | null;
-  gpuBytes: Uint8Array;
-}
-
 /** A decoded checkpoint: the header, the GPUs' and the events' encodings. */
 export interface DecodedCheckpoint {
   meta: CheckpointMeta;
+  /** CRC-32 of the payload: with the version, what a journal names as the checkpoint it extends. */
+  crc: number;
   gpus: Uint8Array[];
-  events: {
-    type: WatchEventType;
-    previousLabels: Record<string, string> | null | "same";
-    gpuBytes: Uint8Array;
-  }[];
-}
-
-/** Why a checkpoint cannot be read; the label of the load-failure metric. */
-export type CheckpointProblem =
-  | "truncated"
-  | "checksum"
-  | "newer_format"
-  | "unsupported_format"
-  | "malformed"
-  | "invalid"
-  | "too_large"
-  | "unreadable";
-
-/** A checkpoint that cannot be used, with the reason. */
-export class CheckpointError extends Error {
-  /** The metric label of the reason. */
-  readonly problem: CheckpointProblem;
-
-  /** Creates the error. */
-  constructor(problem: CheckpointProblem, message: string) {
-    super(message);
-    this.name = "CheckpointError";
-    this.problem = problem;
-  }
+  events: DecodedEvent[];
 }
 
 /** Bytes of a checkpoint beyond its JSON header, GPU encodings and events. */
 export const FIXED_OVERHEAD_BYTES = HEADER_BYTES + 4;
 /** Bytes one GPU takes in a checkpoint beyond its encoding. */
 export const GPU_OVERHEAD_BYTES = 4;
-/** Bytes one event takes in a checkpoint beyond its encoding and its previous labels. */
-export const EVENT_OVERHEAD_BYTES = 5;
+export { EVENT_OVERHEAD_BYTES } from "./record_codec.ts";
 
 /**
  * Encodes a checkpoint as a list of buffers of about a MiB each. When the
@@ -127,24 +97,22 @@ export async function encodeCheckpoint(
   events: readonly CheckpointEvent[],
   maxBytes: number = Infinity,
   pause: () => Promise<void> = () => Promise.resolve(),
-): Promise<{ chunks: Uint8Array[]; meta: CheckpointMeta; events: number }> {
+): Promise<{ chunks: Uint8Array[]; meta: CheckpointMeta; events: number; crc: number }> {
   // Sizes first, without copying: only labels that changed need encoding.
   const previous = events.map(previousOf);
-  const recordBytes = (i: number) =>
-    EVENT_OVERHEAD_BYTES + events[i]!.gpuBytes.length +
-    (previous[i] === null ? 0 : 4 + previous[i]!.length);
+  const recordBytes = (i: number) => eventBytes(events[i]!, previous[i]!);
   const gpuBytes = gpus.reduce((n, g) => n + GPU_OVERHEAD_BYTES + g.length, 0);
-  let eventBytes = 0;
-  for (let i = 0; i < events.length; i++) eventBytes += recordBytes(i);
+  let historyBytes = 0;
+  for (let i = 0; i < events.length; i++) historyBytes += recordBytes(i);
   let first = 0;
   let completeAfter = state.completeAfter;
   const meta = (): CheckpointMeta => ({ ...state, completeAfter, gpus: gpus.length });
   let metaBytes = new TextEncoder().encode(JSON.stringify(meta()));
-  while (FIXED_OVERHEAD_BYTES + metaBytes.length + gpuBytes + eventBytes > maxBytes) {
+  while (FIXED_OVERHEAD_BYTES + metaBytes.length + gpuBytes + historyBytes > maxBytes) {
     if (first === events.length) {
       throw new RangeError(`the GPUs alone exceed the checkpoint budget of ${maxBytes} bytes`);
     }
-    eventBytes -= recordBytes(first);
+    historyBytes -= recordBytes(first);
     completeAfter = events[first]!.resourceVersion;
     first++;
     metaBytes = new TextEncoder().encode(JSON.stringify(meta()));
@@ -165,19 +133,7 @@ export async function encodeCheckpoint(
     if (packer.takeFull()) await pause();
   }
   for (let i = first; i < events.length; i++) {
-    const event = events[i]!;
-    const code = TYPE_CODES[event.type];
-    if (!code) throw new RangeError(`cannot checkpoint a ${event.type} event`);
-    const prev = previous[i]!;
-    if (prev === null) {
-      packer.u8(code | (event.previousLabels !== null ? PREV_SAME : 0));
-    } else {
-      packer.u8(code | PREV_FOLLOW);
-      packer.u32(prev.length);
-      packer.bytes(prev);
-    }
-    packer.u32(event.gpuBytes.length);
-    packer.bytes(event.gpuBytes);
+    packEvent(packer, events[i]!, previous[i]!);
     if (packer.takeFull()) await pause();
   }
   const chunks = packer.finish();
@@ -193,60 +149,12 @@ export async function encodeCheckpoint(
   view.setUint32(8, CHECKPOINT_FORMAT, true);
   view.setBigUint64(16, BigInt(length), true);
   view.setUint32(24, crc >>> 0, true);
-  return { chunks: [header, ...chunks], meta: meta(), events: events.length - first };
-}
-
-const PACK_BYTES = 1024 * 1024;
-
-// Copies small pieces into large buffers; a piece larger than a buffer stays as it is.
-class Packer {
-  readonly #out: Uint8Array[] = [];
-  #buffer = new Uint8Array(PACK_BYTES);
-  #view = new DataView(this.#buffer.buffer);
-  #used = 0;
-  #full = false;
-
-  /** Whether a buffer filled up since the last call: a point to let other work run. */
-  takeFull(): boolean {
-    const full = this.#full;
-    this.#full = false;
-    return full;
-  }
-
-  u8(n: number): void {
-    if (this.#used + 1 > this.#buffer.length) this.#flush();
-    this.#buffer[this.#used++] = n;
-  }
-
-  u32(n: number): void {
-    if (this.#used + 4 > this.#buffer.length) this.#flush();
-    this.#view.setUint32(this.#used, n, true);
-    this.#used += 4;
-  }
-
-  bytes(piece: Uint8Array): void {
-    if (this.#used + piece.length > this.#buffer.length) this.#flush();
-    if (piece.length > this.#buffer.length) {
-      this.#out.push(piece);
-      return;
-    }
-    this.#buffer.set(piece, this.#used);
-    this.#used += piece.length;
-  }
-
-  finish(): Uint8Array[] {
-    this.#flush();
-    return this.#out;
-  }
-
-  #flush(): void {
-    if (this.#used === 0) return;
-    this.#out.push(this.#buffer.subarray(0, this.#used));
-    this.#full = true;
-    this.#buffer = new Uint8Array(PACK_BYTES);
-    this.#view = new DataView(this.#buffer.buffer);
-    this.#used = 0;
-  }
+  return {
+    chunks: [header, ...chunks],
+    meta: meta(),
+    events: events.length - first,
+    crc: crc >>> 0,
+  };
 }
 
 /**
@@ -281,69 +189,28 @@ export function decodeCheckpoint(bytes: Uint8Array): DecodedCheckpoint {
   if (payload.length > length) {
     throw new CheckpointError("malformed", `${payload.length - length} bytes after the payload`);
   }
-  if ((zlib.crc32(payload) >>> 0) !== view.getUint32(24, true)) {
+  const crc = view.getUint32(24, true);
+  if ((zlib.crc32(payload) >>> 0) !== crc) {
     throw new CheckpointError("checksum", "the payload does not match its CRC-32");
   }
-  return decodePayload(payload);
+  return { ...decodePayload(payload), crc };
 }
 
-function decodePayload(payload: Uint8Array): DecodedCheckpoint {
-  const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
-  let at = 0;
-  const take = (n: number): Uint8Array => {
-    if (at + n > payload.length) throw new CheckpointError("malformed", "record past the end");
-    const out = payload.subarray(at, at + n);
-    at += n;
-    return out;
-  };
-  const takeU32 = (): number => {
-    take(4);
-    return view.getUint32(at - 4, true);
-  };
-  const metaLength = takeU32();
+function decodePayload(payload: Uint8Array): Omit<DecodedCheckpoint, "crc"> {
+  const reader = new Reader(payload);
+  const metaLength = reader.u32();
   if (metaLength > MAX_META_BYTES) throw new CheckpointError("malformed", "header too large");
-  const meta = parseJson(take(metaLength), "header") as CheckpointMeta;
+  const meta = parseJson(reader.take(metaLength), "header") as CheckpointMeta;
   if (!isMeta(meta)) throw new CheckpointError("malformed", "header fields missing or invalid");
   const gpus: Uint8Array[] = [];
-  for (let i = 0; i < meta.gpus; i++) gpus.push(take(takeU32()));
-  const events: DecodedCheckpoint["events"] = [];
-  while (at < payload.length) {
-    const flags = take(1)[0]!;
-    const type = (Object.keys(TYPE_CODES) as WatchEventType[])
-      .find((t) => TYPE_CODES[t] === (flags & TYPE_MASK) && t !== "BOOKMARK");
-    if (!type) throw new CheckpointError("malformed", `unknown event type ${flags & TYPE_MASK}`);
-    let previousLabels: DecodedCheckpoint["events"][number]["previousLabels"] = null;
-    if (flags & PREV_SAME) previousLabels = "same";
-    if (flags & PREV_FOLLOW) {
-      previousLabels = parseJson(take(takeU32()), "previous labels") as Record<string, string>;
-    }
-    events.push({ type, previousLabels, gpuBytes: take(takeU32()) });
-  }
+  for (let i = 0; i < meta.gpus; i++) gpus.push(reader.take(reader.u32()));
+  const events: DecodedEvent[] = [];
+  while (!reader.done) events.push(readEvent(reader));
   return { meta, gpus, events };
 }
 
 function isMeta(m: unknown): m is CheckpointMeta {
   const o = m as Record<string, unknown> | null;
-  return !!o && typeof o === "object" && [o.version, o.completeAfter, o.mark, o.gpus]
-    .every((n) => Number.isSafeInteger(n) && (n as number) >= 0) &&
-    Array.isArray(o.providers) &&
-    o.providers.every((p) =>
-      p && typeof p.name === "string" && Number.isSafeInteger(p.leaseMs) && p.leaseMs >= 0
-    );
-}
-
-function parseJson(bytes: Uint8Array, what: string): unknown {
-  try {
-    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch {
-    throw new CheckpointError("malformed", `the ${what} is not valid JSON`);
-  }
-}
-
-// The labels before the change, encoded, when a reader cannot derive them.
-function previousOf(event: CheckpointEvent): Uint8Array | null {
-  const prev = event.previousLabels;
-  if (prev === null || prev === event.labels) return null;
-  const json = JSON.stringify(prev);
-  return json === JSON.stringify(event.labels) ? null : new TextEncoder().encode(json);
+  return !!o && typeof o === "object" && areVersions(o.version, o.completeAfter, o.mark, o.gpus) &&
+    isProviderList(o.providers);
 }

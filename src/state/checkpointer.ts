@@ -1,12 +1,13 @@
 /**
- * Coalesced checkpoint writes, off the request path: a committed write only
- * marks the state dirty; at most one checkpoint is written per interval, one
- * at a time, each capturing the state as of its start.
+ * Coalesced state writes, off the request path: a committed write only
+ * marks the state dirty; at most one write (a journal record or a
+ * checkpoint, state_writer.ts) starts per interval, one at a time, each
+ * capturing the state as of its start.
  *
- * Durability: a write is in the checkpoint on disk once the first checkpoint
- * that starts after it completes, which is at most `intervalMs` after the
- * write was acknowledged plus the time one checkpoint takes to write (plus
- * the time the previous one still needed, if one was running).
+ * Durability: a write is on disk once the first state write that starts
+ * after it completes, which is at most `intervalMs` after the write was
+ * acknowledged plus the time one state write takes (plus the time the
+ * previous one still needed, if one was running).
  *
  * @module
  */

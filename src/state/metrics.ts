@@ -1,17 +1,24 @@
 /**
  * Metrics of the state directory: what was restored, how long it took, why
- * a checkpoint could not be used, and how checkpoint writes go.
+ * a checkpoint or a journal could not be used, and how checkpoint writes
+ * and journal appends go.
  *
  * @module
  */
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import type { CheckpointProblem } from "./checkpoint_format.ts";
+import { JOURNAL_HEADER_BYTES } from "./journal_format.ts";
+import type { CheckpointProblem } from "./record_codec.ts";
+
+/** Why a journal was not (entirely) used at start: a checkpoint problem, a torn last record, or another checkpoint's journal. */
+export type JournalProblem = CheckpointProblem | "torn_tail" | "stale";
 
 /** The handles the persistence feeds. */
 export interface StateMetrics {
   loadFailed(reason: CheckpointProblem): void;
+  journalLoadFailed(reason: JournalProblem): void;
   restored(gpus: number, events: number, seconds: number): void;
   written(bytes: number, seconds: number): void;
+  appended(bytes: number, seconds: number, journalBytes: number): void;
   writeFailed(): void;
 }
 
@@ -61,8 +68,39 @@ export function createStateMetrics(registry: Registry): StateMetrics {
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     registers,
   });
+  const journalLoadFailures = new Counter({
+    name: "device_api_server_journal_load_failures_total",
+    help: "Journals not entirely used at start, by reason: torn_tail (a record cut off by a " +
+      "crash; what precedes it was used), stale (left from an older checkpoint; ignored), or a " +
+      "checkpoint reason (moved aside; the checkpoint alone was used).",
+    labelNames: ["reason"],
+    registers,
+  });
+  const appends = new Counter({
+    name: "device_api_server_journal_appends_total",
+    help: "Records appended to the journal (the changes of one coalescing interval each).",
+    registers,
+  });
+  const appendedBytes = new Counter({
+    name: "device_api_server_journal_appended_bytes_total",
+    help: "Bytes appended to the journal.",
+    registers,
+  });
+  const journalBytes = new Gauge({
+    name: "device_api_server_journal_bytes",
+    help: "Size of the journal; a checkpoint starts a new one when it outgrows its bound.",
+    registers,
+  });
+  const appendSeconds = new Histogram({
+    name: "device_api_server_journal_append_seconds",
+    help: "Time to append one journal record (capture, encode, write, fdatasync), off the " +
+      "request path.",
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+    registers,
+  });
   writes.inc(0);
   writeFailures.inc(0);
+  appends.inc(0);
   return {
     loadFailed: (reason) => loadFailures.inc({ reason }),
     restored: (g, e, s) => {
@@ -74,7 +112,15 @@ export function createStateMetrics(registry: Registry): StateMetrics {
       writes.inc();
       bytes.set(b);
       writeSeconds.observe(s);
+      journalBytes.set(JOURNAL_HEADER_BYTES); // a checkpoint starts a new journal
     },
+    appended: (b, s, size) => {
+      appends.inc();
+      appendedBytes.inc(b);
+      journalBytes.set(size);
+      appendSeconds.observe(s);
+    },
+    journalLoadFailed: (reason) => journalLoadFailures.inc({ reason }),
     writeFailed: () => writeFailures.inc(),
   };
 }

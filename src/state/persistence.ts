@@ -1,29 +1,28 @@
 /**
- * The state directory at work: restore at start, checkpoint while running,
- * a last checkpoint at a graceful stop, and the version high-water mark.
+ * The state directory at work: restore at start (the checkpoint, then the
+ * journal's records), a journal record or a checkpoint per coalescing
+ * interval while running (state_writer.ts), a last checkpoint at a graceful
+ * stop, and the version high-water mark.
  *
  * @module
  */
 import { join } from "node:path";
 import type { Registry } from "prom-client";
-import { decodeGpu } from "../api/mod.ts";
-import { type GpuStore, InvalidArgumentError, type RestoredState } from "../cache/mod.ts";
+import { type GpuStore, InvalidArgumentError } from "../cache/mod.ts";
 import type { Logger } from "../logging/mod.ts";
 import type { PersistedProvider } from "../providers/mod.ts";
-import { readFileIfExists, writeFileAtomic } from "./atomic_file.ts";
-import { checkpointBudget } from "./budget.ts";
-import {
-  CheckpointError,
-  type CheckpointMeta,
-  decodeCheckpoint,
-  encodeCheckpoint,
-} from "./checkpoint_format.ts";
+import { readFileIfExists } from "./atomic_file.ts";
+import { checkpointBudget, journalBudget } from "./budget.ts";
+import { decodeCheckpoint, type DecodedCheckpoint } from "./checkpoint_format.ts";
 import { Checkpointer } from "./checkpointer.ts";
+import { decodeJournal, type JournalRecord } from "./journal_format.ts";
 import { createStateMetrics, type StateMetrics } from "./metrics.ts";
+import { CheckpointError } from "./record_codec.ts";
+import { replay, type Replayed } from "./replay.ts";
+import { CHECKPOINT_FILE, JOURNAL_FILE, StateWriter } from "./state_writer.ts";
 import { clockVersion, seedVersion, VERSION_MARK_FILE, VersionMark } from "./version_mark.ts";
 
-/** File name of the checkpoint in the state directory. */
-export const CHECKPOINT_FILE = "checkpoint.bin";
+export { CHECKPOINT_FILE, JOURNAL_FILE } from "./state_writer.ts";
 
 /** Shortest time between two checkpoints. */
 export const CHECKPOINT_INTERVAL_MS = 100;
@@ -55,8 +54,10 @@ export class StatePersistence {
   readonly #log: Logger;
   readonly #metrics: StateMetrics;
   readonly #budget: number;
+  readonly #journalBudget: number;
   #mark: VersionMark | undefined;
   #checkpointer: Checkpointer | undefined;
+  #writer: StateWriter | undefined;
   #restoring: string | null = "the state directory is not read yet";
   #lastErrorLog = -Infinity;
 
@@ -66,6 +67,7 @@ export class StatePersistence {
     this.#log = options.logger;
     this.#metrics = createStateMetrics(options.registry);
     this.#budget = checkpointBudget(options.store.limits);
+    this.#journalBudget = journalBudget(options.store.limits);
   }
 
   /** The most bytes a checkpoint takes. */
@@ -77,9 +79,10 @@ export class StatePersistence {
   readonly readinessCheck = (): string | null => this.#restoring;
 
   /**
-   * Loads the checkpoint into the empty store, reserves versions above it
-   * and above the clock, and starts checkpointing. An unusable checkpoint is
-   * moved aside and the store starts empty; a directory that cannot be
+   * Loads the checkpoint and the journal's records into the empty store,
+   * reserves versions above them and above the clock, and starts writing.
+   * An unusable checkpoint is moved aside and the store starts empty; an
+   * unusable journal is moved aside and the checkpoint alone is used; a directory that cannot be
    * created or written is logged and counted, and the server runs without
    * persistence rather than not at all.
    */
@@ -95,6 +98,7 @@ export class StatePersistence {
         this.#options.dir,
       );
       this.#checkpointer = undefined;
+      this.#writer = undefined;
       this.#mark = undefined;
       this.#restoring = null;
     }
@@ -115,35 +119,62 @@ export class StatePersistence {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
     const persisted = await VersionMark.read(dir);
     if (persisted.problem) await this.#moveAside(VERSION_MARK_FILE, persisted.problem);
-    const loaded = await this.#load();
-    const mark = Math.max(persisted.mark, loaded?.meta.mark ?? 0);
+    const checkpoint = await this.#loadCheckpoint();
+    const records = checkpoint ? await this.#loadJournal(checkpoint) : [];
+    let replayed = checkpoint ? await this.#replay(checkpoint, records) : null;
+    const mark = Math.max(persisted.mark, replayed?.mark ?? 0);
     const next = seedVersion(clock, mark);
-    let restored: { gpus: number; events: number } | null = null;
-    if (loaded) {
+    let restored: { gpus: number; events: number; journalEvents: number } | null = null;
+    while (replayed && !restored) {
       try {
-        store.restoreState(loaded.state, next); // validates before it changes anything
-        this.#options.providers.restoreProviders(loaded.meta.providers);
-        restored = { gpus: store.size, events: loaded.state.history.length };
+        store.restoreState(replayed.state, next); // validates before it changes anything
+        this.#options.providers.restoreProviders(replayed.providers);
+        restored = {
+          gpus: store.size,
+          events: replayed.state.history.length,
+          journalEvents: replayed.journalEvents,
+        };
       } catch (err) {
         if (!(err instanceof InvalidArgumentError)) throw err;
-        this.#metrics.loadFailed("invalid");
-        await this.#moveAside(CHECKPOINT_FILE, `invalid: ${err.message}`);
+        if (replayed.journalEvents > 0) {
+          // The journal broke a rule: the checkpoint alone may still be good.
+          this.#metrics.journalLoadFailed("invalid");
+          await this.#moveAside(JOURNAL_FILE, `invalid: ${err.message}`);
+          replayed = await this.#replay(checkpoint!, []);
+        } else {
+          this.#metrics.loadFailed("invalid");
+          await this.#moveAside(CHECKPOINT_FILE, `invalid: ${err.message}`);
+          replayed = null;
+        }
       }
     }
     if (!restored) {
       // No usable checkpoint: an empty store whose versions start at `next`.
       const v = next - 1;
       store.restoreState({ version: v, completeAfter: v, gpus: [], history: [] }, next);
-      restored = { gpus: 0, events: 0 };
+      restored = { gpus: 0, events: 0, journalEvents: 0 };
     }
     this.#mark = new VersionMark(dir, mark, (err) => this.#writeFailed(err, "version mark"));
     // Durable before anything is served: no version handed out can be reused.
     await this.#mark.reserve(next);
+    const versionMark = this.#mark;
+    this.#writer = new StateWriter({
+      dir,
+      store,
+      providers: () => this.#options.providers.exportProviders(),
+      mark: () => versionMark.value,
+      checkpointBudget: this.#budget,
+      journalBudget: this.#journalBudget,
+      metrics: this.#metrics,
+    });
+    const writer = this.#writer;
     this.#checkpointer = new Checkpointer({
       intervalMs: this.#options.intervalMs ?? CHECKPOINT_INTERVAL_MS,
-      write: () => this.#write(),
-      onError: (err) => this.#writeFailed(err, "checkpoint"),
+      write: () => writer.write(),
+      onError: (err) => this.#writeFailed(err, "checkpoint or journal"),
     });
+    // The first write is a checkpoint of what was restored, with a new journal.
+    this.#checkpointer.schedule();
     const seconds = (performance.now() - started) / 1000;
     this.#metrics.restored(restored.gpus, restored.events, seconds);
     this.#log.info(
@@ -154,6 +185,8 @@ export class StatePersistence {
       restored.gpus,
       "events",
       restored.events,
+      "journalEvents",
+      restored.journalEvents,
       "resourceVersion",
       store.resourceVersion,
       "nextVersion",
@@ -177,37 +210,21 @@ export class StatePersistence {
 
   /** Writes the last checkpoint (graceful stop) and waits for the version mark. */
   async close(): Promise<void> {
+    // A graceful stop leaves a checkpoint and an empty journal: the next start reads one file.
+    this.#writer?.compactNext();
+    if (this.#writer?.journalRecords) this.#checkpointer?.schedule();
     await this.#checkpointer?.close();
+    this.#writer?.close();
     await this.#mark?.flushed();
   }
 
   // Reads and decodes the checkpoint; null when absent or unusable (moved aside).
-  async #load(): Promise<{ meta: CheckpointMeta; state: RestoredState } | null> {
-    let bytes: Uint8Array | null;
-    try {
-      bytes = await readFileIfExists(join(this.#options.dir, CHECKPOINT_FILE));
-    } catch (err) {
-      this.#metrics.loadFailed("unreadable");
-      await this.#moveAside(CHECKPOINT_FILE, `unreadable: ${(err as Error).message}`);
-      return null;
-    }
+  async #loadCheckpoint(): Promise<DecodedCheckpoint | null> {
+    const bytes = await this.#read(CHECKPOINT_FILE, (p) => this.#metrics.loadFailed(p));
     if (bytes === null) return null;
     try {
-      if (bytes.length > this.#budget) {
-        throw new CheckpointError(
-          "too_large",
-          `${bytes.length} bytes, over the budget of ${this.#budget} for the configured limits`,
-        );
-      }
-      const decoded = decodeCheckpoint(bytes);
-      const gpus = decoded.gpus.map((b) => decodeOrThrow(b));
-      const history = decoded.events.map((e) => {
-        const gpu = decodeOrThrow(e.gpuBytes);
-        const previousLabels = e.previousLabels === "same" ? gpu.metadata.labels : e.previousLabels;
-        return { type: e.type, gpu, previousLabels };
-      });
-      const { version, completeAfter } = decoded.meta;
-      return { meta: decoded.meta, state: { version, completeAfter, gpus, history } };
+      if (bytes.length > this.#budget) throw tooLarge(bytes.length, this.#budget);
+      return decodeCheckpoint(bytes);
     } catch (err) {
       if (!(err instanceof CheckpointError)) throw err;
       this.#metrics.loadFailed(err.problem);
@@ -216,25 +233,78 @@ export class StatePersistence {
     }
   }
 
-  async #write(): Promise<void> {
-    const started = performance.now();
-    const state = this.#options.store.exportState(); // synchronous: a consistent capture
-    const { chunks } = await encodeCheckpoint(
-      {
-        version: state.version,
-        completeAfter: state.completeAfter,
-        mark: this.#mark?.value ?? 0,
-        savedAtMs: Date.now(),
-        providers: this.#options.providers.exportProviders(),
-      },
-      state.gpus.map((g) => g.bytes),
-      state.history,
-      this.#budget,
-      // Between buffers, requests run: a large checkpoint never holds the event loop long.
-      () => new Promise((resolve) => setTimeout(resolve, 0)),
-    );
-    const bytes = await writeFileAtomic(this.#options.dir, CHECKPOINT_FILE, chunks);
-    this.#metrics.written(bytes, (performance.now() - started) / 1000);
+  // Reads the journal's records that extend `checkpoint`: none when there is
+  // no journal, it extends another checkpoint, or it is unusable (moved aside).
+  async #loadJournal(checkpoint: DecodedCheckpoint): Promise<JournalRecord[]> {
+    const bytes = await this.#read(JOURNAL_FILE, (p) => this.#metrics.journalLoadFailed(p));
+    if (bytes === null) return [];
+    try {
+      if (bytes.length > this.#journalBudget) throw tooLarge(bytes.length, this.#journalBudget);
+      const decoded = decodeJournal(bytes, {
+        version: checkpoint.meta.version,
+        crc: checkpoint.crc,
+      });
+      if (decoded.stale) {
+        // A crash after a checkpoint and before its new journal: the checkpoint holds it all.
+        this.#metrics.journalLoadFailed("stale");
+        this.#log.info(
+          "Ignoring a journal left from an older checkpoint",
+          "journalBaseVersion",
+          decoded.base.version,
+          "checkpointVersion",
+          checkpoint.meta.version,
+        );
+        return [];
+      }
+      if (decoded.tornTail !== null) {
+        // A crash in the middle of an append: what precedes it is whole and used.
+        this.#metrics.journalLoadFailed("torn_tail");
+        this.#log.error(
+          new Error(decoded.tornTail),
+          "The journal ends in a partial record (a crash while appending); using the records before it",
+          "records",
+          decoded.records.length,
+        );
+      }
+      return decoded.records;
+    } catch (err) {
+      if (!(err instanceof CheckpointError)) throw err;
+      this.#metrics.journalLoadFailed(err.problem);
+      await this.#moveAside(JOURNAL_FILE, `${err.problem}: ${err.message}`);
+      return [];
+    }
+  }
+
+  // The checkpoint with the journal replayed onto it; the checkpoint alone
+  // when the journal does not decode (moved aside); null when neither does.
+  async #replay(checkpoint: DecodedCheckpoint, records: JournalRecord[]): Promise<Replayed | null> {
+    try {
+      return replay(checkpoint, records, this.#options.store.limits);
+    } catch (err) {
+      if (!(err instanceof CheckpointError)) throw err;
+      if (records.length > 0) {
+        this.#metrics.journalLoadFailed(err.problem);
+        await this.#moveAside(JOURNAL_FILE, `${err.problem}: ${err.message}`);
+        return await this.#replay(checkpoint, []);
+      }
+      this.#metrics.loadFailed(err.problem);
+      await this.#moveAside(CHECKPOINT_FILE, `${err.problem}: ${err.message}`);
+      return null;
+    }
+  }
+
+  // A state file's bytes, or null when absent or unreadable (moved aside).
+  async #read(
+    name: string,
+    count: (problem: "unreadable") => void,
+  ): Promise<Uint8Array | null> {
+    try {
+      return await readFileIfExists(join(this.#options.dir, name));
+    } catch (err) {
+      count("unreadable");
+      await this.#moveAside(name, `unreadable: ${(err as Error).message}`);
+      return null;
+    }
   }
 
   #writeFailed(err: unknown, what: string): void {
@@ -261,10 +331,9 @@ export class StatePersistence {
   }
 }
 
-function decodeOrThrow(bytes: Uint8Array) {
-  try {
-    return decodeGpu(bytes);
-  } catch (err) {
-    throw new CheckpointError("malformed", `an object does not decode: ${(err as Error).message}`);
-  }
+function tooLarge(bytes: number, budget: number): CheckpointError {
+  return new CheckpointError(
+    "too_large",
+    `${bytes} bytes, over the budget of ${budget} for the configured limits`,
+  );
 }

@@ -1,0 +1,69 @@
+/**
+ * The journal on disk: started afresh (atomically, with only its header)
+ * after each checkpoint, then appended to and flushed with fdatasync, one
+ * record per coalescing interval.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { writeFileAtomic } from "./atomic_file.ts";
+import { encodeJournalHeader, type JournalBase } from "./journal_format.ts";
+
+/** An open journal, appended to by one writer at a time. */
+export class JournalFile {
+  readonly #file: Deno.FsFile;
+  #size: number;
+  #records = 0;
+
+  private constructor(file: Deno.FsFile, size: number) {
+    this.#file = file;
+    this.#size = size;
+  }
+
+  /**
+   * Replaces `dir/name` with an empty journal that extends `base` (the
+   * checkpoint just written) and opens it for appending.
+   */
+  static async create(dir: string, name: string, base: JournalBase): Promise<JournalFile> {
+    const size = await writeFileAtomic(dir, name, [encodeJournalHeader(base)]);
+    const file = await Deno.open(join(dir, name), { write: true, append: true });
+    return new JournalFile(file, size);
+  }
+
+  /** Bytes in the journal, its header included. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Records appended since the journal was started. */
+  get records(): number {
+    return this.#records;
+  }
+
+  /**
+   * Appends one record's buffers and flushes them to the disk; resolves
+   * once the record is durable. After a failure the journal may end in a
+   * partial record: the caller starts a new one instead of appending more.
+   */
+  async append(chunks: readonly Uint8Array[]): Promise<number> {
+    let bytes = 0;
+    for (const chunk of chunks) {
+      let offset = 0;
+      while (offset < chunk.length) offset += await this.#file.write(chunk.subarray(offset));
+      bytes += chunk.length;
+    }
+    this.#size += bytes;
+    await this.#file.syncData();
+    this.#records++;
+    return bytes;
+  }
+
+  /** Closes the file (what was appended stays). */
+  close(): void {
+    try {
+      this.#file.close();
+    } catch {
+      // Already closed: nothing to release.
+    }
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Helpers of the state tests: a valid stored Gpu object, the state
+ * directory's files, and waiting for what the server writes there.
+ *
+ * @module
+ */
+import type { Gpu } from "../../src/api/mod.ts";
+import { decodeCheckpoint, decodeJournal, JOURNAL_HEADER_BYTES } from "../../src/state/mod.ts";
+import { exists } from "../_helpers/server_process.ts";
+
+/** A stored Gpu as the server keeps it, at resource version `rv`. */
+export function storedGpu(name: string, rv: number, labels: Record<string, string> = {}): Gpu {
+  return {
+    metadata: {
+      name,
+      resourceVersion: `${rv}`,
+      namespace: "default",
+      uid: `uid-${name}`,
+      generation: 1,
+      creationTimestamp: { seconds: 1, nanos: 0 },
+      labels,
+      annotations: {},
+    },
+    spec: {
+      uuid: `GPU-${name}`,
+      productName: "",
+      pciBusId: "",
+      index: 0,
+      minorNumber: 0,
+      memoryTotalBytes: 0,
+      serial: "",
+    },
+    status: { conditions: [], recommendedAction: "" },
+    resourceVersion: rv,
+  };
+}
+
+/** The state directory of a test server started in `dir`. */
+export const stateDir = (dir: string): string => `${dir}/state`;
+
+/** Waits (up to ten seconds) until `check` holds. */
+export async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = performance.now() + 10_000;
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Waits for the first checkpoint of a start and its new journal. */
+export async function initialCheckpoint(dir: string): Promise<Uint8Array> {
+  await until(() => exists(`${stateDir(dir)}/journal.bin`), "the first checkpoint");
+  return await Deno.readFile(`${stateDir(dir)}/checkpoint.bin`);
+}
+
+/** Waits until the journal holds at least one record more than `records` bytes in (liveness only). */
+export async function journalGrew(dir: string, beyond = JOURNAL_HEADER_BYTES): Promise<number> {
+  let size = 0;
+  await until(async () => {
+    size = (await Deno.stat(`${stateDir(dir)}/journal.bin`)).size;
+    return size > beyond;
+  }, "a journal append");
+  return size;
+}
+
+/** Offsets where the journal's records end (after the header). */
+export function recordEnds(journal: Uint8Array): number[] {
+  const view = new DataView(journal.buffer, journal.byteOffset, journal.length);
+  const ends: number[] = [];
+  for (let at = JOURNAL_HEADER_BYTES; at + 8 <= journal.length;) {
+    at += 8 + view.getUint32(at, true);
+    ends.push(at);
+  }
+  return ends;
+}
+
+/** Files in the state directory whose names start with `prefix`. */
+export function filesStartingWith(dir: string, prefix: string): string[] {
+  return [...Deno.readDirSync(stateDir(dir))].map((e) => e.name).filter((n) =>
+    n.startsWith(prefix)
+  );
+}
+
+/** Waits until the state directory holds every write up to `version` (checkpoint or journal). */
+export async function durable(dir: string, version: number): Promise<void> {
+  await until(async () => {
+    try {
+      const checkpoint = decodeCheckpoint(await Deno.readFile(`${stateDir(dir)}/checkpoint.bin`));
+      if (checkpoint.meta.version >= version) return true;
+      const base = { version: checkpoint.meta.version, crc: checkpoint.crc };
+      const journal = decodeJournal(await Deno.readFile(`${stateDir(dir)}/journal.bin`), base);
+      return !journal.stale && journal.records.some((r) => r.meta.version >= version);
+    } catch {
+      return false; // between a checkpoint and its journal: look again
+    }
+  }, `version ${version} on disk`);
+}
