@@ -38,9 +38,9 @@ export function storedGpu(name: string, rv: number, labels: Record<string, strin
 /** The state directory of a test server started in `dir`. */
 export const stateDir = (dir: string): string => `${dir}/state`;
 
-/** Waits (up to ten seconds) until `check` holds. */
+/** Waits (up to 30 seconds: a loaded CI machine is slow) until `check` holds. */
 export async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = performance.now() + 10_000;
+  const deadline = performance.now() + 30_000;
   while (!(await check())) {
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
@@ -61,6 +61,24 @@ export async function journalGrew(dir: string, beyond = JOURNAL_HEADER_BYTES): P
     return size > beyond;
   }, "a journal append");
   return size;
+}
+
+/**
+ * Waits until the journal's records cover every write up to `version`, so
+ * that a write made after it lands in a later record.
+ */
+export async function journalHolds(dir: string, version: number | string): Promise<void> {
+  await until(async () => {
+    const bytes = await Deno.readFile(`${stateDir(dir)}/journal.bin`);
+    if (bytes.length <= JOURNAL_HEADER_BYTES) return false;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    // The header names the checkpoint it extends: its CRC at byte 12, its version at 16.
+    const base = { crc: view.getUint32(12, true), version: Number(view.getBigUint64(16, true)) };
+    const journal = decodeJournal(bytes, base);
+    if (journal.stale) return false;
+    const last = journal.records.at(-1);
+    return last !== undefined && last.meta.version >= Number(version);
+  }, `a journal record up to version ${version}`);
 }
 
 /** Offsets where the journal's records end (after the header). */
