@@ -22,8 +22,11 @@ export class Lines {
       }
     })();
   }
-  /** Waits for a line matching `re` after index `from`; returns its index. */
-  async waitFor(re: RegExp, from = 0, timeoutMs = 20_000): Promise<number> {
+  /**
+   * Waits for a line matching `re` after index `from`; returns its index. The bound is for
+   * liveness only: a child process starts slowly on a loaded 2-core machine.
+   */
+  async waitFor(re: RegExp, from = 0, timeoutMs = 60_000): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     while (true) {
       const i = this.all.findIndex((l, n) => n >= from && re.test(l));

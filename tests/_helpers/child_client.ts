@@ -1,0 +1,84 @@
+/**
+ * Runs the client side of a test in a child process, and retries a scenario only when that
+ * child's Deno runtime crashed: Deno 2.9.6 can abort inside nghttp2 when a server's GOAWAY
+ * reaches a client (denoland/deno#36788), which says nothing about the code under test.
+ *
+ * @module
+ */
+import { Lines } from "../consumers/_lines.ts";
+
+/** Signals of a runtime crash (the nghttp2 assertion aborts; a use-after-free segfaults). */
+export const RUNTIME_CRASHES: ReadonlySet<string> = new Set(["SIGABRT", "SIGSEGV"]);
+
+/** The client script of tests in which a server stops under open streams. */
+export const SHUTDOWN_CLIENT: string = new URL("./_shutdown_client.ts", import.meta.url).pathname;
+
+/** A child process whose stdout a test reads line by line. */
+export class ChildClient implements AsyncDisposable {
+  readonly child: Deno.ChildProcess;
+  readonly out: Lines;
+  readonly status: Promise<Deno.CommandStatus>;
+  #exited: Deno.CommandStatus | undefined;
+
+  /** Spawns `deno run -A <args>` (or `command` when given) with stdout piped. */
+  constructor(args: string[], options: { env?: Record<string, string>; command?: string } = {}) {
+    this.child = new Deno.Command(options.command ?? Deno.execPath(), {
+      args: options.command ? args : ["run", "-A", ...args],
+      env: options.env,
+      stdout: "piped",
+      stderr: "null",
+      stdin: "null",
+    }).spawn();
+    this.out = new Lines(this.child.stdout);
+    this.status = this.child.status.then((s) => this.#exited = s);
+  }
+
+  /** Waits for a line matching `re` after index `from`; returns its index. */
+  waitFor(re: RegExp, from = 0, timeoutMs?: number): Promise<number> {
+    return this.out.waitFor(re, from, timeoutMs);
+  }
+
+  /** Kills the child unless it exited; resolves with how it ended. */
+  async stop(signal: Deno.Signal = "SIGKILL"): Promise<Deno.CommandStatus> {
+    if (!this.#exited) {
+      try {
+        this.child.kill(signal);
+      } catch { /* exited meanwhile */ }
+    }
+    return await this.status;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}
+
+/**
+ * Runs `scenario` until it passes, again (at most `attempts` times in all) only while the child
+ * it spawned crashed in its runtime; any other failure is thrown at once.
+ */
+export async function retryChildCrash(
+  scenario: (spawn: (child: ChildClient) => ChildClient) => Promise<void>,
+  attempts = 3,
+): Promise<void> {
+  for (let attempt = 1;; attempt++) {
+    const children: ChildClient[] = [];
+    try {
+      await scenario((child) => (children.push(child), child));
+      return;
+    } catch (err) {
+      // Killing a child that is still running makes it end by SIGKILL: only an earlier crash
+      // leaves SIGABRT or SIGSEGV.
+      const ends = await Promise.all(children.map((c) => c.stop()));
+      const crash = ends.find((s) => s.signal && RUNTIME_CRASHES.has(s.signal));
+      if (!crash) throw err;
+      if (attempt >= attempts) {
+        throw new Error(`the child's runtime crashed ${attempt} times (${crash.signal})`, {
+          cause: err,
+        });
+      }
+    } finally {
+      await Promise.all(children.map((c) => c.stop()));
+    }
+  }
+}
