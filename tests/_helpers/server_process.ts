@@ -142,7 +142,7 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
     status,
     waitForLog,
     client: (o) => new DeviceApiClient(`unix://${socket}`, o),
-    disconnected: (open = 0) => disconnected(dir, proc.tcpAddress, open),
+    disconnected: (open = 0) => disconnected({ dir, tcpAddress: proc.tcpAddress }, open),
     async stop(signal: Deno.Signal = "SIGTERM", { openClients = 0 } = {}) {
       if (!exited && signal !== "SIGKILL") await proc.disconnected(openClients);
       if (!exited) {
@@ -169,25 +169,37 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
   return proc;
 }
 
+/** Where a server listens, for {@linkcode openConnections}. */
+export interface Listeners {
+  /** The directory its Unix socket is bound in. */
+  dir?: string;
+  /** `127.0.0.1:PORT` of its TCP listener. */
+  tcpAddress?: string;
+}
+
 /**
- * Connections the server accepted and has not closed: its sockets under `dir` (the Unix socket
- * is bound there) that are connected, and its side of TCP connections to `tcpAddress`.
+ * Connections the server accepted and has not closed: its connected sockets bound under `dir`,
+ * and its side of TCP connections to `tcpAddress`.
  */
-export async function openConnections(dir: string, tcpAddress = ""): Promise<number> {
-  const unix = (await Deno.readTextFile("/proc/net/unix")).split("\n").filter((line) => {
-    // Num RefCount Protocol Flags Type St Inode Path; St 03 is connected.
-    const f = line.trim().split(/\s+/);
-    return f[5] === "03" && f[7]?.startsWith(`${dir}/`);
-  }).length;
-  if (tcpAddress === "") return unix;
-  const port = Number(tcpAddress.slice(tcpAddress.lastIndexOf(":") + 1));
-  const tcp = (await Deno.readTextFile("/proc/net/tcp")).split("\n").filter((line) => {
-    // sl local_address rem_address st: the server's side has the local port; 01 established,
-    // 08 closed by the client but not yet by the server.
-    const f = line.trim().split(/\s+/);
-    return parseInt(f[1]?.split(":")[1] ?? "", 16) === port && (f[3] === "01" || f[3] === "08");
-  }).length;
-  return unix + tcp;
+export async function openConnections({ dir = "", tcpAddress = "" }: Listeners): Promise<number> {
+  let open = 0;
+  if (dir !== "") {
+    open += (await Deno.readTextFile("/proc/net/unix")).split("\n").filter((line) => {
+      // Num RefCount Protocol Flags Type St Inode Path; St 03 is connected.
+      const f = line.trim().split(/\s+/);
+      return f[5] === "03" && f[7]?.startsWith(`${dir}/`);
+    }).length;
+  }
+  if (tcpAddress !== "") {
+    const port = Number(tcpAddress.slice(tcpAddress.lastIndexOf(":") + 1));
+    open += (await Deno.readTextFile("/proc/net/tcp")).split("\n").filter((line) => {
+      // sl local_address rem_address st: the server's side has the local port; 01 established,
+      // 08 closed by the client but not yet by the server.
+      const f = line.trim().split(/\s+/);
+      return parseInt(f[1]?.split(":")[1] ?? "", 16) === port && (f[3] === "01" || f[3] === "08");
+    }).length;
+  }
+  return open;
 }
 
 /**
@@ -195,18 +207,17 @@ export async function openConnections(dir: string, tcpAddress = ""): Promise<num
  * client was left open).
  */
 export async function disconnected(
-  dir: string,
-  tcpAddress = "",
+  listeners: Listeners,
   open = 0,
   timeoutMs = 15_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let now;
-  while ((now = await openConnections(dir, tcpAddress)) > open) {
+  while ((now = await openConnections(listeners)) > open) {
     if (Date.now() > deadline) {
       throw new Error(
-        `${now} client connections to the server in ${dir}, expected at most ${open}: close ` +
-          "the test's clients before a graceful stop; run those that must see it in a child",
+        `${now} client connections to the server, expected at most ${open}: close the ` +
+          "test's clients before the server stops; run those that must see it in a child",
       );
     }
     await new Promise((r) => setTimeout(r, 20));
