@@ -110,7 +110,8 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
   let exited = false;
   status.then(() => (exited = true));
 
-  const waitForLog = async (match: (l: Record<string, unknown>) => boolean, timeoutMs = 15_000) => {
+  // A bound for liveness only: a server starts slowly on a loaded 2-core CI machine.
+  const waitForLog = async (match: (l: Record<string, unknown>) => boolean, timeoutMs = 60_000) => {
     const deadline = Date.now() + timeoutMs;
     while (true) {
       const found = logs.find(match);
@@ -209,7 +210,7 @@ export async function openConnections({ dir = "", tcpAddress = "" }: Listeners):
 export async function disconnected(
   listeners: Listeners,
   open = 0,
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let now;
