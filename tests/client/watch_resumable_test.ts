@@ -57,14 +57,14 @@ Deno.test(
     const args = ["--state-dir="];
     // The watch runs in a child process: the GOAWAY of the graceful stop can crash a Deno 2.9.6
     // client (denoland/deno#36788), which is retried there instead of ending this process.
-    await retryChildCrash(async (spawn) => {
-      const first = await startServer({ noTcp: true, args });
+    await retryChildCrash(async (track) => {
+      const first = track(await startServer({ noTcp: true, args }));
       const dir = first.dir;
       try {
         const writer = first.client();
         await writer.create(testGpu("g"));
         writer.close();
-        const consumer = spawn(
+        const consumer = track(
           new ChildClient([SHUTDOWN_CLIENT, "resumable", `unix://${first.socket}`, "50"]),
         );
         const at = await consumer.waitFor(/^event /);
@@ -72,7 +72,7 @@ Deno.test(
         assert.equal(added.type, "ADDED");
         assert.equal((await first.stop("SIGTERM", { openClients: 1 })).code, 0);
         // While the server is down the watch keeps retrying; a new run on the same socket answers.
-        await using second = await startServer({ dir, noTcp: true, args });
+        await using second = track(await startServer({ dir, noTcp: true, args }));
         await consumer.waitFor(/^error /, at);
         assert.deepEqual(consumer.out.all.slice(at + 1), [`error ${status.OUT_OF_RANGE}`]);
         const relist = second.client();

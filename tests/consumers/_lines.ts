@@ -8,6 +8,7 @@
 export class Lines {
   readonly all: string[] = [];
   #waiters = new Set<() => void>();
+  #ended = false;
   constructor(stream: ReadableStream<Uint8Array>) {
     (async () => {
       let rest = "";
@@ -20,7 +21,10 @@ export class Lines {
         }
         for (const w of this.#waiters) w();
       }
-    })();
+    })().catch(() => {}).finally(() => {
+      this.#ended = true; // the writer exited: no line comes any more
+      for (const w of this.#waiters) w();
+    });
   }
   /**
    * Waits for a line matching `re` after index `from`; returns its index. The bound is for
@@ -31,6 +35,11 @@ export class Lines {
     while (true) {
       const i = this.all.findIndex((l, n) => n >= from && re.test(l));
       if (i >= 0) return i;
+      if (this.#ended) {
+        throw new Error(
+          `no line matching ${re} after ${from} before the end; output:\n${this.all.join("\n")}`,
+        );
+      }
       if (Date.now() > deadline) {
         throw new Error(`no line matching ${re} after ${from}; output:\n${this.all.join("\n")}`);
       }

@@ -59,11 +59,11 @@ Deno.test(
   "examples/consumer.ts prints changes and starts over after a server restart",
   opts,
   async () => {
-    await retryChildCrash(async (spawn) => {
-      let server = await startServer({ noTcp: true });
+    await retryChildCrash(async (track) => {
+      let server = track(await startServer({ noTcp: true }));
       const dir = server.dir;
       try {
-        const child = spawn(
+        const child = track(
           new ChildClient([`${REPO_ROOT}examples/consumer.ts`], {
             env: { DEVICE_API_ENDPOINT: `unix://${server.socket}` },
           }),
@@ -78,7 +78,7 @@ Deno.test(
         assert.equal((await server.stop("SIGTERM", { openClients: 1 })).code, 0);
         // Without the state directory the new run lacks the old history: the resume fails with
         // OUT_OF_RANGE and the consumer re-lists (tests/state covers the restart that keeps it).
-        server = await startServer({ dir, noTcp: true, args: ["--state-dir="] });
+        server = track(await startServer({ dir, noTcp: true, args: ["--state-dir="] }));
         // The example backs off up to 30 s between attempts while the server is down (and
         // grpc-js adds its own reconnect backoff): the bound covers that, it is no timing check.
         at = await child.waitFor(/^re-listing$/, at, 90_000);

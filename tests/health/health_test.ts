@@ -143,10 +143,10 @@ Deno.test(
     }
     // The Watch runs in a child process: the GOAWAY of the shutdown can crash a Deno 2.9.6
     // client (denoland/deno#36788), which is retried there instead of ending this process.
-    await retryChildCrash(async (spawn) => {
-      await using watched = await startServer();
+    await retryChildCrash(async (track) => {
+      await using watched = track(await startServer());
       const target = `unix://${watched.socket}`;
-      const watcher = spawn(new ChildClient([SHUTDOWN_CLIENT, "health", target]));
+      const watcher = track(new ChildClient([SHUTDOWN_CLIENT, "health", target]));
       const at = await watcher.waitFor(/^status /);
       assert.equal((await watched.stop("SIGTERM", { openClients: 1 })).code, 0);
       await watcher.waitFor(/^ended /, at);

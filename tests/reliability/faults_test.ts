@@ -159,18 +159,20 @@ Deno.test(
   async () => {
     // The load runs in a child process: the GOAWAY of the stop can crash a Deno 2.9.6 client
     // (denoland/deno#36788), which is retried there instead of ending this process.
-    await retryChildCrash(async (spawn) => {
-      await using server = await startServer({
-        noTcp: true,
-        args: ["--shutdown-timeout=20s", "--v=0"],
-      });
+    await retryChildCrash(async (track) => {
+      await using server = track(
+        await startServer({
+          noTcp: true,
+          args: ["--shutdown-timeout=20s", "--v=0"],
+        }),
+      );
       const target = `unix://${server.socket}`;
       const setup = new DeviceApiClient(target, { provider: "load-0" });
       for (let g = 0; g < LOAD_GPUS; g++) {
         await setup.create({ metadata: { name: `gpu-${g}` }, spec: { uuid: `GPU-${g}` } });
       }
       setup.close();
-      const load = spawn(new ChildClient([CHILD, "load", target]));
+      const load = track(new ChildClient([CHILD, "load", target]));
       await load.waitFor(/^running$/);
       // Its 4 connections stay open: the stop happens under the load.
       const exit = await server.stop("SIGTERM", { openClients: 4 });

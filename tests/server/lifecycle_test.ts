@@ -88,13 +88,13 @@ Deno.test(
   "SIGTERM ends open watch streams with UNAVAILABLE and exits 0 well within the timeout",
   opts,
   async () => {
-    await retryChildCrash(async (spawn) => {
-      await using server = await startServer({ args: ["--shutdown-timeout=20s"] });
+    await retryChildCrash(async (track) => {
+      await using server = track(await startServer({ args: ["--shutdown-timeout=20s"] }));
       const client = server.client();
       await client.create(testGpu("g"));
       client.close();
       const target = `unix://${server.socket}`;
-      const watcher = spawn(new ChildClient([SHUTDOWN_CLIENT, "watch", target, "5"]));
+      const watcher = track(new ChildClient([SHUTDOWN_CLIENT, "watch", target, "5"]));
       const at = await watcher.waitFor(/^ready$/);
       await server.disconnected(1);
       const started = Date.now();
@@ -154,9 +154,9 @@ Deno.test(
   "SIGTERM ends open reflection and health Watch streams and exits 0 well within the timeout",
   opts,
   async () => {
-    await retryChildCrash(async (spawn) => {
-      await using server = await startServer({ args: ["--shutdown-timeout=20s"] });
-      const watcher = spawn(
+    await retryChildCrash(async (track) => {
+      await using server = track(await startServer({ args: ["--shutdown-timeout=20s"] }));
+      const watcher = track(
         new ChildClient([SHUTDOWN_CLIENT, "streams", `unix://${server.socket}`]),
       );
       const at = await watcher.waitFor(/^ready$/);

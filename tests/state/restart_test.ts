@@ -89,15 +89,15 @@ Deno.test(
     };
     // The consumer runs in a child process: the GOAWAY of the graceful stop can crash a Deno
     // 2.9.6 client (denoland/deno#36788), which is retried there instead of ending this process.
-    await retryChildCrash(async (spawn) => {
-      const first = await startServer({ noTcp: true });
+    await retryChildCrash(async (track) => {
+      const first = track(await startServer({ noTcp: true }));
       const dir = first.dir;
       try {
         const setup = first.client();
         await setup.create(testGpu("g"));
         setup.close();
         // The same socket path serves the next run too.
-        const consumer = spawn(
+        const consumer = track(
           new ChildClient([SHUTDOWN_CLIENT, "resumable", `unix://${first.socket}`, "50"]),
         );
         const events = () =>
@@ -111,7 +111,7 @@ Deno.test(
         const u4 = events().find((e) => e.message === "u4")!;
         assert.equal((await first.stop("SIGTERM", { openClients: 1 })).code, 0);
 
-        await using second = await startServer({ dir, noTcp: true });
+        await using second = track(await startServer({ dir, noTcp: true }));
         await write(second, 10, 15);
         await consumer.waitFor(/^event .*"message":"u14"/, at);
         const messages = events().map((e) => e.type === "ADDED" ? "added" : e.message);
