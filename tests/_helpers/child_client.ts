@@ -1,7 +1,8 @@
 /**
- * Runs the client side of a test in a child process, and retries a scenario only when that
- * child's Deno runtime crashed: Deno 2.9.6 can abort inside nghttp2 when a server's GOAWAY
- * reaches a client (denoland/deno#36788), which says nothing about the code under test.
+ * Runs the client side of a test in a child process, and retries a scenario only when the Deno
+ * runtime of that child (or of the server) crashed: Deno 2.9.6 can abort inside nghttp2 when a
+ * GOAWAY ends an HTTP/2 session (denoland/deno#36788), which says nothing about the code under
+ * test, and in a child it cannot end the whole `deno test` run.
  *
  * @module
  */
@@ -20,10 +21,10 @@ export class ChildClient implements AsyncDisposable {
   readonly status: Promise<Deno.CommandStatus>;
   #exited: Deno.CommandStatus | undefined;
 
-  /** Spawns `deno run -A <args>` (or `command` when given) with stdout piped. */
-  constructor(args: string[], options: { env?: Record<string, string>; command?: string } = {}) {
-    this.child = new Deno.Command(options.command ?? Deno.execPath(), {
-      args: options.command ? args : ["run", "-A", ...args],
+  /** Spawns `deno run -A <args>` with stdout piped. */
+  constructor(args: string[], options: { env?: Record<string, string> } = {}) {
+    this.child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", ...args],
       env: options.env,
       stdout: "piped",
       stderr: "null",
