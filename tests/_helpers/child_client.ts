@@ -86,7 +86,11 @@ export async function retryChildCrash(
           cause: err,
         });
       }
-      console.warn(`A runtime crashed (${crash.signal}, denoland/deno#36788): trying again.`);
+      const which = ends.map((s) => s.signal ?? s.code).join(", ");
+      const what = String(err instanceof Error ? err.message : err).split("\n")[0];
+      console.warn(
+        `A runtime crashed (denoland/deno#36788; processes ended: ${which}; ${what}): trying again.`,
+      );
     } finally {
       await Promise.all(tracked.map((p) => p.stop("SIGKILL")));
     }

@@ -55,8 +55,10 @@ Deno.test(
   async () => {
     // Without --state-dir nothing survives the restart (tests/state covers resuming with one).
     const args = ["--state-dir="];
-    // The watch runs in a child process: the GOAWAY of the graceful stop can crash a Deno 2.9.6
-    // client (denoland/deno#36788), which is retried there instead of ending this process.
+    // The watch runs in a child process (a crash of a runtime is retried there), and the restart
+    // follows a crash: the GOAWAY of a graceful stop crashes a Deno 2.9.6 client that is still
+    // connected (denoland/deno#36788) in about one run of three; a dropped connection ends the
+    // watch with UNAVAILABLE as well.
     await retryChildCrash(async (track) => {
       const first = track(await startServer({ noTcp: true, args }));
       const dir = first.dir;
@@ -70,7 +72,7 @@ Deno.test(
         const at = await consumer.waitFor(/^event /);
         const added = JSON.parse(consumer.out.all[at]!.slice("event ".length));
         assert.equal(added.type, "ADDED");
-        assert.equal((await first.stop("SIGTERM", { openClients: 1 })).code, 0);
+        assert.equal((await first.stop("SIGKILL")).signal, "SIGKILL");
         // While the server is down the watch keeps retrying; a new run on the same socket answers.
         await using second = track(await startServer({ dir, noTcp: true, args }));
         await consumer.waitFor(/^error /, at);

@@ -53,8 +53,8 @@ Deno.test("every code block of docs/api.md comes from an example file a test run
 });
 
 // The example runs in a child process: Deno 2.9.6's HTTP/2 client can abort inside nghttp2 when
-// the server it watches goes away (denoland/deno#36788); such a crash of the example's own
-// runtime, and only that, is retried.
+// the server it watches goes away (denoland/deno#36788); such a crash of a runtime, and only
+// that, is retried.
 Deno.test(
   "examples/consumer.ts prints changes and starts over after a server restart",
   opts,
@@ -75,7 +75,10 @@ Deno.test(
         await writer.updateStatus("gpu-0", { conditions: [{ type: "Ready", status: "True" }] });
         at = await child.waitFor(/^MODIFIED gpu-0 Ready=True$/, at);
         writer.close();
-        assert.equal((await server.stop("SIGTERM", { openClients: 1 })).code, 0);
+        // A restart after a crash: the GOAWAY of a graceful stop crashes the example's Deno
+        // 2.9.6 runtime in about one run of four (denoland/deno#36788; without it: none in ten),
+        // and both end the stream with UNAVAILABLE, which the example resumes from.
+        assert.equal((await server.stop("SIGKILL")).signal, "SIGKILL");
         // Without the state directory the new run lacks the old history: the resume fails with
         // OUT_OF_RANGE and the consumer re-lists (tests/state covers the restart that keeps it).
         server = track(await startServer({ dir, noTcp: true, args: ["--state-dir="] }));
