@@ -40,8 +40,16 @@ export interface ServerProcess extends AsyncDisposable {
   logs: Record<string, unknown>[];
   /** A client on the Unix socket. */
   client(options?: ClientOptions): DeviceApiClient;
-  /** Sends a signal and waits for exit. */
-  stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
+  /**
+   * Sends a signal and waits for exit. Before a graceful stop (any signal but SIGKILL) it waits
+   * until at most `openClients` connections (default 0) remain: the GOAWAY of a graceful stop
+   * can crash a Deno 2.9.6 client that is still connected, or still closing (denoland/deno#36788),
+   * so a test closes its own clients first, and clients that must see the stop run in a child
+   * process (`child_client.ts`) and are counted in `openClients`.
+   */
+  stop(signal?: Deno.Signal, options?: { openClients?: number }): Promise<Deno.CommandStatus>;
+  /** Resolves once at most `open` client connections (default 0) remain, closed at both ends. */
+  disconnected(open?: number): Promise<void>;
   /** Resolves with the exit status. */
   status: Promise<Deno.CommandStatus>;
   /** Waits until a log line matches. */
@@ -102,7 +110,8 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
   let exited = false;
   status.then(() => (exited = true));
 
-  const waitForLog = async (match: (l: Record<string, unknown>) => boolean, timeoutMs = 15_000) => {
+  // A bound for liveness only: a server starts slowly on a loaded 2-core CI machine.
+  const waitForLog = async (match: (l: Record<string, unknown>) => boolean, timeoutMs = 60_000) => {
     const deadline = Date.now() + timeoutMs;
     while (true) {
       const found = logs.find(match);
@@ -134,7 +143,9 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
     status,
     waitForLog,
     client: (o) => new DeviceApiClient(`unix://${socket}`, o),
-    async stop(signal: Deno.Signal = "SIGTERM") {
+    disconnected: (open = 0) => disconnected({ dir, tcpAddress: proc.tcpAddress }, open),
+    async stop(signal: Deno.Signal = "SIGTERM", { openClients = 0 } = {}) {
+      if (!exited && signal !== "SIGKILL") await proc.disconnected(openClients);
       if (!exited) {
         try {
           child.kill(signal);
@@ -157,6 +168,61 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
   const tcp = logs.find((l) => l.msg === "Listening on TCP");
   if (tcp) proc.tcpAddress = `127.0.0.1:${tcp.port}`;
   return proc;
+}
+
+/** Where a server listens, for {@linkcode openConnections}. */
+export interface Listeners {
+  /** The directory its Unix socket is bound in. */
+  dir?: string;
+  /** `127.0.0.1:PORT` of its TCP listener. */
+  tcpAddress?: string;
+}
+
+/**
+ * Connections the server accepted and has not closed: its connected sockets bound under `dir`,
+ * and its side of TCP connections to `tcpAddress`.
+ */
+export async function openConnections({ dir = "", tcpAddress = "" }: Listeners): Promise<number> {
+  let open = 0;
+  if (dir !== "") {
+    open += (await Deno.readTextFile("/proc/net/unix")).split("\n").filter((line) => {
+      // Num RefCount Protocol Flags Type St Inode Path; St 03 is connected.
+      const f = line.trim().split(/\s+/);
+      return f[5] === "03" && f[7]?.startsWith(`${dir}/`);
+    }).length;
+  }
+  if (tcpAddress !== "") {
+    const port = Number(tcpAddress.slice(tcpAddress.lastIndexOf(":") + 1));
+    open += (await Deno.readTextFile("/proc/net/tcp")).split("\n").filter((line) => {
+      // sl local_address rem_address st: the server's side has the local port; 01 established,
+      // 08 closed by the client but not yet by the server.
+      const f = line.trim().split(/\s+/);
+      return parseInt(f[1]?.split(":")[1] ?? "", 16) === port && (f[3] === "01" || f[3] === "08");
+    }).length;
+  }
+  return open;
+}
+
+/**
+ * Resolves once {@linkcode openConnections} is at most `open`; throws after `timeoutMs` (a
+ * client was left open).
+ */
+export async function disconnected(
+  listeners: Listeners,
+  open = 0,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let now;
+  while ((now = await openConnections(listeners)) > open) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${now} client connections to the server, expected at most ${open}: close the ` +
+          "test's clients before the server stops; run those that must see it in a child",
+      );
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 function dump(logs: Record<string, unknown>[]): string {

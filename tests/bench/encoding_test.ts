@@ -22,6 +22,7 @@ import { GpuStore } from "../../src/cache/mod.ts";
 import { DeviceApiClient } from "../../src/client/mod.ts";
 import { nopLogger } from "../../src/logging/mod.ts";
 import { DeviceApiServer } from "../../src/server/mod.ts";
+import { disconnected } from "../_helpers/server_process.ts";
 import { encodeRequest, rawClient, type RawClientHandle } from "../../bench/_wire.ts";
 
 const opts = {};
@@ -243,6 +244,9 @@ Deno.test(
       tierA.cancel();
       client.close();
       raw.client.close();
+      // Closed at both ends first: the GOAWAY of a shutdown can crash a Deno 2.9.6 client that
+      // is still connected or closing (denoland/deno#36788), and both ends live in this process.
+      await disconnected({ dir });
       await server.stop({ graceful: false, timeoutMs: 0 });
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { status } from "@grpc/grpc-js";
 import type { WatchEvent } from "../../src/client/mod.ts";
 import { startServer, testGpu } from "../_helpers/server_process.ts";
+import { ChildClient, retryChildCrash, SHUTDOWN_CLIENT } from "../_helpers/child_client.ts";
 
 const opts = {};
 
@@ -54,29 +55,36 @@ Deno.test(
   async () => {
     // Without --state-dir nothing survives the restart (tests/state covers resuming with one).
     const args = ["--state-dir="];
-    const first = await startServer({ noTcp: true, args });
-    const dir = first.dir;
-    const client = first.client();
-    try {
-      await client.create(testGpu("g"));
-      const stream = client.watchResumable({}, { retryDelayMs: 50 });
-      const added = (await stream.next()).value as WatchEvent;
-      assert.equal(added.type, "ADDED");
-      const pending = stream.next();
-      assert.equal((await first.stop()).code, 0);
-      // While the server is down the watch keeps retrying; a new run on the same socket answers.
-      await using second = await startServer({ dir, noTcp: true, args });
-      await assert.rejects(pending, (e: { code: number }) => e.code === status.OUT_OF_RANGE);
-      const relist = second.client();
-      const { resourceVersion } = await relist.list();
-      assert.ok(
-        Number(resourceVersion) > added.object.resourceVersion,
-        "versions did not go backwards",
-      );
-      relist.close();
-    } finally {
-      client.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-    }
+    // The watch runs in a child process (a crash of a runtime is retried there), and the restart
+    // follows a crash: the GOAWAY of a graceful stop crashes a Deno 2.9.6 client that is still
+    // connected (denoland/deno#36788) in about one run of three; a dropped connection ends the
+    // watch with UNAVAILABLE as well.
+    await retryChildCrash(async (track) => {
+      const first = track(await startServer({ noTcp: true, args }));
+      const dir = first.dir;
+      try {
+        const writer = first.client();
+        await writer.create(testGpu("g"));
+        writer.close();
+        const consumer = track(
+          new ChildClient([SHUTDOWN_CLIENT, "resumable", `unix://${first.socket}`, "50"]),
+        );
+        const at = await consumer.waitFor(/^event /);
+        const added = JSON.parse(consumer.out.all[at]!.slice("event ".length));
+        assert.equal(added.type, "ADDED");
+        assert.equal((await first.stop("SIGKILL")).signal, "SIGKILL");
+        // While the server is down the watch keeps retrying; a new run on the same socket answers.
+        await using second = track(await startServer({ dir, noTcp: true, args }));
+        await consumer.waitFor(/^error /, at);
+        assert.deepEqual(consumer.out.all.slice(at + 1), [`error ${status.OUT_OF_RANGE}`]);
+        const relist = second.client();
+        const { resourceVersion } = await relist.list();
+        assert.ok(Number(resourceVersion) > Number(added.rv), "versions did not go backwards");
+        relist.close();
+      } finally {
+        await first[Symbol.asyncDispose]();
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+      }
+    });
   },
 );

@@ -10,6 +10,7 @@ export class DroppingProxy {
   readonly port: number;
   readonly #listener: Deno.Listener;
   readonly #open = new Set<Deno.Conn>();
+  #paused = false;
 
   /** Starts forwarding to `target` (`127.0.0.1:PORT`). */
   constructor(target: string) {
@@ -22,6 +23,10 @@ export class DroppingProxy {
     ];
     (async () => {
       for await (const inbound of listener) {
+        if (this.#paused) {
+          inbound.close();
+          continue;
+        }
         try {
           const outbound = await Deno.connect({ hostname, port });
           this.#open.add(inbound).add(outbound);
@@ -44,6 +49,17 @@ export class DroppingProxy {
     }
     this.#open.clear();
     return n;
+  }
+
+  /** Drops every open connection and closes new ones at once until {@linkcode resume}. */
+  pause(): number {
+    this.#paused = true;
+    return this.cut();
+  }
+
+  /** Forwards new connections again. */
+  resume(): void {
+    this.#paused = false;
   }
 
   /** Stops listening and drops every connection. */

@@ -111,7 +111,7 @@ Deno.test(
 
       // Restart without the state directory: the new run has neither the objects nor the
       // history of the old one (the next test and tests/state cover the restart that keeps them).
-      assert.equal((await first.stop()).code, 0);
+      assert.equal((await first.stop("SIGTERM", { openClients: 1 })).code, 0);
       first = await startServer({ dir, noTcp: true, args: ["--state-dir="] });
       at = await out.waitFor(/^re-listed at version \d+ \(0 GPUs\)$/, at);
       assert.ok(
@@ -175,7 +175,7 @@ Deno.test(
       writer.close();
 
       // A graceful restart on the same directory: the store and its watch history survive.
-      assert.equal((await server.stop()).code, 0);
+      assert.equal((await server.stop("SIGTERM", { openClients: 1 })).code, 0);
       server = await startServer({ dir, noTcp: true });
       const resumedAt = await out.waitFor(/^resuming watch from version \d+$/, at);
       const from = Number(out.all[resumedAt]!.match(/\d+$/)![0]);
@@ -264,7 +264,7 @@ Deno.test(
       c.close();
       assert.equal(me?.leaseExpired, false, "heartbeats within the lease");
 
-      assert.equal((await server.stop()).code, 0);
+      assert.equal((await server.stop("SIGTERM", { openClients: 1 })).code, 0);
       // A restart that lost its state (no --state-dir): registrations are gone too.
       server = await startServer({ dir, noTcp: true, args: ["--state-dir="] });
       const again = server.client();

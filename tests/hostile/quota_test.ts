@@ -22,8 +22,9 @@ const HEALTH_WATCH = "/grpc.health.v1.Health/Watch";
 
 const scrape = (port: number) => scrapeUrl(`http://127.0.0.1:${port}/metrics`);
 
+// Generous, for a loaded 2-core CI machine: a hung event loop never answers at all.
 async function livez(port: number): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${port}/livez`, { signal: AbortSignal.timeout(1000) });
+  const res = await fetch(`http://127.0.0.1:${port}/livez`, { signal: AbortSignal.timeout(5_000) });
   await res.body?.cancel();
   return res.status;
 }

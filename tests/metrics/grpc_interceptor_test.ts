@@ -9,6 +9,7 @@ import http2 from "node:http2";
 import * as grpc from "@grpc/grpc-js";
 import { Registry } from "prom-client";
 import { grpcMetricsInterceptor, grpcType } from "../../src/metrics/mod.ts";
+import { disconnected } from "../_helpers/server_process.ts";
 import { eventually, type Exposition, scrapeRegistry } from "./_exposition.ts";
 
 const opts = {};
@@ -69,6 +70,9 @@ async function withServer(
     await test(client, () => scrapeRegistry(registry), port);
   } finally {
     client.close();
+    // Closed at both ends first: the GOAWAY of a shutdown can crash a Deno 2.9.6 client that is
+    // still connected or closing (denoland/deno#36788), and both ends live in this process.
+    await disconnected({ tcpAddress: `127.0.0.1:${port}` });
     server.forceShutdown();
   }
 }
