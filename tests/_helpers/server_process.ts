@@ -142,7 +142,14 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
     logs,
     status,
     waitForLog,
-    client: (o) => new DeviceApiClient(`unix://${socket}`, o),
+    // Each test client has a connection of its own, closed with it: grpc-js's shared pool would
+    // hand a new client a connection that a closed one is still tearing down (ECONNRESET), and
+    // keep a shared one open up to 10 s after its last client closed (stop() waits for it).
+    client: (o = {}) =>
+      new DeviceApiClient(`unix://${socket}`, {
+        ...o,
+        channelOptions: { "grpc.use_local_subchannel_pool": 1, ...o.channelOptions },
+      }),
     disconnected: (open = 0) => disconnected({ dir, tcpAddress: proc.tcpAddress }, open),
     async stop(signal: Deno.Signal = "SIGTERM", { openClients = 0 } = {}) {
       if (!exited && signal !== "SIGKILL") await proc.disconnected(openClients);
