@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { status } from "@grpc/grpc-js";
-import { encodeGpu, type Gpu } from "../../src/api/mod.ts";
+import { encodeGpu } from "../../src/api/mod.ts";
 import {
   Broadcaster,
   CapacityError,
@@ -13,6 +13,7 @@ import {
 import { EventHistory } from "../../src/cache/event_history.ts";
 import { toGrpcError } from "../../src/server/status.ts";
 import { WatchEvent } from "../../src/cache/watch_event.ts";
+import { gpuObject } from "../_helpers/gpu_object.ts";
 import {
   CTX,
   decodeEventSparse,
@@ -34,29 +35,7 @@ async function watch(store: GpuStore, options: WatchOptions = {}) {
 
 // A committed-looking event for driving a Broadcaster or EventHistory directly.
 function event(version: number, name = "g"): WatchEvent {
-  const gpu: Gpu = {
-    metadata: {
-      name,
-      resourceVersion: String(version),
-      namespace: "default",
-      uid: "u",
-      generation: 1,
-      creationTimestamp: null,
-      labels: {},
-      annotations: {},
-    },
-    spec: {
-      uuid: "GPU",
-      productName: "",
-      pciBusId: "",
-      index: 0,
-      minorNumber: 0,
-      memoryTotalBytes: 0,
-      serial: "",
-    },
-    status: { conditions: [], recommendedAction: "" },
-    resourceVersion: version,
-  };
+  const gpu = gpuObject(name, version);
   return new WatchEvent("MODIFIED", gpu, encodeGpu(gpu));
 }
 

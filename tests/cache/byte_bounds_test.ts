@@ -7,10 +7,11 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { encodeGpu, type Gpu } from "../../src/api/mod.ts";
+import { encodeGpu } from "../../src/api/mod.ts";
 import { CapacityError, type GpuStore } from "../../src/cache/mod.ts";
 import { EventHistory } from "../../src/cache/event_history.ts";
 import { WatchEvent } from "../../src/cache/watch_event.ts";
+import { gpuObject } from "../_helpers/gpu_object.ts";
 import { CTX, delivered, FakeSink, gpuInput, newStore } from "./_helpers.ts";
 
 async function watch(store: GpuStore, sink = new FakeSink()) {
@@ -24,29 +25,9 @@ function sized(name: string, bytes: number) {
 }
 
 function event(version: number, annotationChars: number): WatchEvent {
-  const gpu = {
-    metadata: {
-      name: "g",
-      resourceVersion: String(version),
-      namespace: "default",
-      uid: "u",
-      generation: 1,
-      creationTimestamp: null,
-      labels: { zone: "a" },
-      annotations: { fill: "x".repeat(annotationChars) },
-    },
-    spec: {
-      uuid: "GPU",
-      productName: "",
-      pciBusId: "",
-      index: 0,
-      minorNumber: 0,
-      memoryTotalBytes: 0,
-      serial: "",
-    },
-    status: { conditions: [], recommendedAction: "" },
-    resourceVersion: version,
-  } as Gpu;
+  const gpu = gpuObject("g", version, {
+    metadata: { labels: { zone: "a" }, annotations: { fill: "x".repeat(annotationChars) } },
+  });
   return new WatchEvent("MODIFIED", gpu, encodeGpu(gpu));
 }
 

@@ -6,6 +6,7 @@
  */
 import type { Condition, Gpu } from "../../src/api/mod.ts";
 import { MAIN, type ServerProcess, startServer, testGpu } from "../_helpers/server_process.ts";
+import { gpuObject } from "../_helpers/gpu_object.ts";
 
 /** A fixed "now" for the pure formatters: 2024-05-01T12:00:00Z. */
 export const NOW: number = Date.UTC(2024, 4, 1, 12, 0, 0);
@@ -27,29 +28,13 @@ export function condition(type: string, status: string, extra: Partial<Condition
 /** A fully populated GPU created `ageMs` before NOW. */
 export function sampleGpu(name: string, conditions: Condition[] = [], ageMs = 5 * 60_000): Gpu {
   const created = NOW - ageMs;
-  return {
+  return gpuObject(name, 7, {
     metadata: {
-      name,
-      resourceVersion: "7",
-      namespace: "default",
       uid: "8c2b8a1e-0000-4000-8000-000000000001",
-      generation: 1,
       creationTimestamp: { seconds: Math.floor(created / 1000), nanos: (created % 1000) * 1e6 },
-      labels: {},
-      annotations: {},
     },
-    spec: {
-      uuid: `GPU-${name}`,
-      productName: "",
-      pciBusId: "",
-      index: 0,
-      minorNumber: 0,
-      memoryTotalBytes: 0,
-      serial: "",
-    },
-    status: { conditions, recommendedAction: "" },
-    resourceVersion: 7,
-  };
+    status: { conditions },
+  });
 }
 
 /**

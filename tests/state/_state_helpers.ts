@@ -6,33 +6,12 @@
  */
 import type { Gpu } from "../../src/api/mod.ts";
 import { decodeCheckpoint, decodeJournal, JOURNAL_HEADER_BYTES } from "../../src/state/mod.ts";
+import { gpuObject } from "../_helpers/gpu_object.ts";
 import { exists } from "../_helpers/server_process.ts";
 
 /** A stored Gpu as the server keeps it, at resource version `rv`. */
 export function storedGpu(name: string, rv: number, labels: Record<string, string> = {}): Gpu {
-  return {
-    metadata: {
-      name,
-      resourceVersion: `${rv}`,
-      namespace: "default",
-      uid: `uid-${name}`,
-      generation: 1,
-      creationTimestamp: { seconds: 1, nanos: 0 },
-      labels,
-      annotations: {},
-    },
-    spec: {
-      uuid: `GPU-${name}`,
-      productName: "",
-      pciBusId: "",
-      index: 0,
-      minorNumber: 0,
-      memoryTotalBytes: 0,
-      serial: "",
-    },
-    status: { conditions: [], recommendedAction: "" },
-    resourceVersion: rv,
-  };
+  return gpuObject(name, rv, { metadata: { creationTimestamp: { seconds: 1, nanos: 0 }, labels } });
 }
 
 /** The state directory of a test server started in `dir`. */
