@@ -73,7 +73,7 @@ export class Broadcaster {
   // Versions lost in a crash before a restore: (after, before), both exclusive.
   #lost: { after: number; before: number } | null = null;
   readonly #watchers = new Set<Watcher>();
-  readonly #pool: { pool: QueuePool; onFull: () => void };
+  readonly #pool: QueuePool;
   #currentVersion: number;
   // One timer for every bookmark watcher, running only while there is one:
   // no idle cost, no per-stream timers.
@@ -89,10 +89,7 @@ export class Broadcaster {
   constructor(options: BroadcasterOptions) {
     this.#options = options;
     this.#currentVersion = options.currentVersion;
-    this.#pool = {
-      pool: new QueuePool(options.queuePoolBytes ?? Number.POSITIVE_INFINITY),
-      onFull: () => this.#evictLargest(),
-    };
+    this.#pool = new QueuePool(options.queuePoolBytes ?? Number.POSITIVE_INFINITY);
     this.#history = new EventHistory(
       options.historySize,
       options.currentVersion,
@@ -117,7 +114,7 @@ export class Broadcaster {
 
   /** Bytes of the distinct live events queued for watchers. */
   get queuedBytes(): number {
-    return this.#pool.pool.bytes;
+    return this.#pool.bytes;
   }
 
   /** Records a committed change and offers it to every watcher; never blocks. */
@@ -165,6 +162,7 @@ export class Broadcaster {
       queueSize: this.#options.queueSize,
       queueBytes: this.#options.queueBytes,
       pool: this.#pool,
+      onPoolFull: () => this.#evictLargest(),
       fromVersion: from ?? this.#currentVersion,
       onClose: (w) => {
         this.#watchers.delete(w);
@@ -189,7 +187,7 @@ export class Broadcaster {
       }
     } else {
       // A replay arrives all at once too: it must not count as falling behind.
-      const backlog = [...this.#history.since(from)];
+      const backlog = this.#history.since(from);
       watcher.beginBurst();
       for (const event of backlog) watcher.offer(event);
     }
@@ -201,7 +199,7 @@ export class Broadcaster {
 
   // The pool overflowed: the watchers holding the most go first, until it fits.
   #evictLargest(): void {
-    const pool = this.#pool.pool;
+    const pool = this.#pool;
     while (pool.over) {
       let largest: Watcher | undefined;
       for (const w of this.#watchers) {
@@ -215,7 +213,7 @@ export class Broadcaster {
   /** The retained events, oldest first, and the version after which they are complete. */
   exportHistory(): { completeAfter: number; history: WatchEvent[] } {
     const completeAfter = this.#history.completeAfter;
-    return { completeAfter, history: [...this.#history.since(completeAfter)] };
+    return { completeAfter, history: this.#history.since(completeAfter) };
   }
 
   /**
@@ -240,7 +238,7 @@ export class Broadcaster {
 
   /** The retained events after `version`, or null when the history no longer holds them all. */
   historyAfter(version: number): WatchEvent[] | null {
-    return this.#history.newerThan(version);
+    return version < this.#history.completeAfter ? null : this.#history.since(version);
   }
 
   /** Sends a BOOKMARK at the current version to every watcher that asked for them. */

@@ -55,22 +55,12 @@ export class EventHistory {
     this.#trim();
   }
 
-  /** Events with a version above `version`, oldest first; the caller checks completeness. */
-  *since(version: number): Generator<WatchEvent> {
-    const capacity = this.#ring.length;
-    for (let i = 0; i < this.#size; i++) {
-      const event = this.#ring[(this.#start + i) % capacity]!;
-      if (event.resourceVersion > version) yield event;
-    }
-  }
-
   /**
-   * Events with a version above `version`, oldest first, or null when some
-   * of them were dropped already. Walks back from the newest event only:
-   * the cost follows the events returned, not the history's size.
+   * Events with a version above `version`, oldest first; the caller checks
+   * completeness. Versions only grow, so these are the newest events: the
+   * walk starts there and costs what it returns, not the history's size.
    */
-  newerThan(version: number): WatchEvent[] | null {
-    if (version < this.#completeAfter) return null;
+  since(version: number): WatchEvent[] {
     const capacity = this.#ring.length;
     let n = 0;
     while (

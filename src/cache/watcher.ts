@@ -43,8 +43,10 @@ export interface WatcherOptions {
   queueSize: number;
   /** Most bytes of live events waiting for the transport. */
   queueBytes?: number;
-  /** The bound shared with every other watcher, and what to do when it overflows. */
-  pool?: { pool: QueuePool; onFull: () => void };
+  /** The bound shared with every other watcher. */
+  pool?: QueuePool;
+  /** Called when this watcher's live events leave the shared pool over its bound. */
+  onPoolFull?: () => void;
   /** The version the watch starts after. */
   fromVersion: number;
   /** Unregisters the watcher from its broadcaster. */
@@ -64,7 +66,8 @@ export class Watcher {
   readonly #filter: WatchFilter;
   readonly #queueSize: number;
   readonly #queueBytes: number;
-  readonly #pool: { pool: QueuePool; onFull: () => void } | undefined;
+  readonly #pool: QueuePool | undefined;
+  readonly #onPoolFull: (() => void) | undefined;
   readonly #onClose: (watcher: Watcher) => void;
   readonly #onEvict: ((watcher: Watcher) => void) | undefined;
   // Asks for a flush of the queue; the broadcaster batches these so that the
@@ -93,6 +96,7 @@ export class Watcher {
     this.#queueSize = options.queueSize;
     this.#queueBytes = options.queueBytes ?? Number.POSITIVE_INFINITY;
     this.#pool = options.pool;
+    this.#onPoolFull = options.onPoolFull;
     this.#onClose = options.onClose;
     this.#onEvict = options.onEvict;
     this.#onPending = options.onPending ?? ((w) => w.flush());
@@ -160,7 +164,7 @@ export class Watcher {
       this.#burstEnd = this.#enqueued;
       this.#burstBytes += bytes.length;
     } else {
-      this.#pool?.pool.hold(bytes);
+      this.#pool?.hold(bytes);
     }
     // Only events held back by the transport count against the bound: a burst
     // committed in one critical section is flushed right after it.
@@ -178,7 +182,7 @@ export class Watcher {
       this.#head++;
       this.#queuedBytes -= bytes.length;
       if (this.#written++ < this.#burstEnd) this.#burstBytes -= bytes.length;
-      else this.#pool?.pool.release(bytes);
+      else this.#pool?.release(bytes);
       this.#blocked = !this.#sink.write(bytes);
     }
     this.#compact();
@@ -202,13 +206,12 @@ export class Watcher {
   #evictIfBehind(): void {
     const burstLeft = Math.max(0, this.#burstEnd - this.#written);
     const live = this.queued - burstLeft;
-    const liveBytes = this.#queuedBytes - this.#burstBytes;
     if (live > this.#queueSize) {
       this.evict(`${this.#queueSize} events`);
-    } else if (liveBytes > this.#queueBytes) {
+    } else if (this.liveQueuedBytes > this.#queueBytes) {
       this.evict(`${this.#queueBytes} bytes`);
-    } else if (this.#pool?.pool.over) {
-      this.#pool.onFull();
+    } else if (this.#pool?.over) {
+      this.#onPoolFull?.();
     }
   }
 
@@ -258,7 +261,7 @@ export class Watcher {
     if (this.#pool) {
       // The live events still queued leave the shared pool with this watcher.
       for (let i = this.#head, n = this.#written; i < this.#queue.length; i++, n++) {
-        if (n >= this.#burstEnd) this.#pool.pool.release(this.#queue[i]!);
+        if (n >= this.#burstEnd) this.#pool.release(this.#queue[i]!);
       }
     }
     this.#queue = [];
