@@ -79,12 +79,7 @@ export class StateWriter {
     // write dropped out of the history, which only a checkpoint has then.
     const changes = this.#compact || !journal ? null : store.exportChanges(this.#durableVersion);
     if (!journal || !changes) return await this.#checkpoint(store.exportState(), started);
-    const chunks = encodeJournalRecord({
-      version: changes.version,
-      mark: this.#options.mark(),
-      savedAtMs: Date.now(),
-      providers: this.#options.providers(),
-    }, changes.events);
+    const chunks = encodeJournalRecord(this.#meta(changes.version), changes.events);
     const bytes = chunks.reduce((n, c) => n + c.length, 0);
     if (journal.size + bytes > this.#journalBound) {
       return await this.#checkpoint(store.exportState(), started);
@@ -105,17 +100,21 @@ export class StateWriter {
     this.#journal = null;
   }
 
+  // What both files record besides the objects and events, as of `version`.
+  #meta(version: number) {
+    return {
+      version,
+      mark: this.#options.mark(),
+      savedAtMs: Date.now(),
+      providers: this.#options.providers(),
+    };
+  }
+
   async #checkpoint(state: StoreState, started: number): Promise<void> {
     this.#compact = true; // until both files are in place
     const { dir, checkpointBudget, metrics } = this.#options;
     const { chunks, meta, crc } = await encodeCheckpoint(
-      {
-        version: state.version,
-        completeAfter: state.completeAfter,
-        mark: this.#options.mark(),
-        savedAtMs: Date.now(),
-        providers: this.#options.providers(),
-      },
+      { ...this.#meta(state.version), completeAfter: state.completeAfter },
       state.gpus.map((g) => g.bytes),
       state.history,
       checkpointBudget,
