@@ -227,8 +227,7 @@ export class StatePersistence {
       return decodeCheckpoint(bytes);
     } catch (err) {
       if (!(err instanceof CheckpointError)) throw err;
-      this.#metrics.loadFailed(err.problem);
-      await this.#moveAside(CHECKPOINT_FILE, `${err.problem}: ${err.message}`);
+      await this.#reject(CHECKPOINT_FILE, err);
       return null;
     }
   }
@@ -269,8 +268,7 @@ export class StatePersistence {
       return decoded.records;
     } catch (err) {
       if (!(err instanceof CheckpointError)) throw err;
-      this.#metrics.journalLoadFailed(err.problem);
-      await this.#moveAside(JOURNAL_FILE, `${err.problem}: ${err.message}`);
+      await this.#reject(JOURNAL_FILE, err);
       return [];
     }
   }
@@ -283,12 +281,10 @@ export class StatePersistence {
     } catch (err) {
       if (!(err instanceof CheckpointError)) throw err;
       if (records.length > 0) {
-        this.#metrics.journalLoadFailed(err.problem);
-        await this.#moveAside(JOURNAL_FILE, `${err.problem}: ${err.message}`);
+        await this.#reject(JOURNAL_FILE, err);
         return await this.#replay(checkpoint, []);
       }
-      this.#metrics.loadFailed(err.problem);
-      await this.#moveAside(CHECKPOINT_FILE, `${err.problem}: ${err.message}`);
+      await this.#reject(CHECKPOINT_FILE, err);
       return null;
     }
   }
@@ -313,6 +309,13 @@ export class StatePersistence {
     if (performance.now() - this.#lastErrorLog < 10_000) return;
     this.#lastErrorLog = performance.now();
     this.#log.error(err, `Cannot write the ${what}; retrying`, "dir", this.#options.dir);
+  }
+
+  // Counts a state file that cannot be used, by its reason, and moves it aside.
+  async #reject(name: string, err: CheckpointError): Promise<void> {
+    if (name === JOURNAL_FILE) this.#metrics.journalLoadFailed(err.problem);
+    else this.#metrics.loadFailed(err.problem);
+    await this.#moveAside(name, `${err.problem}: ${err.message}`);
   }
 
   // Keeps an unusable file for inspection, out of the way of the next start.
