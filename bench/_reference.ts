@@ -14,6 +14,8 @@ export const SOCKET_PLACEHOLDER = "{SOCK}";
 
 /** Longest wait for a reference server to accept connections. */
 const READY_TIMEOUT_MS = 30_000;
+/** How long a reference may take to exit after SIGTERM before it is killed. */
+const REFERENCE_STOP_MS = 5_000;
 
 /**
  * The `sh` arguments that run a template with `{SOCK}` replaced by a quoted
@@ -53,11 +55,17 @@ export async function startReference(template: string): Promise<BenchServer> {
     exited = true;
     return s;
   });
+  // SIGTERM first, so that a reference run under --cpu-prof can write its profile.
   const dispose = async () => {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* gone */ }
+    const signal = (name: Deno.Signal) => {
+      try {
+        child.kill(name);
+      } catch { /* gone */ }
+    };
+    signal("SIGTERM");
+    const timer = setTimeout(() => signal("SIGKILL"), REFERENCE_STOP_MS);
     await status;
+    clearTimeout(timer);
     await drained;
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
