@@ -92,17 +92,18 @@ export function retained(bytes: Uint8Array): Buffer {
   return Buffer.from(own.buffer, 0, own.length);
 }
 
-// Map fields of the contract: their entries are data, never defaults to drop.
-const MAP_FIELDS = new Set(["labels", "annotations"]);
-
-// protobufjs writes every own property, defaults included; drop them.
+// protobufjs writes every own property, defaults included; drop them. Map fields (labels,
+// annotations) keep their entries: those are data, never defaults. A for-in loop, not
+// Object.entries: every write encodes its object, and the entry arrays were its garbage.
 function withoutDefaults(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutDefaults);
   if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(withoutDefaults);
+  const source = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
+  for (const k in source) {
+    const v = source[k];
     if (v === "" || v === 0 || v === false || v === null || v === undefined) continue;
-    out[k] = MAP_FIELDS.has(k) ? v : withoutDefaults(v);
+    out[k] = k === "labels" || k === "annotations" ? v : withoutDefaults(v);
   }
   return out;
 }

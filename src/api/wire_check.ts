@@ -23,6 +23,21 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 const BASIC = protobuf.types.basic as Readonly<Record<string, number>>;
 const PACKED = protobuf.types.packed as Readonly<Record<string, number>>;
 
+// Where a check is, as a chain of wire (snake_case) field names. Only an error message reads it,
+// so the text is built only then: well-formed requests pay one small object per field.
+interface Path {
+  readonly parent: Path | undefined;
+  readonly name: string;
+}
+
+function child(parent: Path | undefined, name: string): Path {
+  return { parent, name };
+}
+
+function text(path: Path | undefined): string {
+  return path ? (path.parent ? `${text(path.parent)}.${path.name}` : path.name) : "request";
+}
+
 /**
  * Finds what makes `bytes` malformed as a message of `type`.
  *
@@ -32,14 +47,19 @@ export function wireProblem(type: protobuf.Type, bytes: Uint8Array): string | nu
   // The plain Reader bounds-checks every read (BufferReader clamps strings).
   const r = new protobuf.Reader(bytes);
   try {
-    checkMessage(type, r, bytes.length, "");
+    checkMessage(type, r, bytes.length, undefined);
     return null;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
   }
 }
 
-function checkMessage(type: protobuf.Type, r: protobuf.Reader, end: number, path: string): void {
+function checkMessage(
+  type: protobuf.Type,
+  r: protobuf.Reader,
+  end: number,
+  path: Path | undefined,
+): void {
   while (r.pos < end) {
     const at = r.pos;
     const tag = r.uint32();
@@ -50,9 +70,9 @@ function checkMessage(type: protobuf.Type, r: protobuf.Reader, end: number, path
     if (!field) {
       skipUnknown(r, end, no, wt, 0);
     } else {
-      checkField(field, r, end, `${path}${path ? "." : ""}${snake(field.name)}`, wt);
+      checkField(field, r, end, child(path, snake(field.name)), wt);
     }
-    if (r.pos > end) throw new Error(`field ${path || "request"}: message is truncated`);
+    if (r.pos > end) throw new Error(`field ${text(path)}: message is truncated`);
   }
 }
 
@@ -60,7 +80,7 @@ function checkField(
   field: protobuf.Field,
   r: protobuf.Reader,
   end: number,
-  path: string,
+  path: Path,
   wt: number,
 ): void {
   field.resolve();
@@ -70,13 +90,13 @@ function checkField(
     while (r.pos < entryEnd) {
       const tag = r.uint32();
       const no = tag >>> 3;
-      if (no === 1) checkValue(field.keyType, null, r, entryEnd, `${path}.key`, tag & 7);
+      if (no === 1) checkValue(field.keyType, null, r, entryEnd, child(path, "key"), tag & 7);
       else if (no === 2) {
-        checkValue(field.type, field.resolvedType, r, entryEnd, `${path}.value`, tag & 7);
-      } else if (no === 0) throw new Error(`field ${path}: invalid field number 0`);
+        checkValue(field.type, field.resolvedType, r, entryEnd, child(path, "value"), tag & 7);
+      } else if (no === 0) throw new Error(`field ${text(path)}: invalid field number 0`);
       else skipUnknown(r, entryEnd, no, tag & 7, 0);
     }
-    if (r.pos !== entryEnd) throw new Error(`field ${path}: map entry is truncated`);
+    if (r.pos !== entryEnd) throw new Error(`field ${text(path)}: map entry is truncated`);
     return;
   }
   const packable = field.repeated && PACKED[field.type] !== undefined;
@@ -92,7 +112,7 @@ function checkValue(
   resolved: protobuf.Type | protobuf.Enum | null,
   r: protobuf.Reader,
   end: number,
-  path: string,
+  path: Path,
   wt: number,
 ): void {
   if (resolved instanceof protobuf.Type) {
@@ -102,7 +122,9 @@ function checkValue(
     return;
   }
   const expected = resolved instanceof protobuf.Enum ? 0 : BASIC[typeName];
-  if (expected === undefined) throw new Error(`field ${path}: unsupported type ${typeName}`);
+  if (expected === undefined) {
+    throw new Error(`field ${text(path)}: unsupported type ${typeName}`);
+  }
   expectWireType(path, wt, expected);
   if (expected === 2) {
     const valueEnd = lengthEnd(r, end, path);
@@ -110,7 +132,7 @@ function checkValue(
       try {
         utf8.decode(r.buf.subarray(r.pos, valueEnd));
       } catch {
-        throw new Error(`field ${path}: string is not valid UTF-8`);
+        throw new Error(`field ${text(path)}: string is not valid UTF-8`);
       }
     }
     r.pos = valueEnd;
@@ -119,8 +141,9 @@ function checkValue(
 
 function skipUnknown(r: protobuf.Reader, end: number, no: number, wt: number, depth: number): void {
   const path = `unknown field ${no}`;
+  const unknown = child(undefined, path);
   if (wt === 2) {
-    r.pos = lengthEnd(r, end, path);
+    r.pos = lengthEnd(r, end, unknown);
   } else if (wt === 3) {
     if (depth >= MAX_GROUP_DEPTH) throw new Error(`${path}: groups nested too deeply`);
     while (true) {
@@ -136,23 +159,23 @@ function skipUnknown(r: protobuf.Reader, end: number, no: number, wt: number, de
   } else if (wt === 4) {
     throw new Error(`${path}: end-group without a start-group`);
   } else if (wt === 0 || wt === 1 || wt === 5) {
-    skipScalar(r, end, path, wt);
+    skipScalar(r, end, unknown, wt);
   } else {
     throw new Error(`${path}: invalid wire type ${wt}`);
   }
 }
 
-function skipScalar(r: protobuf.Reader, end: number, path: string, wt: number): void {
+function skipScalar(r: protobuf.Reader, end: number, path: Path, wt: number): void {
   if (wt === 0) r.uint64(); // throws past the end or beyond 10 bytes
   else r.pos += wt === 1 ? 8 : 4;
-  if (r.pos > end) throw new Error(`field ${path}: value is truncated`);
+  if (r.pos > end) throw new Error(`field ${text(path)}: value is truncated`);
 }
 
-function lengthEnd(r: protobuf.Reader, end: number, path: string): number {
+function lengthEnd(r: protobuf.Reader, end: number, path: Path): number {
   const length = r.uint32();
   if (r.pos + length > end) {
     throw new Error(
-      `field ${path}: length ${length} runs past the end of the message (${
+      `field ${text(path)}: length ${length} runs past the end of the message (${
         end - r.pos
       } bytes left)`,
     );
@@ -160,14 +183,24 @@ function lengthEnd(r: protobuf.Reader, end: number, path: string): number {
   return r.pos + length;
 }
 
-function expectWireType(path: string, wt: number, expected: number): void {
+function expectWireType(path: Path, wt: number, expected: number): void {
   if (wt !== expected) {
     throw new Error(
-      `field ${path}: wire type ${WIRE_NAMES[wt] ?? wt}, expected ${WIRE_NAMES[expected]}`,
+      `field ${text(path)}: wire type ${WIRE_NAMES[wt] ?? wt}, expected ${WIRE_NAMES[expected]}`,
     );
   }
 }
 
+// Wire names by protobufjs (camelCase) name: the schema's few dozen fields, never request data.
+const SNAKE = new Map<string, string>();
+
 function snake(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  let wire = SNAKE.get(name);
+  if (wire === undefined) {
+    SNAKE.set(
+      name,
+      wire = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+    );
+  }
+  return wire;
 }
