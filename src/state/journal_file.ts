@@ -1,7 +1,8 @@
 /**
  * The journal on disk: started afresh (atomically, with only its header)
- * after each checkpoint, then appended to and flushed with fdatasync, one
- * record per coalescing interval.
+ * after each checkpoint, then appended to, one record per coalescing
+ * interval, and flushed with fdatasync when the writer asks (state_writer.ts
+ * flushes at most once per sync interval).
  *
  * @module
  */
@@ -14,6 +15,7 @@ export class JournalFile {
   readonly #file: Deno.FsFile;
   #size: number;
   #records = 0;
+  #synced = 0; // records known to be on the disk
 
   private constructor(file: Deno.FsFile, size: number) {
     this.#file = file;
@@ -40,10 +42,17 @@ export class JournalFile {
     return this.#records;
   }
 
+  /** Whether records were appended since the last {@linkcode JournalFile.sync}. */
+  get unsynced(): boolean {
+    return this.#synced < this.#records;
+  }
+
   /**
-   * Appends one record's buffers and flushes them to the disk; resolves
-   * once the record is durable. After a failure the journal may end in a
-   * partial record: the caller starts a new one instead of appending more.
+   * Appends one record's buffers; resolves once they are in the file (the
+   * page cache: a crash of the process no longer loses them, a crash of the
+   * node may until {@linkcode JournalFile.sync}). After a failure the journal
+   * may end in a partial record: the caller starts a new one instead of
+   * appending more.
    */
   async append(chunks: readonly Uint8Array[]): Promise<number> {
     let bytes = 0;
@@ -53,9 +62,15 @@ export class JournalFile {
       bytes += chunk.length;
     }
     this.#size += bytes;
-    await this.#file.syncData();
     this.#records++;
     return bytes;
+  }
+
+  /** Flushes the records appended so far to the disk (fdatasync); resolves once they are durable. */
+  async sync(): Promise<void> {
+    const records = this.#records;
+    await this.#file.syncData();
+    this.#synced = Math.max(this.#synced, records);
   }
 
   /** Closes the file (what was appended stays). */

@@ -19,6 +19,8 @@ export interface StateMetrics {
   restored(gpus: number, events: number, seconds: number): void;
   written(bytes: number, seconds: number): void;
   appended(bytes: number, seconds: number, journalBytes: number): void;
+  /** One fdatasync of the journal's appended records. */
+  synced(): void;
   writeFailed(): void;
 }
 
@@ -81,6 +83,12 @@ export function createStateMetrics(registry: Registry): StateMetrics {
     help: "Records appended to the journal (the changes of one coalescing interval each).",
     registers,
   });
+  const syncs = new Counter({
+    name: "device_api_server_journal_syncs_total",
+    help: "Flushes of the journal to the disk (fdatasync), at most one per second while " +
+      "records are appended.",
+    registers,
+  });
   const appendedBytes = new Counter({
     name: "device_api_server_journal_appended_bytes_total",
     help: "Bytes appended to the journal.",
@@ -93,14 +101,15 @@ export function createStateMetrics(registry: Registry): StateMetrics {
   });
   const appendSeconds = new Histogram({
     name: "device_api_server_journal_append_seconds",
-    help: "Time to append one journal record (capture, encode, write, fdatasync), off the " +
-      "request path.",
+    help: "Time to append one journal record (capture, encode, write, and the fdatasync when " +
+      "one is due), off the request path.",
     buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
     registers,
   });
   writes.inc(0);
   writeFailures.inc(0);
   appends.inc(0);
+  syncs.inc(0);
   return {
     loadFailed: (reason) => loadFailures.inc({ reason }),
     restored: (g, e, s) => {
@@ -120,6 +129,7 @@ export function createStateMetrics(registry: Registry): StateMetrics {
       journalBytes.set(size);
       appendSeconds.observe(s);
     },
+    synced: () => syncs.inc(),
     journalLoadFailed: (reason) => journalLoadFailures.inc({ reason }),
     writeFailed: () => writeFailures.inc(),
   };

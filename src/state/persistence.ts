@@ -166,6 +166,10 @@ export class StatePersistence {
       checkpointBudget: this.#budget,
       journalBudget: this.#journalBudget,
       metrics: this.#metrics,
+      onSyncError: (err) => {
+        this.#writeFailed(err, "journal flush");
+        this.#checkpointer?.schedule(); // the retry: a checkpoint (see StateWriter)
+      },
     });
     const writer = this.#writer;
     this.#checkpointer = new Checkpointer({
