@@ -4,11 +4,18 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import { Buffer } from "node:buffer";
 import { freePort, REPO_ROOT, startServer, testGpu } from "../_helpers/server_process.ts";
 import { queryReflection } from "../_helpers/grpc_helpers.ts";
 import { ChildClient, retryChildCrash, SHUTDOWN_CLIENT } from "../_helpers/child_client.ts";
 
 const opts = {};
+
+/** The reflection services the server offers: v1 and the older v1alpha. */
+const SERVICES = [
+  "grpc.reflection.v1.ServerReflection",
+  "grpc.reflection.v1alpha.ServerReflection",
+];
 
 async function get(port: number, path: string): Promise<{ status: number; body: string }> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`);
@@ -172,5 +179,54 @@ Deno.test(
     assert.ok(services.includes("grpc.health.v1.Health"), services.join());
     assert.match(descriptorText, /nvidia\.device\.v1alpha1/);
     assert.match(descriptorText, /WatchGpus/);
+  },
+);
+
+// One raw reflection exchange: the request's bytes out, the first answer (its size) or the status.
+function reflectOnce(target: string, service: string, request: Uint8Array): Promise<string> {
+  const same = (b: Buffer) => b;
+  const Client = grpc.makeGenericClientConstructor({
+    info: {
+      path: `/${service}/ServerReflectionInfo`,
+      requestStream: true,
+      responseStream: true,
+      requestSerialize: same,
+      requestDeserialize: same,
+      responseSerialize: same,
+      responseDeserialize: same,
+    },
+  }, "reflection");
+  const client = new Client(target, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+    info(m: grpc.Metadata, o: grpc.CallOptions): grpc.ClientDuplexStream<Buffer, Buffer>;
+  };
+  return new Promise<string>((resolve) => {
+    // A deadline, so that a lost request fails the test instead of hanging it.
+    const call = client.info(new grpc.Metadata(), { deadline: Date.now() + 10_000 });
+    call.on("data", (answer: Buffer) => {
+      resolve(`answer of ${answer.length} bytes`);
+      call.end();
+    });
+    call.on(
+      "error",
+      (err: grpc.ServiceError) => resolve(`${grpc.status[err.code]}: ${err.details}`),
+    );
+    call.write(Buffer.from(request));
+  }).finally(() => client.close());
+}
+
+Deno.test(
+  "gRPC reflection answers on both versions and refuses a malformed request as INVALID_ARGUMENT",
+  opts,
+  async () => {
+    await using server = await startServer({ noTcp: true });
+    const target = `unix://${server.socket}`;
+    for (const service of SERVICES) {
+      // list_services (field 7) "*", then a length that runs past the end of the message.
+      assert.match(await reflectOnce(target, service, Uint8Array.of(0x3a, 1, 0x2a)), /^answer/);
+      assert.equal(
+        await reflectOnce(target, service, Uint8Array.of(0x0a, 0xff)),
+        "INVALID_ARGUMENT: malformed reflection request",
+      );
+    }
   },
 );
