@@ -5,9 +5,30 @@
  * @module
  */
 import type { Gpu } from "../../src/api/mod.ts";
-import { decodeCheckpoint, decodeJournal, JOURNAL_HEADER_BYTES } from "../../src/state/mod.ts";
+import {
+  type CheckpointEvent,
+  decodeCheckpoint,
+  decodeJournal,
+  JOURNAL_HEADER_BYTES,
+} from "../../src/state/mod.ts";
 import { gpuObject } from "../_helpers/gpu_object.ts";
 import { exists } from "../_helpers/server_process.ts";
+
+/** A history event as the state files carry it: ADDED, or MODIFIED from `previous` labels. */
+export function checkpointEvent(
+  version: number,
+  bytes = 40,
+  labels: Record<string, string> = { a: "1" },
+  previous: Record<string, string> | null = null,
+): CheckpointEvent {
+  return {
+    resourceVersion: version,
+    type: previous ? "MODIFIED" : "ADDED",
+    labels,
+    previousLabels: previous,
+    gpuBytes: new Uint8Array(bytes).fill(version & 0xff),
+  };
+}
 
 /** A stored Gpu as the server keeps it, at resource version `rv`. */
 export function storedGpu(name: string, rv: number, labels: Record<string, string> = {}): Gpu {

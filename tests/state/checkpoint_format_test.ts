@@ -4,43 +4,23 @@ import {
   CHECKPOINT_FORMAT,
   checkpointBudget,
   CheckpointError,
-  type CheckpointEvent,
   decodeCheckpoint,
   encodeCheckpoint,
   parseVersionMark,
   seedVersion,
 } from "../../src/state/mod.ts";
+import { concat } from "../reliability/_wire.ts";
+import { checkpointEvent } from "./_state_helpers.ts";
 
 const META = { version: 30, completeAfter: 10, mark: 1000, savedAtMs: 1, providers: [] };
 
-function event(
-  version: number,
-  bytes = 50,
-  labels = { a: "1" },
-  previous: Record<string, string> | null = null,
-): CheckpointEvent {
-  return {
-    resourceVersion: version,
-    type: previous ? "MODIFIED" : "ADDED",
-    labels,
-    previousLabels: previous,
-    gpuBytes: new Uint8Array(bytes).fill(version),
-  };
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
 Deno.test("decodeCheckpoint() reads back what encodeCheckpoint() wrote", async () => {
   const labels = { a: "1" };
-  const events = [event(20), event(21, 10, labels, labels), event(22, 10, { a: "2" }, { a: "1" })];
+  const events = [
+    checkpointEvent(20, 50),
+    checkpointEvent(21, 10, labels, labels),
+    checkpointEvent(22, 10, { a: "2" }, { a: "1" }),
+  ];
   const gpus = [new Uint8Array([1, 2, 3]), new Uint8Array(0)];
   const { chunks, meta } = await encodeCheckpoint(META, gpus, events);
   const decoded = decodeCheckpoint(concat(chunks));
@@ -55,7 +35,9 @@ Deno.test("decodeCheckpoint() reads back what encodeCheckpoint() wrote", async (
 });
 
 Deno.test("decodeCheckpoint() refuses truncated, bit-flipped and other-format files by reason", async () => {
-  const bytes = concat((await encodeCheckpoint(META, [new Uint8Array(40)], [event(20)])).chunks);
+  const bytes = concat(
+    (await encodeCheckpoint(META, [new Uint8Array(40)], [checkpointEvent(20)])).chunks,
+  );
   const reason = (b: Uint8Array) => {
     try {
       decodeCheckpoint(b);
@@ -86,7 +68,7 @@ Deno.test("decodeCheckpoint() refuses truncated, bit-flipped and other-format fi
 });
 
 Deno.test("encodeCheckpoint() leaves out the oldest events to stay within maxBytes", async () => {
-  const events = [20, 21, 22, 23, 24].map((v) => event(v, 1000));
+  const events = [20, 21, 22, 23, 24].map((v) => checkpointEvent(v, 1000));
   const all = await encodeCheckpoint(META, [new Uint8Array(100)], events);
   const size = (c: Uint8Array[]) => c.reduce((n, x) => n + x.length, 0);
   const full = size(all.chunks);

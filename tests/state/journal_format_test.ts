@@ -3,13 +3,14 @@ import assert from "node:assert/strict";
 import zlib from "node:zlib";
 import {
   CheckpointError,
-  type CheckpointEvent,
   decodeJournal,
   encodeJournalHeader,
   encodeJournalRecord,
   JOURNAL_HEADER_BYTES,
   type JournalMeta,
 } from "../../src/state/mod.ts";
+import { concat } from "../reliability/_wire.ts";
+import { checkpointEvent } from "./_state_helpers.ts";
 
 const BASE = { version: 100, crc: 0xdeadbeef };
 
@@ -17,43 +18,18 @@ function meta(version: number, providers: JournalMeta["providers"] = []): Journa
   return { version, mark: 5000, savedAtMs: 1, providers };
 }
 
-function event(
-  version: number,
-  bytes = 40,
-  labels: Record<string, string> = { a: "1" },
-  previous: Record<string, string> | null = null,
-): CheckpointEvent {
-  return {
-    resourceVersion: version,
-    type: previous ? "MODIFIED" : "ADDED",
-    labels,
-    previousLabels: previous,
-    gpuBytes: new Uint8Array(bytes).fill(version & 0xff),
-  };
-}
-
-function concat(...chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
 // A journal of three records: two events, none (providers only), one event.
 function journal(): { bytes: Uint8Array; ends: number[] } {
   const labels = { a: "1" };
   const records = [
-    concat(...encodeJournalRecord(meta(102), [
-      event(101),
-      event(102, 10, labels, labels),
+    concat(encodeJournalRecord(meta(102), [
+      checkpointEvent(101),
+      checkpointEvent(102, 10, labels, labels),
     ])),
-    concat(...encodeJournalRecord(meta(102, [{ name: "p", leaseMs: 5000 }]), [])),
-    concat(...encodeJournalRecord(meta(103), [event(103, 20, { a: "2" }, { a: "1" })])),
+    concat(encodeJournalRecord(meta(102, [{ name: "p", leaseMs: 5000 }]), [])),
+    concat(encodeJournalRecord(meta(103), [checkpointEvent(103, 20, { a: "2" }, { a: "1" })])),
   ];
-  const bytes = concat(encodeJournalHeader(BASE), ...records);
+  const bytes = concat([encodeJournalHeader(BASE), ...records]);
   const ends: number[] = [];
   let at = JOURNAL_HEADER_BYTES;
   for (const r of records) ends.push(at += r.length);
@@ -114,7 +90,7 @@ Deno.test("decodeJournal() ends at a torn last record and keeps the records befo
   assert.ok(!decoded.stale && decoded.records.length === 2);
   assert.match(!decoded.stale ? decoded.tornTail ?? "" : "", /checksum/);
   // The file grew but its data never reached the disk: zeros after the last whole record.
-  const zeros = concat(bytes.subarray(0, ends[1]!), new Uint8Array(64));
+  const zeros = concat([bytes.subarray(0, ends[1]!), new Uint8Array(64)]);
   const zeroed = decodeJournal(zeros, BASE);
   assert.ok(!zeroed.stale && zeroed.records.length === 2 && zeroed.tornTail !== null);
 });
