@@ -73,7 +73,7 @@ export function reflectionService(options: ReflectionOptions = {}): Reflection {
         };
         server.addService(
           { [METHOD]: passThroughMethod(service) },
-          bounded({ [METHOD]: handler }, streams, limit),
+          { [METHOD]: bounded(handler, streams, limit) },
         );
       }
     },
@@ -160,31 +160,27 @@ function bridge(stream: ReflectionStream, { method, handler }: Library): void {
   stream.on("end", () => standIn.emit("end"));
 }
 
-// Wraps every bidi handler: refused beyond the limit, and tracked in `streams` until it ends.
+// Wraps a stream handler: refused beyond the limit, and tracked in `streams` until it ends.
 function bounded(
-  implementation: Record<string, Handler>,
+  handler: Handler,
   streams: Set<ReflectionStream>,
   limit: { max: number; onReject?: () => void },
-): grpc.UntypedServiceImplementation {
-  const wrapped: grpc.UntypedServiceImplementation = {};
-  for (const [name, handler] of Object.entries(implementation)) {
-    wrapped[name] = (stream: ReflectionStream) => {
-      if (streams.size >= limit.max) {
-        limit.onReject?.();
-        stream.emit("error", {
-          code: status.RESOURCE_EXHAUSTED,
-          details: `too many reflection streams: the limit is ${limit.max} ` +
-            "(--max-reflection-streams); end a stream before opening another",
-        });
-        return;
-      }
-      streams.add(stream);
-      const forget = () => streams.delete(stream);
-      stream.on("cancelled", forget);
-      stream.on("close", forget);
-      stream.on("finish", forget);
-      handler(stream);
-    };
-  }
-  return wrapped;
+): Handler {
+  return (stream) => {
+    if (streams.size >= limit.max) {
+      limit.onReject?.();
+      stream.emit("error", {
+        code: status.RESOURCE_EXHAUSTED,
+        details: `too many reflection streams: the limit is ${limit.max} ` +
+          "(--max-reflection-streams); end a stream before opening another",
+      });
+      return;
+    }
+    streams.add(stream);
+    const forget = () => streams.delete(stream);
+    stream.on("cancelled", forget);
+    stream.on("close", forget);
+    stream.on("finish", forget);
+    handler(stream);
+  };
 }
