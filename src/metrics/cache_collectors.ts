@@ -5,8 +5,10 @@
  *
  * @module
  */
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { Counter, Gauge, type Registry } from "prom-client";
 import type { Commit, LockKind, StoredGpu } from "../cache/mod.ts";
+import { BucketHistogram } from "./bucket_histogram.ts";
+import { CounterFeed } from "./counter_feed.ts";
 import { countHealth, type HealthCounts } from "./health.ts";
 
 const GPUS_TOTAL = "device_api_server_cache_gpus_total";
@@ -113,56 +115,57 @@ export class CacheCollectors {
         this.set(view()?.watchQueuedBytes ?? 0);
       },
     });
-    const updates = new Counter({
+    // Counted in plain numbers by the hooks, which run on every write; reported when scraped.
+    const feed = new CounterFeed();
+    const updateCounts = new Map<string, Map<string, { n: number }>>(); // operation → provider
+    const eventCounts = new Map(["ADDED", "MODIFIED", "DELETED"].map((type) => [type, { n: 0 }]));
+    const updates: Counter = new Counter({
       name: UPDATES_TOTAL,
       help: "Committed cache writes, by operation and provider.",
       labelNames: ["operation", "provider"],
       registers,
+      collect: () => {
+        for (const [operation, byProvider] of updateCounts) {
+          for (const [provider, c] of byProvider) {
+            feed.report(updates, JSON.stringify([operation, provider]), [operation, provider], c.n);
+          }
+        }
+      },
     });
-    const events = new Counter({
+    const events: Counter = new Counter({
       name: WATCH_EVENTS_TOTAL,
       help: "Watch events published to the watch fan-out, by type.",
       labelNames: ["type"],
       registers,
+      collect: () => {
+        for (const [type, c] of eventCounts) feed.report(events, `event ${type}`, [type], c.n);
+      },
     });
     const evictions = new Counter({
       name: WATCH_EVICTIONS_TOTAL,
       help: "Watch streams closed because the client did not read events fast enough.",
       registers,
     });
-    const lockWait = new Histogram({
+    const lockWait = new BucketHistogram({
       name: LOCK_WAIT_SECONDS,
       help: "Time spent waiting for the cache lock, by side (read or write).",
       labelNames: ["lock"],
       buckets: LOCK_WAIT_BUCKETS,
-      registers,
+      registry,
     });
-    // Children resolved once: the hooks run on every write and every lock acquisition.
-    const eventChildren = new Map(
-      ["ADDED", "MODIFIED", "DELETED"].map((type) => [type, events.labels(type)]),
-    );
-    for (const child of eventChildren.values()) child.inc(0);
-    const lockChildren = { read: lockWait.labels("read"), write: lockWait.labels("write") };
-    lockWait.zero({ lock: "read" });
-    lockWait.zero({ lock: "write" });
-    const updateChildren = new Map<string, Counter.Internal>();
+    const lockChildren = { read: lockWait.series("read"), write: lockWait.series("write") };
     const providerLabel = (provider: string) => this.#providerLabel(provider);
     this.hooks = {
       onCommit(commit) {
         const provider = providerLabel(commit.provider) || ANONYMOUS_PROVIDER;
-        const key = `${commit.operation}\0${provider}`;
-        let child = updateChildren.get(key);
-        if (!child) {
-          child = updates.labels(commit.operation, provider);
-          updateChildren.set(key, child);
-        }
-        child.inc();
-        let event = eventChildren.get(commit.type);
-        if (!event) {
-          event = events.labels(commit.type);
-          eventChildren.set(commit.type, event);
-        }
-        event.inc();
+        let byProvider = updateCounts.get(commit.operation);
+        if (!byProvider) updateCounts.set(commit.operation, byProvider = new Map());
+        let update = byProvider.get(provider);
+        if (!update) byProvider.set(provider, update = { n: 0 });
+        update.n++;
+        let event = eventCounts.get(commit.type);
+        if (!event) eventCounts.set(commit.type, event = { n: 0 });
+        event.n++;
       },
       onEvict() {
         evictions.inc();

@@ -14,8 +14,10 @@ import {
   type ServerMethodDefinition,
   status as Status,
 } from "@grpc/grpc-js";
-import { Counter, Histogram, type Registry } from "prom-client";
+import { Counter, type Registry } from "prom-client";
 import { codeName } from "../server/mod.ts";
+import { BucketHistogram, type HistogramSeries } from "./bucket_histogram.ts";
+import { CounterFeed } from "./counter_feed.ts";
 
 const STARTED_TOTAL = "grpc_server_started_total";
 const HANDLED_TOTAL = "grpc_server_handled_total";
@@ -40,25 +42,19 @@ const CODES = 17;
 
 // The counts of one method, resolved once: the interceptor runs on every
 // call, so a call only adds to plain numbers here, and the counters read
-// them when scraped (prom-client hashes a label set on every inc()).
+// them when scraped (prom-client hashes a label set on every inc() and observe()).
 class MethodSeries {
   readonly labels: [GrpcType, string, string];
-  readonly seconds: Histogram.Internal<string>;
+  readonly seconds: HistogramSeries;
   started = 0;
   received = 0;
   sent = 0;
   readonly handled = new Float64Array(CODES);
 
-  constructor(labels: [GrpcType, string, string], seconds: Histogram.Internal<string>) {
+  constructor(labels: [GrpcType, string, string], seconds: HistogramSeries) {
     this.labels = labels;
     this.seconds = seconds;
   }
-}
-
-// What a counter has reported of one method's count, and its child.
-interface Reported {
-  child: Counter.Internal;
-  value: number;
 }
 
 /**
@@ -109,9 +105,9 @@ class MetricsCall extends ServerInterceptingCall {
     this.#listener!.onReceiveHalfClose();
   }
 
-  // Also fires after a normal status; #done makes that a no-op.
+  // Also fires after a normal status, on every call: then it counts nothing.
   onCancel(): void {
-    this.#finish(cancelCode(this.#call));
+    if (!this.#done) this.#finish(cancelCode(this.#call));
     this.#listener!.onCancel();
   }
 
@@ -140,24 +136,14 @@ export function grpcMetricsInterceptor(registry: Registry): ServerInterceptor {
   const labelNames = [...LABELS];
   const methods = new Map<string, MethodSeries>();
   // Reported values per counter, by method path (and code for handled).
-  const reported = new Map<string, Reported>();
+  const feed = new CounterFeed();
 
   // Brings a counter up to the counts: called by prom-client on every scrape.
   function flush(
     counter: Counter,
     field: "started" | "received" | "sent",
   ): void {
-    for (const [path, s] of methods) report(counter, `${field} ${path}`, s.labels, s[field]);
-  }
-  function report(counter: Counter, key: string, labels: string[], value: number): void {
-    let r = reported.get(key);
-    if (!r) {
-      r = { child: counter.labels(...labels), value: 0 };
-      r.child.inc(0); // every series of a called method exists, at 0 until it counts
-      reported.set(key, r);
-    }
-    if (value > r.value) r.child.inc(value - r.value);
-    r.value = value;
+    for (const [path, s] of methods) feed.report(counter, `${field} ${path}`, s.labels, s[field]);
   }
 
   const started: Counter = new Counter({
@@ -176,7 +162,7 @@ export function grpcMetricsInterceptor(registry: Registry): ServerInterceptor {
       for (const [path, s] of methods) {
         for (let code = 0; code < CODES; code++) {
           if (s.handled[code]! === 0) continue;
-          report(
+          feed.report(
             handled,
             `handled ${path} ${code}`,
             [...s.labels, codeName(code)],
@@ -200,13 +186,13 @@ export function grpcMetricsInterceptor(registry: Registry): ServerInterceptor {
     registers,
     collect: () => flush(sent, "sent"),
   });
-  const seconds = new Histogram({
+  const seconds = new BucketHistogram({
     name: HANDLING_SECONDS,
     help: "Histogram of response latency (seconds) of gRPC that had been application-level " +
       "handled by the server.",
     labelNames,
     buckets: HANDLING_BUCKETS,
-    registers,
+    registry,
   });
 
   function series(method: ServerMethodDefinition<unknown, unknown>): MethodSeries {
@@ -214,7 +200,7 @@ export function grpcMetricsInterceptor(registry: Registry): ServerInterceptor {
     if (!s) {
       const [service = "", name = ""] = method.path.slice(1).split("/");
       const labels: [GrpcType, string, string] = [grpcType(method), service, name];
-      s = new MethodSeries(labels, seconds.labels(...labels));
+      s = new MethodSeries(labels, seconds.series(...labels));
       methods.set(method.path, s);
     }
     return s;
