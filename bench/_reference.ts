@@ -22,10 +22,10 @@ const REFERENCE_STOP_MS = 5_000;
  * socket path. `exec` makes the server the spawned process itself, so that
  * its pid is the one whose CPU and memory are read from /proc.
  */
-export function referenceArgs(template: string, socket: string): string[] {
+export function referenceArgs(template: string, socket: string, flag = "--reference"): string[] {
   if (!template.includes(SOCKET_PLACEHOLDER)) {
     throw new RangeError(
-      `Cannot use --reference "${template}": it must contain ${SOCKET_PLACEHOLDER}, ` +
+      `Cannot use ${flag} "${template}": it must contain ${SOCKET_PLACEHOLDER}, ` +
         "where the Unix socket path to listen on goes",
     );
   }
@@ -33,7 +33,7 @@ export function referenceArgs(template: string, socket: string): string[] {
   return ["-c", `exec ${template.replaceAll(SOCKET_PLACEHOLDER, quoted)}`];
 }
 
-/** Starts a reference server and waits until its socket accepts a connection. */
+/** Starts a server from a command template and waits until its socket accepts a connection. */
 export async function startReference(template: string): Promise<BenchServer> {
   const dir = await Deno.makeTempDir({ prefix: "das-bench-ref-" });
   const socket = `${dir}/device.sock`;

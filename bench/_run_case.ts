@@ -28,8 +28,10 @@ export interface Timing {
 export interface CaseResult {
   name: string;
   title: string;
-  /** Which server ran: "project", or "reference" (`--reference`). */
+  /** Which server ran: "project" (or `--server`'s command), or "reference" (`--reference`). */
   server: string;
+  /** The command line it ran as. */
+  command: string;
   /** Milliseconds from spawning the server to its readiness. */
   readyMs: number;
   /** The server's `--v8-flags`, or "" for none. */
@@ -145,6 +147,7 @@ export async function runCase(
       title: spec.title,
       server: start.label,
       readyMs: server.readyMs,
+      command: server.args.join(" "),
       v8Flags: server.args.find((a) => a.startsWith("--v8-flags="))?.slice(11) ?? "",
       windowS,
       serverCpuMs,

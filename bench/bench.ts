@@ -13,7 +13,10 @@
  * (any implementation of the contract listening on the Unix socket `{SOCK}`),
  * interleaved with the project's, a fresh server per case and repetition,
  * `--repeat N` times each (default 2 with a reference, else 1), and prints
- * the medians side by side with their ratios.
+ * the medians side by side with their ratios. `--server "COMMAND {SOCK}"`
+ * runs that command in the project's place (for instance the minimal server
+ * of `minimal_server.ts` against a Go server, to measure the stack's floor
+ * in one run).
  * `BENCH_V8_FLAGS` replaces the server's `--v8-flags` ("" for none);
  * `BENCH_SERVER_ARGS` adds server flags (space-separated).
  *
@@ -40,6 +43,8 @@ export interface BenchOptions {
   attempts: number;
   /** Command template of a server to compare with (`{SOCK}`: its socket), if any. */
   reference: string | undefined;
+  /** Command template of a server to measure in the project's place, if any. */
+  server: string | undefined;
   /** Repetitions of every case and server; medians are reported. */
   repeat: number;
 }
@@ -61,6 +66,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       "wait-quiet": { type: "string" },
       attempts: { type: "string" },
       reference: { type: "string" },
+      server: { type: "string" },
       repeat: { type: "string" },
     },
     strict: true,
@@ -76,7 +82,9 @@ export function parseBenchArgs(args: string[]): BenchOptions {
     );
   }
   const reference = values.reference;
-  if (reference !== undefined) referenceArgs(reference, "/check"); // throws without {SOCK}
+  // Each throws without {SOCK}.
+  if (reference !== undefined) referenceArgs(reference, "/check");
+  if (values.server !== undefined) referenceArgs(values.server, "/check", "--server");
   return {
     cases: names.length > 0 ? CASES.filter((c) => names.includes(c.name)) : [...CASES],
     timing: {
@@ -91,6 +99,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       : seconds("wait-quiet", values["wait-quiet"], 0),
     attempts: Math.ceil(seconds("attempts", values.attempts, 1)),
     reference,
+    server: values.server,
     repeat: Math.ceil(seconds("repeat", values.repeat, reference === undefined ? 1 : 2)),
   };
 }
@@ -119,6 +128,7 @@ async function main(args: string[]): Promise<number> {
     `device-api-server benchmark: deno ${Deno.version.deno}, ` +
       `${navigator.hardwareConcurrency} cores${overrides.join("")}`,
   );
+  if (options.server) console.error(`server (in the project's place): ${options.server}`);
   if (options.reference) console.error(`reference: ${options.reference}`);
   const results: CaseResult[] = [];
   let codec: CodecRow[] | undefined;
@@ -131,7 +141,7 @@ async function main(args: string[]): Promise<number> {
     for (let rep = 0; rep < options.repeat; rep++) {
       // Interleaved, and the order flips every repetition (P R, R P, ...), so
       // that a drift in the machine's load falls on both servers alike.
-      for (const server of serverOrder(options.reference, rep)) {
+      for (const server of serverOrder(options, rep)) {
         results.push(await bestOf(spec, server, options));
       }
     }
@@ -153,8 +163,11 @@ interface Starter {
   start: () => Promise<BenchServer>;
 }
 
-function serverOrder(reference: string | undefined, rep: number): Starter[] {
-  const project: Starter = { label: "project", start: () => startServer() };
+function serverOrder({ server, reference }: BenchOptions, rep: number): Starter[] {
+  const project: Starter = {
+    label: "project",
+    start: () => server === undefined ? startServer() : startReference(server),
+  };
   if (reference === undefined) return [project];
   const other: Starter = { label: "reference", start: () => startReference(reference) };
   return rep % 2 === 0 ? [project, other] : [other, project];

@@ -39,6 +39,9 @@ Deno.test("parseBenchArgs() selects cases and rejects unknown ones", () => {
     () => parseBenchArgs(["--reference", "srv --unix /tmp/x"]),
     /must contain \{SOCK\}/,
   );
+  assert.equal(full.server, undefined);
+  assert.equal(parseBenchArgs(["--server", "min --unix {SOCK}"]).server, "min --unix {SOCK}");
+  assert.throws(() => parseBenchArgs(["--server", "min"]), /Cannot use --server "min": .*\{SOCK\}/);
   assert.throws(() => parseBenchArgs(["--case", "nope"]), /Cannot run case nope/);
   assert.throws(() => parseBenchArgs(["--duration", "0"]), /must be a positive number/);
 });
@@ -117,6 +120,7 @@ Deno.test("comparisonTable() puts the medians of each server side by side per ca
     title: "",
     server,
     readyMs: 100,
+    command: "deno run src/main.ts",
     v8Flags: "",
     windowS: 5,
     ops: 1000,
@@ -189,5 +193,42 @@ Deno.test("bench.ts --reference runs a case against both servers and compares th
     const cells = row.split("|").map((c) => c.trim());
     assert.ok(Number(cells[3]) > 0, `ops/s in ${row}`);
     assert.ok(Number(cells[6]) > 0, `server CPU per op in ${row}`);
+  }
+});
+
+Deno.test("bench.ts --server measures that command in the project's place", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "das-bench-test-" });
+  try {
+    const server = `${Deno.execPath()} run -A bench/minimal_server.ts --unix {SOCK}`;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "bench/bench.ts",
+        "--quick",
+        "--case",
+        "get-c1",
+        "--duration",
+        "0.5",
+        "--server",
+        server,
+        "--json",
+        `${dir}/results.json`,
+      ],
+      cwd: REPO,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, stderr);
+    const { results } = JSON.parse(await Deno.readTextFile(`${dir}/results.json`)) as {
+      results: CaseResult[];
+    };
+    assert.equal(results.length, 1);
+    assert.equal(results[0]!.server, "project");
+    assert.match(results[0]!.command, /exec .*bench\/minimal_server\.ts --unix '.*device\.sock'$/);
+    assert.ok(results[0]!.ops > 0, JSON.stringify(results[0]));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
