@@ -154,14 +154,8 @@ Deno.test("comparisonTable() puts the medians of each server side by side per ca
   assert.equal(cells[11], "1 / 2"); // lost events, summed
 });
 
-Deno.test("bench.ts --reference runs a case against both servers and compares them", async () => {
-  // The reference here is the project's own server started directly: any
-  // command that serves the contract on {SOCK} will do.
-  const reference = [
-    Deno.execPath(),
-    "run -A src/main.ts --unix-socket={SOCK} --grpc-address= --health-port=0",
-    "--metrics-port=0 --enable-nvml-provider=false",
-  ].join(" ");
+// A quick run of get-c1 through `bench.ts` with these extra flags; fails on a non-zero exit.
+async function quickBench(...flags: string[]): Promise<string> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -172,18 +166,25 @@ Deno.test("bench.ts --reference runs a case against both servers and compares th
       "get-c1",
       "--duration",
       "0.5",
-      "--repeat",
-      "1",
-      "--reference",
-      reference,
+      ...flags,
     ],
     cwd: REPO,
     stdout: "piped",
     stderr: "piped",
   }).output();
-  const stdout = new TextDecoder().decode(out.stdout);
-  const stderr = new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 0, stderr);
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  return new TextDecoder().decode(out.stdout);
+}
+
+Deno.test("bench.ts --reference runs a case against both servers and compares them", async () => {
+  // The reference here is the project's own server started directly: any
+  // command that serves the contract on {SOCK} will do.
+  const reference = [
+    Deno.execPath(),
+    "run -A src/main.ts --unix-socket={SOCK} --grpc-address= --health-port=0",
+    "--metrics-port=0 --enable-nvml-provider=false --state-dir={SOCK}.state",
+  ].join(" ");
+  const stdout = await quickBench("--repeat", "1", "--reference", reference);
   const compared = stdout.split("\n").find((l) => l.startsWith("| get-c1 | 1+1 |"));
   assert.ok(compared, stdout);
   assert.match(compared.split("|")[3]!, /^ \d+ \/ \d+ \(\d+\.\d\d×\) $/, compared);
@@ -200,27 +201,7 @@ Deno.test("bench.ts --server measures that command in the project's place", asyn
   const dir = await Deno.makeTempDir({ prefix: "das-bench-test-" });
   try {
     const server = `${Deno.execPath()} run -A bench/minimal_server.ts --unix {SOCK}`;
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "bench/bench.ts",
-        "--quick",
-        "--case",
-        "get-c1",
-        "--duration",
-        "0.5",
-        "--server",
-        server,
-        "--json",
-        `${dir}/results.json`,
-      ],
-      cwd: REPO,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stderr = new TextDecoder().decode(out.stderr);
-    assert.equal(out.code, 0, stderr);
+    await quickBench("--server", server, "--json", `${dir}/results.json`);
     const { results } = JSON.parse(await Deno.readTextFile(`${dir}/results.json`)) as {
       results: CaseResult[];
     };
