@@ -1,7 +1,9 @@
 /**
  * Prometheus metrics: the server's registry, cache and watch collectors, the
  * go-grpc-prometheus interceptor and the /metrics HTTP server. Every metric
- * is described in `docs/metrics.md`.
+ * is described in `docs/operations.md` ("Metrics"). Counts and histograms fed
+ * on every call or write live in plain numbers and typed arrays (`counter_feed.ts`,
+ * `bucket_histogram.ts`) that prom-client reads when scraped.
  *
  * @module
  */
