@@ -22,6 +22,8 @@ async function run(
       `--unix-socket=${dir}/device.sock`,
       "--health-port=0",
       "--metrics-port=0",
+      // Never the default /var/lib/device-api: a server that gets past its checks restores state.
+      `--state-dir=${dir}/state`,
       ...args,
     ],
     env: { NO_COLOR: "1", ...env },
