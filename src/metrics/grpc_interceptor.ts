@@ -7,15 +7,13 @@
  */
 import {
   type Deadline,
-  type Metadata,
-  ServerInterceptingCall,
   type ServerInterceptingCallInterface,
   type ServerInterceptor,
   type ServerMethodDefinition,
   status as Status,
 } from "@grpc/grpc-js";
 import { Counter, type Registry } from "prom-client";
-import { codeName } from "../server/mod.ts";
+import { type CallStatus, codeName, ListeningCall } from "../server/mod.ts";
 import { BucketHistogram, type HistogramSeries } from "./bucket_histogram.ts";
 import { CounterFeed } from "./counter_feed.ts";
 
@@ -32,10 +30,6 @@ const LABELS = ["grpc_type", "grpc_service", "grpc_method"] as const;
 
 /** go-grpc-prometheus's grpc_type label value of a method. */
 export type GrpcType = "unary" | "client_stream" | "server_stream" | "bidi_stream";
-
-// The listener a call starts with, and a status (grpc-js does not export their types).
-type CallListener = Parameters<ServerInterceptingCallInterface["start"]>[0];
-type PartialStatusObject = Parameters<ServerInterceptingCallInterface["sendStatus"]>[0];
 
 // Codes a status can carry: OK (0) to UNAUTHENTICATED (16).
 const CODES = 17;
@@ -57,17 +51,11 @@ class MethodSeries {
   }
 }
 
-/**
- * One intercepted call: it is also the listener that sees the call's
- * inbound events, so a call costs one object, not builders and closures.
- * Subclassing ServerInterceptingCall and overriding its public methods is
- * grpc-js's public interceptor API; nothing private is touched.
- */
-class MetricsCall extends ServerInterceptingCall {
+/** One intercepted call: one object that counts into its method's series. */
+class MetricsCall extends ListeningCall {
   readonly #call: ServerInterceptingCallInterface;
   readonly #series: MethodSeries;
   readonly #start = performance.now();
-  #listener: CallListener | undefined;
   #done = false;
 
   constructor(call: ServerInterceptingCallInterface, series: MethodSeries) {
@@ -77,38 +65,25 @@ class MetricsCall extends ServerInterceptingCall {
     series.started++;
   }
 
-  override start(listener: CallListener): void {
-    this.#listener = listener;
-    super.start(this as unknown as CallListener);
-  }
-
   override sendMessage(message: unknown, callback: () => void): void {
     this.#series.sent++;
     super.sendMessage(message, callback);
   }
 
-  override sendStatus(status: PartialStatusObject): void {
+  override sendStatus(status: CallStatus): void {
     this.#finish(status.code);
     super.sendStatus(status);
   }
 
-  onReceiveMetadata(metadata: Metadata): void {
-    this.#listener!.onReceiveMetadata(metadata);
-  }
-
-  onReceiveMessage(message: unknown): void {
+  override onReceiveMessage(message: unknown): void {
     this.#series.received++;
-    this.#listener!.onReceiveMessage(message);
-  }
-
-  onReceiveHalfClose(): void {
-    this.#listener!.onReceiveHalfClose();
+    super.onReceiveMessage(message);
   }
 
   // Also fires after a normal status, on every call: then it counts nothing.
-  onCancel(): void {
+  override onCancel(): void {
     if (!this.#done) this.#finish(cancelCode(this.#call));
-    this.#listener!.onCancel();
+    super.onCancel();
   }
 
   #finish(code: number): void {

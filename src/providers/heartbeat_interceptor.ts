@@ -10,15 +10,14 @@
  */
 import {
   type Metadata,
-  ResponderBuilder,
-  ServerInterceptingCall,
+  type ServerInterceptingCall,
+  type ServerInterceptingCallInterface,
   type ServerInterceptor,
-  ServerListenerBuilder,
   status as Status,
 } from "@grpc/grpc-js";
 import { GPU_SERVICE, PROVIDER_SERVICE } from "../api/mod.ts";
 import type { GpuStateWriter } from "../nvml/mod.ts";
-import { providerOf } from "../server/mod.ts";
+import { type CallStatus, ListeningCall, providerOf } from "../server/mod.ts";
 
 /** The methods whose success is a sign of life of the calling provider. */
 const WRITES = new Set([
@@ -75,22 +74,30 @@ export function heartbeatInterceptor(sink: HeartbeatSink): ServerInterceptor {
     // A read passes through untouched: no extra intercepting layer on the hot path (grpc-js only
     // uses the call's public interface, which the call it hands in already has).
     if (!WRITES.has(method.path)) return call as ServerInterceptingCall;
-    let provider = "";
-    const listener = new ServerListenerBuilder()
-      .withOnReceiveMetadata((metadata: Metadata, next) => {
-        provider = identityOf(metadata);
-        next(metadata);
-      })
-      .build();
-    const responder = new ResponderBuilder()
-      .withStart((next) => next(listener))
-      .withSendStatus((status, next) => {
-        if (status.code === Status.OK && provider !== "") sink.heartbeat(provider);
-        next(status);
-      })
-      .build();
-    return new ServerInterceptingCall(call, responder);
+    return new HeartbeatCall(call, sink);
   };
+}
+
+// A write call, one object: it learns the caller's identity from the metadata and heartbeats it
+// when the call succeeds.
+class HeartbeatCall extends ListeningCall {
+  readonly #sink: HeartbeatSink;
+  #provider = "";
+
+  constructor(call: ServerInterceptingCallInterface, sink: HeartbeatSink) {
+    super(call);
+    this.#sink = sink;
+  }
+
+  override onReceiveMetadata(metadata: Metadata): void {
+    this.#provider = identityOf(metadata);
+    super.onReceiveMetadata(metadata);
+  }
+
+  override sendStatus(status: CallStatus): void {
+    if (status.code === Status.OK && this.#provider !== "") this.#sink.heartbeat(this.#provider);
+    super.sendStatus(status);
+  }
 }
 
 // A malformed identity fails the call itself; here it just means no heartbeat.

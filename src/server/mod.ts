@@ -31,3 +31,4 @@ export {
   reflectionService,
 } from "./reflection.ts";
 export { unary, type UnaryContext, type UnaryOperation } from "./unary.ts";
+export { type CallListener, type CallStatus, ListeningCall } from "./listening_call.ts";
