@@ -1,5 +1,6 @@
 /**
- * Server CPU time and memory from /proc, read by the benchmark driver.
+ * Server CPU time and memory from /proc, read by the benchmark driver, and
+ * how it stops a server it started.
  *
  * @module
  */
@@ -98,4 +99,20 @@ export async function waitForQuiet(maxMs: number, percent = 15): Promise<number>
     if (busy < percent) break;
   }
   return busy;
+}
+
+/**
+ * Stops a server process: SIGTERM first, so that one run under `--cpu-prof`
+ * writes its profile, then SIGKILL after `graceMs` (at once when it is 0).
+ */
+export async function stopProcess(child: Deno.ChildProcess, graceMs: number): Promise<void> {
+  const signal = (name: Deno.Signal) => {
+    try {
+      child.kill(name);
+    } catch { /* gone */ }
+  };
+  signal(graceMs > 0 ? "SIGTERM" : "SIGKILL");
+  const timer = graceMs > 0 ? setTimeout(() => signal("SIGKILL"), graceMs) : undefined;
+  await child.status;
+  clearTimeout(timer);
 }

@@ -7,6 +7,7 @@
  * @module
  */
 import { now, sleep } from "./_clock.ts";
+import { stopProcess } from "./_proc.ts";
 import type { BenchServer } from "./_server.ts";
 
 /** The placeholder the template's Unix socket path replaces. */
@@ -51,21 +52,10 @@ export async function startReference(template: string): Promise<BenchServer> {
     new WritableStream({ write: (chunk) => void (tail = (tail + chunk).slice(-4000)) }),
   ).catch(() => {});
   let exited = false;
-  const status = child.status.then((s) => {
-    exited = true;
-    return s;
-  });
+  child.status.then(() => exited = true);
   // SIGTERM first, so that a reference run under --cpu-prof can write its profile.
   const dispose = async () => {
-    const signal = (name: Deno.Signal) => {
-      try {
-        child.kill(name);
-      } catch { /* gone */ }
-    };
-    signal("SIGTERM");
-    const timer = setTimeout(() => signal("SIGKILL"), REFERENCE_STOP_MS);
-    await status;
-    clearTimeout(timer);
+    await stopProcess(child, REFERENCE_STOP_MS);
     await drained;
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };

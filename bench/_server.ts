@@ -8,6 +8,7 @@ import { readConfigEnv } from "../src/config/mod.ts";
 import { startCommand } from "../scripts/start.ts";
 import { now } from "./_clock.ts";
 import { LineReader } from "./_ipc.ts";
+import { stopProcess } from "./_proc.ts";
 
 /** Environment variable that replaces the server's `--v8-flags` ("" drops them). */
 export const V8_FLAGS_ENV = "BENCH_V8_FLAGS";
@@ -97,18 +98,9 @@ export async function startServer(
     args,
     readyMs,
     async [Symbol.asyncDispose]() {
-      // A profiled server writes its profile on a graceful exit (SIGTERM).
-      const timer = profileDir ? setTimeout(() => kill(child, "SIGKILL"), 15_000) : undefined;
-      kill(child, profileDir ? "SIGTERM" : "SIGKILL");
-      await child.status;
-      clearTimeout(timer);
+      // A profiled server writes its profile on a graceful exit; others are killed at once.
+      await stopProcess(child, profileDir ? 15_000 : 0);
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
-}
-
-function kill(child: Deno.ChildProcess, signal: Deno.Signal): void {
-  try {
-    child.kill(signal);
-  } catch { /* gone */ }
 }

@@ -197,10 +197,8 @@ const SNAKE = new Map<string, string>();
 function snake(name: string): string {
   let wire = SNAKE.get(name);
   if (wire === undefined) {
-    SNAKE.set(
-      name,
-      wire = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
-    );
+    wire = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    SNAKE.set(name, wire);
   }
   return wire;
 }
