@@ -21,6 +21,7 @@ const FIGURES: readonly Figure[] = [
   { title: "p50 ms", digits: 2, read: (r) => r.ops > 0 ? r.latency.p50 : NaN },
   { title: "p99 ms", digits: 2, read: (r) => r.ops > 0 ? r.latency.p99 : NaN },
   { title: "server CPU % core", digits: 1, read: (r) => r.serverCpuPercent },
+  { title: "server wake-ups/s", digits: 0, read: (r) => r.serverWakeupsPerS },
   { title: "peak RSS MiB", digits: 0, read: (r) => r.vmHwmMiB },
   { title: "idle RSS MiB", digits: 0, read: (r) => r.rssIdleMiB },
   { title: "ready ms", digits: 0, read: (r) => r.readyMs },

@@ -29,6 +29,32 @@ export async function cpuMs(pid: number): Promise<number> {
   return ((utime + stime) * 1000) / await clockTicks();
 }
 
+/**
+ * Wake-ups of each live thread of a process, by thread id: its voluntary
+ * context switches, the times it went to sleep and was woken.
+ */
+export async function threadWakeups(pid: number): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for await (const task of Deno.readDir(`/proc/${pid}/task`)) {
+    // A thread may exit between the listing and the read: it counts as gone.
+    const status = await Deno.readTextFile(`/proc/${pid}/task/${task.name}/status`).catch(() => "");
+    const count = /^voluntary_ctxt_switches:\s+(\d+)$/m.exec(status)?.[1];
+    if (count !== undefined) counts.set(task.name, Number(count));
+  }
+  return counts;
+}
+
+/**
+ * Wake-ups between two {@linkcode threadWakeups} readings: a thread started
+ * in between counts in full, one that exited takes its count with it (so the
+ * figure can only undercount, never go below zero).
+ */
+export function wakeupsBetween(before: Map<string, number>, after: Map<string, number>): number {
+  let total = 0;
+  for (const [tid, count] of after) total += count - (before.get(tid) ?? 0);
+  return total;
+}
+
 /** Busy CPU time of the whole machine (every core, all processes) in milliseconds. */
 export async function machineBusyMs(): Promise<number> {
   const line = (await Deno.readTextFile("/proc/stat")).split("\n", 1)[0]!;

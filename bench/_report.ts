@@ -9,7 +9,7 @@ import type { CaseResult } from "./_run_case.ts";
 /** The table of server cases: one row per run, absolute figures. */
 export function casesTable(results: CaseResult[]): string {
   const lines = [
-    "| case | server | ops/s | p50 ms | p99 ms | server CPU/op µs | server CPU % core | load CPU % core | other CPU % core | RSS idle MiB | RSS end MiB | peak RSS MiB (sampled / VmHWM) | notes |",
+    "| case | server | ops/s | p50 ms | p99 ms | server CPU/op µs | server CPU % core | server wake-ups/s | load CPU % core | other CPU % core | RSS idle MiB | RSS end MiB | peak RSS MiB (sampled / VmHWM) | notes |",
     "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
   ];
   for (const r of results) {
@@ -23,6 +23,7 @@ export function casesTable(results: CaseResult[]): string {
         idle ? "—" : fixed(r.latency.p99, 2),
         idle ? "—" : fixed(r.serverCpuPerOpUs, 0),
         fixed(r.serverCpuPercent, 1),
+        fixed(r.serverWakeupsPerS, 0),
         fixed(r.loadCpuPercent, 0),
         fixed(r.otherCpuPercent, 0),
         fixed(r.rssIdleMiB, 0),

@@ -8,7 +8,14 @@
 import { DeviceApiClient } from "../src/client/mod.ts";
 import { now, sleep } from "./_clock.ts";
 import { type CaseSpec, GPUS } from "./_cases.ts";
-import { cpuMs, machineBusyMs, memory, RssSampler } from "./_proc.ts";
+import {
+  cpuMs,
+  machineBusyMs,
+  memory,
+  RssSampler,
+  threadWakeups,
+  wakeupsBetween,
+} from "./_proc.ts";
 import type { UnaryResult, WriterResult } from "./_protocol.ts";
 import { type BenchServer, startServer } from "./_server.ts";
 import type { LatencySummary } from "./_stats.ts";
@@ -49,6 +56,12 @@ export interface CaseResult {
   serverCpuPerOpUs: number;
   /** Server CPU as a percentage of one core. */
   serverCpuPercent: number;
+  /**
+   * The server's wake-ups per second over the window (voluntary context
+   * switches of all its threads): on a machine where each wake-up costs
+   * hundreds of µs, a steadier measure of what a change costs than CPU time.
+   */
+  serverWakeupsPerS: number;
   /** All load workers together, percentage of one core. */
   loadCpuPercent: number;
   /**
@@ -152,6 +165,7 @@ export async function runCase(
       windowS,
       serverCpuMs,
       serverCpuPercent: (serverCpuMs / 10) / windowS,
+      serverWakeupsPerS: wakeupsBetween(cpu0.wakeups, cpu1.wakeups) / windowS,
       loadCpuPercent: ((cpu1.load - cpu0.load) / 10) / windowS,
       otherCpuPercent: ((cpu1.machine - cpu0.machine - (cpu1.server - cpu0.server) -
         (cpu1.load - cpu0.load)) / 10) / windowS,
@@ -207,11 +221,12 @@ async function seed(socket: string): Promise<void> {
 async function cpuOf(
   pid: number,
   workers: WorkerProcess[],
-): Promise<{ server: number; load: number; machine: number }> {
-  const [machine, server, ...load] = await Promise.all([
+): Promise<{ server: number; load: number; machine: number; wakeups: Map<string, number> }> {
+  const [machine, server, wakeups, load] = await Promise.all([
     machineBusyMs(),
     cpuMs(pid),
-    ...workers.map((w) => w.cpuMs()),
+    threadWakeups(pid),
+    Promise.all(workers.map((w) => w.cpuMs())),
   ]);
-  return { machine: machine!, server: server!, load: load.reduce((a, b) => a + b, 0) };
+  return { machine, server, wakeups, load: load.reduce((a, b) => a + b, 0) };
 }

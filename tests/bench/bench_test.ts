@@ -11,6 +11,7 @@ import { startCommand } from "../../scripts/start.ts";
 import { parseBenchArgs } from "../../bench/bench.ts";
 import { serverArgs } from "../../bench/_server.ts";
 import { compareCell, comparisonTable, median } from "../../bench/_compare.ts";
+import { threadWakeups, wakeupsBetween } from "../../bench/_proc.ts";
 import { referenceArgs, startReference } from "../../bench/_reference.ts";
 import type { CaseResult } from "../../bench/_run_case.ts";
 import { percentile, summarize } from "../../bench/_stats.ts";
@@ -130,6 +131,7 @@ Deno.test("comparisonTable() puts the medians of each server side by side per ca
     serverCpuMs: 0,
     serverCpuPerOpUs: cpu,
     serverCpuPercent: 10,
+    serverWakeupsPerS: 40,
     loadCpuPercent: 0,
     otherCpuPercent: 0,
     lost,
@@ -151,7 +153,8 @@ Deno.test("comparisonTable() puts the medians of each server side by side per ca
   const cells = row.split("|").map((c) => c.trim());
   assert.equal(cells[2], "2+2");
   assert.equal(cells[3], "400 / 200 (2.00×)"); // medians of 300, 500 and 100, 300
-  assert.equal(cells[11], "1 / 2"); // lost events, summed
+  assert.equal(cells[8], "40 / 40 (1.00×)"); // server wake-ups/s
+  assert.equal(cells[12], "1 / 2"); // lost events, summed
 });
 
 // A quick run of get-c1 through `bench.ts` with these extra flags; fails on a non-zero exit.
@@ -209,7 +212,33 @@ Deno.test("bench.ts --server measures that command in the project's place", asyn
     assert.equal(results[0]!.server, "project");
     assert.match(results[0]!.command, /exec .*bench\/minimal_server\.ts --unix '.*device\.sock'$/);
     assert.ok(results[0]!.ops > 0, JSON.stringify(results[0]));
+    assert.ok(results[0]!.serverWakeupsPerS > 0, JSON.stringify(results[0]));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "threadWakeups() counts each thread's sleeps; wakeupsBetween() never loses a thread's past",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const before = await threadWakeups(Deno.pid);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 20));
+    const woken = wakeupsBetween(before, await threadWakeups(Deno.pid));
+    assert.ok(woken >= 5, `five timers woke this process ${woken} times`);
+    // A `sleep` process has one thread, which has gone to sleep once.
+    const sleeper = new Deno.Command("sleep", { args: ["5"] }).spawn();
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const counts = await threadWakeups(sleeper.pid);
+      assert.deepEqual([...counts.keys()], [`${sleeper.pid}`]);
+      assert.ok(counts.get(`${sleeper.pid}`)! >= 1, JSON.stringify([...counts]));
+    } finally {
+      sleeper.kill();
+      await sleeper.status;
+    }
+    // A thread that exited is left out; one that started counts in full.
+    const a = new Map([["1", 100], ["2", 50]]);
+    assert.equal(wakeupsBetween(a, new Map([["1", 130], ["3", 7]])), 37);
+  },
 });
