@@ -108,6 +108,7 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
     return s;
   });
   let exited = false;
+  let stopping = false; // stop() was called: an exit from then on is expected
   status.then(() => (exited = true));
 
   // A bound for liveness only: a server starts slowly on a loaded 2-core CI machine.
@@ -152,6 +153,7 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
       }),
     disconnected: (open = 0) => disconnected({ dir, tcpAddress: proc.tcpAddress }, open),
     async stop(signal: Deno.Signal = "SIGTERM", { openClients = 0 } = {}) {
+      stopping = true;
       if (!exited && signal !== "SIGKILL") await proc.disconnected(openClients);
       if (!exited) {
         try {
@@ -161,6 +163,12 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
       return await status;
     },
     async [Symbol.asyncDispose]() {
+      // A server that crashed under a test (a runtime abort shows there as a reset or refused
+      // call) leaves its exit status and last lines in the test's output.
+      if (exited && !stopping && crashed(await status)) {
+        console.error(`The server crashed before the test stopped it (${describe(await status)});`);
+        console.error(`its last log lines:\n${dump(logs)}`);
+      }
       if (!exited) await proc.stop("SIGKILL");
       if (!options.dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
@@ -230,6 +238,16 @@ export async function disconnected(
     }
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+// Ended by SIGABRT, SIGSEGV, SIGBUS or SIGILL, directly or as a launcher's 128 + signal.
+function crashed(status: Deno.CommandStatus): boolean {
+  const signals: (string | null)[] = ["SIGABRT", "SIGSEGV", "SIGBUS", "SIGILL"];
+  return signals.includes(status.signal) || [134, 139, 135, 132].includes(status.code);
+}
+
+function describe(status: Deno.CommandStatus): string {
+  return status.signal ? `signal ${status.signal}` : `exit status ${status.code}`;
 }
 
 function dump(logs: Record<string, unknown>[]): string {
