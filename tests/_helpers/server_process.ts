@@ -163,13 +163,16 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
       return await status;
     },
     async [Symbol.asyncDispose]() {
+      const stoppedByTest = stopping;
+      if (!exited) await proc.stop("SIGKILL");
       // A server that crashed under a test (a runtime abort shows there as a reset or refused
-      // call) leaves its exit status and last lines in the test's output.
-      if (exited && !stopping && crashed(await status)) {
-        console.error(`The server crashed before the test stopped it (${describe(await status)});`);
+      // call, often a moment before the process is gone) leaves its exit status and last lines
+      // in the test's output.
+      const ended = await status;
+      if (!stoppedByTest && crashed(ended)) {
+        console.error(`The server crashed before the test stopped it (${describe(ended)});`);
         console.error(`its last log lines:\n${dump(logs)}`);
       }
-      if (!exited) await proc.stop("SIGKILL");
       if (!options.dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
