@@ -11,6 +11,19 @@ export const REPO_ROOT: string = new URL("../../", import.meta.url).pathname;
 /** The server entry point. */
 export const MAIN: string = `${REPO_ROOT}src/main.ts`;
 
+/**
+ * `deno task start`'s command: the launcher that derives the server's permission flags from its
+ * arguments (scripts/start.ts); as `startServer()`'s `command`, the server runs as operators start it.
+ */
+export const LAUNCHER: readonly string[] = [
+  Deno.execPath(),
+  "run",
+  "--allow-read",
+  "--allow-env",
+  "--allow-run",
+  `${REPO_ROOT}scripts/start.ts`,
+];
+
 /** Options of {@linkcode startServer}. */
 export interface StartOptions {
   /** Extra flags. */

@@ -15,19 +15,11 @@
  */
 import assert from "node:assert/strict";
 import type * as grpc from "@grpc/grpc-js";
-import { REPO_ROOT, startServer } from "../_helpers/server_process.ts";
+import { LAUNCHER, startServer } from "../_helpers/server_process.ts";
 
 const WRITES = 2_000;
 const CONCURRENCY = 8;
 const ANNOTATION_CHARS = 60_000;
-// `deno task start`: the launcher derives the server's flags from its arguments.
-const LAUNCHER = [
-  "run",
-  "--allow-read",
-  "--allow-env",
-  "--allow-run",
-  `${REPO_ROOT}scripts/start.ts`,
-];
 
 function procStatus(pid: number): { VmHWM: number; VmRSS: number } {
   const out = { VmHWM: 0, VmRSS: 0 };
@@ -41,7 +33,7 @@ function procStatus(pid: number): { VmHWM: number; VmRSS: number } {
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 
 Deno.test("a flood of 60 KB rewrites with a never-reading watcher stays within the logged memory budget", async () => {
-  await using server = await startServer({ command: [Deno.execPath(), ...LAUNCHER] });
+  await using server = await startServer({ command: [...LAUNCHER] });
   const started = server.logs.find((l) => l.msg === "Starting device-api-server")!;
   const pid = Number(started.pid); // the server, not the launcher
   const budgetLine = server.logs.find((l) => l.msg === "Memory budget");

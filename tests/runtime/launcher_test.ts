@@ -5,16 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { launcherExitCode } from "../../scripts/start.ts";
-import { REPO_ROOT, startServer } from "../_helpers/server_process.ts";
-
-const LAUNCHER = [
-  Deno.execPath(),
-  "run",
-  "--allow-read",
-  "--allow-env",
-  "--allow-run",
-  `${REPO_ROOT}scripts/start.ts`,
-];
+import { LAUNCHER, startServer } from "../_helpers/server_process.ts";
 
 // The server process the launcher started (its only child).
 async function serverPid(launcher: number): Promise<number> {
@@ -29,7 +20,7 @@ for (const [signal, code] of [["SIGABRT", 134], ["SIGKILL", 137]] as const) {
     name: `the start task exits ${code} when the server is ended by ${signal}`,
     ignore: Deno.build.os !== "linux",
     async fn() {
-      await using server = await startServer({ command: LAUNCHER });
+      await using server = await startServer({ command: [...LAUNCHER] });
       Deno.kill(await serverPid(server.child.pid), signal);
       const status = await server.status;
       assert.equal(status.code, code);

@@ -14,17 +14,16 @@ import {
 } from "../../src/runtime/mod.ts";
 import { compileCommand } from "../../scripts/compile.ts";
 import { startCommand } from "../../scripts/start.ts";
-import { freePort, MAIN, REPO_ROOT, startServer, testGpu } from "../_helpers/server_process.ts";
+import {
+  freePort,
+  LAUNCHER,
+  MAIN,
+  REPO_ROOT,
+  startServer,
+  testGpu,
+} from "../_helpers/server_process.ts";
 
 const opts = {};
-const LAUNCHER = [
-  "deno",
-  "run",
-  "--allow-read",
-  "--allow-env",
-  "--allow-run",
-  `${REPO_ROOT}scripts/start.ts`,
-];
 
 Deno.test("deno.json tasks run the launcher scripts, never -A for the server", async () => {
   const config = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}deno.json`));
@@ -41,7 +40,7 @@ Deno.test("deno.json tasks run the launcher scripts, never -A for the server", a
 Deno.test("the server runs under exactly the start task's scoped flags", opts, async () => {
   const health = freePort();
   await using server = await startServer({
-    command: [Deno.execPath(), ...LAUNCHER.slice(1)],
+    command: [...LAUNCHER],
     args: [`--health-port=${health}`],
   });
   const client = server.client();

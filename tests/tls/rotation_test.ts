@@ -6,21 +6,12 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
-import { REPO_ROOT, startServer, testGpu } from "../_helpers/server_process.ts";
+import { LAUNCHER, startServer, testGpu } from "../_helpers/server_process.ts";
 import { callStatus, installIdentity, makePki, tlsClient } from "./_pki.ts";
 import { parseIdentity } from "../../src/tls/mod.ts";
 
 const pki = await makePki();
 const opts = {};
-const LAUNCHER = [
-  Deno.execPath(),
-  "run",
-  "--allow-read",
-  "--allow-env",
-  "--allow-run",
-  `${REPO_ROOT}scripts/start.ts`,
-];
-
 function fingerprintOf(issued: { certFile: string; keyFile: string }): string {
   return parseIdentity(Deno.readFileSync(issued.certFile), Deno.readFileSync(issued.keyFile)).info
     .fingerprint;
@@ -34,7 +25,7 @@ Deno.test(
     await installIdentity(tls, pki.server1);
     await Deno.copyFile(pki.ca1.certFile, `${tls}/ca.crt`);
     await using server = await startServer({
-      command: LAUNCHER,
+      command: [...LAUNCHER],
       args: [
         `--tls-cert-file=${tls}/tls.crt`,
         `--tls-key-file=${tls}/tls.key`,
