@@ -24,42 +24,6 @@ export function startCommand(args: string[], env: Record<string, string | undefi
   return ["run", ...flags, MAIN, ...args];
 }
 
-// Linux signal numbers, for the exit status a shell gives a command ended by a signal.
-const SIGNAL_NUMBERS: Partial<Record<Deno.Signal, number>> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGILL: 4,
-  SIGTRAP: 5,
-  SIGABRT: 6,
-  SIGBUS: 7,
-  SIGFPE: 8,
-  SIGKILL: 9,
-  SIGUSR1: 10,
-  SIGSEGV: 11,
-  SIGUSR2: 12,
-  SIGPIPE: 13,
-  SIGALRM: 14,
-  SIGTERM: 15,
-};
-
-/**
- * The launcher's exit status for the server's: its code, or 128 + the signal's number when a
- * signal ended it (134 for an abort, 143 for SIGTERM), as a shell reports it, so that a crash
- * never reads as an interrupt.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(launcherExitCode({ success: false, code: 134, signal: "SIGABRT" }), 134);
- * assert.equal(launcherExitCode({ success: false, code: 2, signal: null }), 2);
- * ```
- */
-export function launcherExitCode(status: Deno.CommandStatus): number {
-  const signal = status.signal === null ? undefined : SIGNAL_NUMBERS[status.signal];
-  return signal === undefined ? status.code : 128 + signal;
-}
-
 if (import.meta.main) {
   const env = readConfigEnv();
   const child = new Deno.Command(Deno.execPath(), { args: startCommand(Deno.args, env) }).spawn();
@@ -67,5 +31,7 @@ if (import.meta.main) {
     Deno.addSignalListener(signal, () => child.kill(signal));
   }
   const status = await child.status;
-  Deno.exit(launcherExitCode(status));
+  // A server ended by a signal has code 128 + its number (134 for an abort), as a shell reports
+  // it: the launcher exits with the same status, so that a crash never reads as an interrupt.
+  Deno.exit(status.code);
 }

@@ -4,7 +4,6 @@
  * runtime abort (134) or a kill (137) never reads as an interrupt (130).
  */
 import assert from "node:assert/strict";
-import { launcherExitCode } from "../../scripts/start.ts";
 import { LAUNCHER, startServer } from "../_helpers/server_process.ts";
 
 // The server process the launcher started (its only child).
@@ -28,11 +27,3 @@ for (const [signal, code] of [["SIGABRT", 134], ["SIGKILL", 137]] as const) {
     },
   });
 }
-
-Deno.test("launcherExitCode() passes an exit code through and maps a signal to 128 + its number", () => {
-  assert.equal(launcherExitCode({ success: true, code: 0, signal: null }), 0);
-  assert.equal(launcherExitCode({ success: false, code: 2, signal: null }), 2);
-  assert.equal(launcherExitCode({ success: false, code: 143, signal: "SIGTERM" }), 143);
-  assert.equal(launcherExitCode({ success: false, code: 130, signal: "SIGINT" }), 130);
-  assert.equal(launcherExitCode({ success: false, code: 139, signal: "SIGSEGV" }), 139);
-});
