@@ -311,6 +311,10 @@ Deno.test(
       }).spawn();
       const out = new Lines(plugin.stdout);
       let at = await out.waitFor(/^synced at version \d+: 2 GPUs, 2 healthy$/);
+      // "synced" comes after the List, before the watch is open: an event proves the watch is
+      // open, or the cut could land before it and the watch would never break.
+      await writer.create(testGpu("gpu-2"));
+      at = await out.waitFor(/^gpu default\/gpu-2 added: healthy$/, at);
       assert.ok(proxy.cut() > 0, "the plugin was connected through the proxy");
       // Changes while the connection is down reach the plugin from the server's history.
       await writer.updateStatus("gpu-1", {
