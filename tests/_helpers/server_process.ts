@@ -201,6 +201,11 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
   return proc;
 }
 
+/** The server's own pid, from its start log line (the child's when started through the launcher). */
+export function serverPid(server: ServerProcess): number {
+  return Number(server.logs.find((l) => l.msg === "Starting device-api-server")!.pid);
+}
+
 /** Where a server listens, for {@linkcode openConnections}. */
 export interface Listeners {
   /** The directory its Unix socket is bound in. */

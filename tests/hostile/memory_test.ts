@@ -15,7 +15,7 @@
  */
 import assert from "node:assert/strict";
 import type * as grpc from "@grpc/grpc-js";
-import { LAUNCHER, startServer } from "../_helpers/server_process.ts";
+import { LAUNCHER, serverPid, startServer } from "../_helpers/server_process.ts";
 
 const WRITES = 2_000;
 const CONCURRENCY = 8;
@@ -34,8 +34,7 @@ const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 
 Deno.test("a flood of 60 KB rewrites with a never-reading watcher stays within the logged memory budget", async () => {
   await using server = await startServer({ command: [...LAUNCHER] });
-  const started = server.logs.find((l) => l.msg === "Starting device-api-server")!;
-  const pid = Number(started.pid); // the server, not the launcher
+  const pid = serverPid(server); // the server, not the launcher
   const budgetLine = server.logs.find((l) => l.msg === "Memory budget");
   assert.ok(budgetLine, "the server logs its memory budget at start");
   const worstCase = parseFloat(String(budgetLine.worstCase)) * 1048576;

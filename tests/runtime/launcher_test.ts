@@ -4,15 +4,7 @@
  * runtime abort (134) or a kill (137) never reads as an interrupt (130).
  */
 import assert from "node:assert/strict";
-import { LAUNCHER, startServer } from "../_helpers/server_process.ts";
-
-// The server process the launcher started (its only child).
-async function serverPid(launcher: number): Promise<number> {
-  const children = await Deno.readTextFile(`/proc/${launcher}/task/${launcher}/children`);
-  const pids = children.trim().split(/\s+/).filter((p) => p !== "").map(Number);
-  assert.equal(pids.length, 1, `the launcher's children: ${children}`);
-  return pids[0]!;
-}
+import { LAUNCHER, serverPid, startServer } from "../_helpers/server_process.ts";
 
 for (const [signal, code] of [["SIGABRT", 134], ["SIGKILL", 137]] as const) {
   Deno.test({
@@ -20,7 +12,7 @@ for (const [signal, code] of [["SIGABRT", 134], ["SIGKILL", 137]] as const) {
     ignore: Deno.build.os !== "linux",
     async fn() {
       await using server = await startServer({ command: [...LAUNCHER] });
-      Deno.kill(await serverPid(server.child.pid), signal);
+      Deno.kill(serverPid(server), signal);
       const status = await server.status;
       assert.equal(status.code, code);
       assert.equal(status.signal, null, "the launcher itself exits, with the server's status");
