@@ -2,14 +2,16 @@
  * A Unix socket listener the server owns, feeding accepted connections to
  * grpc-js through its public `createConnectionInjector()`.
  *
- * Owning the socket gives three things grpc-js's own bind cannot:
+ * Owning the socket gives four things grpc-js's own bind cannot:
  * - each connection gets a peer string of its own (`connectionTag`), so
  *   quotas can count per connection;
  * - the socket is bound in a private 0700 directory, given its mode, and
  *   renamed into place: it is never reachable with a wider mode;
  * - its identity (device, inode) is remembered: at stop only our own socket
  *   is unlinked, and a socket file that disappears is noticed (readiness
- *   fails at once) and re-created by the next periodic check.
+ *   fails at once) and re-created by the next periodic check;
+ * - the client's GOAWAY frames are neutralized before Deno's HTTP/2 layer
+ *   parses them (`accept.ts`): on Deno 2.9.6 one can crash the process.
  *
  * @module
  */
@@ -17,6 +19,7 @@ import * as net from "node:net";
 import { basename, dirname } from "node:path";
 import type { ConnectionInjector } from "@grpc/grpc-js";
 import type { Logger } from "../logging/mod.ts";
+import { acceptConnection } from "./accept.ts";
 import { connectionTag } from "./peer.ts";
 import { prepareSocketPath } from "./unix_socket.ts";
 
@@ -195,7 +198,7 @@ export class UnixListener {
     });
     this.#connections.add(socket);
     socket.once("close", () => this.#connections.delete(socket));
-    this.#o.injector.injectConnection(socket);
+    acceptConnection(socket, this.#o.injector, this.#log);
   }
 
   #isOurs(info: Deno.FileInfo): boolean {

@@ -1,0 +1,41 @@
+/**
+ * Hands an accepted connection to grpc-js, with the client's GOAWAY frames
+ * neutralized first (see `goaway_filter.ts` for why). One place for both
+ * listeners the server owns: the Unix sockets and plaintext TCP.
+ *
+ * @module
+ */
+import type * as net from "node:net";
+import type { ConnectionInjector } from "@grpc/grpc-js";
+import type { Logger } from "../logging/mod.ts";
+import { GoawayFilter } from "./goaway_filter.ts";
+
+/**
+ * Filters `socket`'s incoming bytes through a {@linkcode GoawayFilter} and
+ * injects it into grpc-js. The filter's listener is prepended, so it sees
+ * each chunk before the HTTP/2 session does; both are attached in the same
+ * turn of the event loop, so no chunk can pass unfiltered.
+ *
+ * @param socket a connection just accepted
+ * @param injector grpc-js's injector of the server that serves it
+ * @param log where a neutralized GOAWAY is noted (verbosity 4)
+ */
+export function acceptConnection(
+  socket: net.Socket,
+  injector: ConnectionInjector,
+  log: Logger,
+): void {
+  const filter = new GoawayFilter();
+  socket.prependListener("data", (chunk: Uint8Array) => {
+    if (filter.scan(chunk) > 0) {
+      log.V(4).info("Client sent GOAWAY; the connection ends when it closes", "peer", peer(socket));
+    }
+  });
+  injector.injectConnection(socket);
+}
+
+function peer(socket: net.Socket): string {
+  return socket.remotePort === undefined
+    ? String(socket.remoteAddress)
+    : `${socket.remoteAddress}:${socket.remotePort}`;
+}
