@@ -8,7 +8,6 @@ export {
   DeviceApiServer,
   type DeviceApiServerOptions,
   type ExtraService,
-  isLoopback,
   type ServerState,
   type StopOptions,
   type TransportLimits,

@@ -16,6 +16,8 @@ import { GPU_SERVICE, serviceDefinition } from "../api/mod.ts";
 import type { GpuStore } from "../cache/mod.ts";
 import type { Logger } from "../logging/mod.ts";
 import { gpuServiceHandlers } from "./gpu_service.ts";
+import { isLoopback, parseHostPort } from "../config/mod.ts";
+import { TcpListener } from "./tcp_listener.ts";
 import { UnixListener } from "./unix_listener.ts";
 import type { WatchQuota } from "./watch_quota.ts";
 
@@ -94,6 +96,7 @@ export class DeviceApiServer {
   #main: grpc.Server | undefined;
   #consumer: grpc.Server | undefined;
   readonly #listeners: UnixListener[] = []; // Unix sockets bound, in bind order
+  #tcp: TcpListener | undefined; // plaintext TCP; a TLS listener is grpc-js's own
   #state: ServerState = "new";
   #stopped: Promise<boolean> | undefined;
 
@@ -178,7 +181,7 @@ export class DeviceApiServer {
   async #shutdown(options: StopOptions): Promise<boolean> {
     this.#state = "draining";
     let forced = !options.graceful;
-    // 0. Stop accepting on the Unix sockets and unlink them (our own only).
+    // 0. Stop accepting on the listeners we own, and unlink our Unix socket files.
     await this.#closeListeners();
     // 1. End the streams of the extra services (health Watch, reflection).
     for (const extra of this.#options.services ?? []) extra.closeStreams?.();
@@ -252,11 +255,21 @@ export class DeviceApiServer {
   }
 
   async #bindTcp(server: grpc.Server, address: string): Promise<number> {
-    const creds = this.#options.tcpCredentials ?? grpc.ServerCredentials.createInsecure();
-    const port = await bind(server, address, creds);
-    const tls = this.#options.tcpCredentials !== undefined;
+    const creds = this.#options.tcpCredentials;
+    const tls = creds !== undefined;
+    let port: number;
+    if (tls) {
+      port = await bind(server, address, creds);
+    } else {
+      this.#tcp = new TcpListener({
+        address,
+        injector: server.createConnectionInjector(grpc.ServerCredentials.createInsecure()),
+        logger: this.#log,
+      });
+      port = await this.#tcp.start();
+    }
     this.#log.info("Listening on TCP", "address", address, "port", port, "tls", tls);
-    if (!isLoopback(address)) {
+    if (!isLoopback(parseHostPort(address).host)) {
       this.#log.warning(
         tls
           ? "TCP listener is reachable from the network"
@@ -294,6 +307,8 @@ export class DeviceApiServer {
   }
 
   async #closeListeners(): Promise<void> {
+    this.#tcp?.stop();
+    this.#tcp = undefined;
     for (const listener of this.#listeners.splice(0)) await listener.stop();
   }
 }
@@ -309,10 +324,4 @@ function bind(
       else resolve(port);
     });
   });
-}
-
-/** Whether a `host:port` address binds only the loopback interface. */
-export function isLoopback(address: string): boolean {
-  const host = address.slice(0, address.lastIndexOf(":")).replace(/^\[|\]$/g, "");
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

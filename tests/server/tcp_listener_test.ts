@@ -1,0 +1,50 @@
+/**
+ * The plaintext TCP listener the server owns (src/server/tcp_listener.ts):
+ * `localhost` serves on both loopback addresses on one port, as grpc-js's
+ * bind did, and a port in use is a clear start error.
+ */
+import assert from "node:assert/strict";
+import { DeviceApiClient } from "../../src/client/mod.ts";
+import { startServer } from "../_helpers/server_process.ts";
+
+function hasIpv6Loopback(): boolean {
+  try {
+    Deno.listen({ hostname: "::1", port: 0 }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("--grpc-address=localhost:0 serves on 127.0.0.1 and on ::1, on one port", async () => {
+  await using server = await startServer({ noTcp: true, args: ["--grpc-address=localhost:0"] });
+  const port = server.logs.find((l) => l.msg === "Listening on TCP")?.port;
+  assert.ok(typeof port === "number" && port > 0, "the bound port is logged");
+  const targets = [`127.0.0.1:${port}`, ...(hasIpv6Loopback() ? [`[::1]:${port}`] : [])];
+  for (const target of targets) {
+    const client = new DeviceApiClient(target);
+    try {
+      assert.deepEqual((await client.list()).items, [], `ListGpus over ${target}`);
+    } finally {
+      client.close();
+    }
+  }
+});
+
+Deno.test("a TCP port already in use stops the start with the address in the error", async () => {
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (taken.addr as Deno.NetAddr).port;
+  try {
+    await using server = await startServer({
+      noTcp: true,
+      noWait: true,
+      args: [`--grpc-address=127.0.0.1:${port}`],
+    });
+    const status = await server.status;
+    assert.notEqual(status.code, 0);
+    const text = server.logs.map((l) => JSON.stringify(l)).join("\n");
+    assert.match(text, new RegExp(`Cannot listen on 127\\.0\\.0\\.1:${port}`));
+  } finally {
+    taken.close();
+  }
+});
