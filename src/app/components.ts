@@ -218,7 +218,7 @@ export function createGrpcServer(c: Components, tls: TcpTls | undefined): Device
     consumerSocket: config.consumerSocket,
     consumerSocketMode: config.consumerSocketMode,
     grpcAddress: config.grpcAddress,
-    tcpCredentials: tls?.credentials,
+    tcpTls: tls,
     maxMessageBytes: config.maxMessageBytes,
     transport: transportLimits(config),
     watchQuota: c.watchQuota,

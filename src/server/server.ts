@@ -17,7 +17,7 @@ import type { GpuStore } from "../cache/mod.ts";
 import type { Logger } from "../logging/mod.ts";
 import { gpuServiceHandlers } from "./gpu_service.ts";
 import { isLoopback, parseHostPort } from "../config/mod.ts";
-import { TcpListener } from "./tcp_listener.ts";
+import { TcpListener, type TcpListenerTls } from "./tcp_listener.ts";
 import { UnixListener } from "./unix_listener.ts";
 import type { WatchQuota } from "./watch_quota.ts";
 
@@ -41,8 +41,8 @@ export interface DeviceApiServerOptions {
   consumerSocketMode: number;
   /** TCP `host:port`; "" for none. */
   grpcAddress: string;
-  /** Credentials of the TCP listener (TLS); plaintext when absent. */
-  tcpCredentials?: grpc.ServerCredentials;
+  /** TLS of the TCP listener; plaintext when absent. */
+  tcpTls?: TcpListenerTls;
   maxMessageBytes: number;
   interceptors?: grpc.ServerInterceptor[];
   services?: ExtraService[];
@@ -96,7 +96,7 @@ export class DeviceApiServer {
   #main: grpc.Server | undefined;
   #consumer: grpc.Server | undefined;
   readonly #listeners: UnixListener[] = []; // Unix sockets bound, in bind order
-  #tcp: TcpListener | undefined; // plaintext TCP; a TLS listener is grpc-js's own
+  #tcp: TcpListener | undefined;
   #state: ServerState = "new";
   #stopped: Promise<boolean> | undefined;
 
@@ -255,19 +255,15 @@ export class DeviceApiServer {
   }
 
   async #bindTcp(server: grpc.Server, address: string): Promise<number> {
-    const creds = this.#options.tcpCredentials;
-    const tls = creds !== undefined;
-    let port: number;
-    if (tls) {
-      port = await bind(server, address, creds);
-    } else {
-      this.#tcp = new TcpListener({
-        address,
-        injector: server.createConnectionInjector(grpc.ServerCredentials.createInsecure()),
-        logger: this.#log,
-      });
-      port = await this.#tcp.start();
-    }
+    const tls = this.#options.tcpTls !== undefined;
+    this.#tcp = new TcpListener({
+      address,
+      // TLS, when on, is terminated by the listener: grpc-js gets the decrypted connection.
+      injector: server.createConnectionInjector(grpc.ServerCredentials.createInsecure()),
+      logger: this.#log,
+      tls: this.#options.tcpTls,
+    });
+    const port = await this.#tcp.start();
     this.#log.info("Listening on TCP", "address", address, "port", port, "tls", tls);
     if (!isLoopback(parseHostPort(address).host)) {
       this.#log.warning(
@@ -311,17 +307,4 @@ export class DeviceApiServer {
     this.#tcp = undefined;
     for (const listener of this.#listeners.splice(0)) await listener.stop();
   }
-}
-
-function bind(
-  server: grpc.Server,
-  address: string,
-  creds: grpc.ServerCredentials,
-): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync(address, creds, (err, port) => {
-      if (err) reject(new Error(`Cannot listen on ${address}: ${err.message}`));
-      else resolve(port);
-    });
-  });
 }

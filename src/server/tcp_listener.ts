@@ -1,8 +1,14 @@
 /**
- * The plaintext TCP listener, owned by the server like the Unix sockets and
- * fed to grpc-js through its public `createConnectionInjector()`, so that
- * its connections get the same GOAWAY filter (`accept.ts`). A TLS listener
- * stays grpc-js's own bind: its bytes are only readable inside grpc-js.
+ * The TCP listener, owned by the server like the Unix sockets and fed to
+ * grpc-js through its public `createConnectionInjector()`, so that its
+ * connections pass the same GOAWAY filter (`accept.ts`).
+ *
+ * With TLS the listener terminates TLS itself (`node:tls`, ALPN `h2`) and
+ * injects the decrypted connection: inside grpc-js's own TLS server the
+ * bytes are out of the filter's reach. The certificate, key and client CA
+ * come from the reloading provider of `src/tls`; each reload replaces the
+ * secure context, so new connections get the new material and established
+ * ones keep theirs.
  *
  * `localhost` listens on 127.0.0.1 and, where the host has IPv6, on ::1, on
  * one port, as grpc-js's bind does.
@@ -10,23 +16,32 @@
  * @module
  */
 import * as net from "node:net";
+import * as tls from "node:tls";
 import type { ConnectionInjector } from "@grpc/grpc-js";
 import { parseHostPort } from "../config/mod.ts";
 import type { Logger } from "../logging/mod.ts";
+import type { TcpTls } from "../tls/mod.ts";
 import { acceptConnection } from "./accept.ts";
+
+/** TLS of a {@linkcode TcpListener}: where the material comes from, and whether clients must present a certificate. */
+export type TcpListenerTls = Pick<TcpTls, "provider" | "mutual">;
 
 /** Options of {@linkcode TcpListener}. */
 export interface TcpListenerOptions {
   /** `HOST:PORT` as the configuration holds it; port 0 picks a free one. */
   address: string;
+  /** An injector of insecure credentials: TLS, when on, is the listener's. */
   injector: ConnectionInjector;
   logger: Logger;
+  /** TLS for every connection; plaintext when absent. */
+  tls?: TcpListenerTls;
 }
 
-/** A plaintext TCP listener: bind, accept, stop accepting. */
+/** A TCP listener, plaintext or TLS: bind, accept, stop accepting. */
 export class TcpListener {
   readonly #o: TcpListenerOptions;
   readonly #servers: net.Server[] = [];
+  #unsubscribe: (() => void) | undefined;
 
   /** Creates the listener; nothing binds until {@linkcode start}. */
   constructor(options: TcpListenerOptions) {
@@ -54,25 +69,68 @@ export class TcpListener {
         this.#o.logger.V(2).info("Not listening on", "host", extra, "reason", String(err))
       );
     }
+    this.#unsubscribe = this.#o.tls?.provider.onChange(() => this.#updateContext());
     return bound;
   }
 
   /** Stops accepting; open connections are grpc-js's to drain or close. */
   stop(): void {
+    this.#unsubscribe?.();
     for (const server of this.#servers.splice(0)) server.close();
   }
 
   #listen(host: string, port: number): Promise<number> {
-    const server = net.createServer((socket) => {
+    const accept = (socket: net.Socket) => {
       acceptConnection(socket, this.#o.injector, this.#o.logger);
-    });
+    };
+    const server = this.#o.tls ? this.#tlsServer(accept) : net.createServer(accept);
     return new Promise((resolve, reject) => {
       server.once("error", reject);
-      server.listen({ host, port, ipv6Only: host.includes(":") }, () => {
+      server.listen({ host, port }, () => {
         server.off("error", reject);
         this.#servers.push(server);
         resolve((server.address() as net.AddressInfo).port);
       });
     });
+  }
+
+  #tlsServer(accept: (socket: net.Socket) => void): tls.Server {
+    const { mutual } = this.#o.tls!;
+    const log = this.#o.logger;
+    const server = tls.createServer({
+      ...this.#contextOptions(),
+      ALPNProtocols: ["h2"],
+      requestCert: mutual,
+      rejectUnauthorized: mutual,
+    }, (socket) => {
+      // A reset after the session is gone must not become an unhandled 'error' event.
+      socket.on("error", (err) => log.V(4).info("TLS connection error", "reason", err.message));
+      accept(socket);
+    });
+    server.on("tlsClientError", (err) => {
+      log.V(2).info("TLS handshake failed", "reason", err.message);
+    });
+    return server;
+  }
+
+  #contextOptions(): tls.SecureContextOptions {
+    const { provider, mutual } = this.#o.tls!;
+    const identity = provider.identity!;
+    return {
+      cert: identity.certificate,
+      key: identity.privateKey,
+      ...(mutual && { ca: provider.clientCa?.caCertificate }),
+    };
+  }
+
+  // New connections get the reloaded material; established ones keep theirs.
+  #updateContext(): void {
+    for (const server of this.#servers) {
+      try {
+        (server as tls.Server).setSecureContext(this.#contextOptions());
+      } catch (err) {
+        this.#o.logger.error(err, "Cannot use the reloaded TLS material; serving the previous");
+      }
+    }
   }
 }

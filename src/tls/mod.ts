@@ -7,6 +7,7 @@
  */
 export { startTcpTls, type TcpTls, type TcpTlsOptions } from "./tcp_tls.ts";
 export {
+  type MaterialListener,
   ReloadingCertificateProvider,
   type ReloadResult,
   type TlsFiles,

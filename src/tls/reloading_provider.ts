@@ -1,22 +1,15 @@
 /**
- * A grpc-js certificate provider fed from files that can be re-read at any
- * time. grpc-js applies each update to its TLS server with
- * `setSecureContext`, so new handshakes use the new material while
- * established connections keep theirs.
+ * The TCP listener's TLS material (certificate, key, client CA), read from
+ * files that can be re-read at any time. The listener applies each change to
+ * its TLS server with `setSecureContext`, so new handshakes use the new
+ * material while established connections keep theirs.
  *
- * Unlike grpc-js's own `FileWatcherCertificateProvider`, which polls on a
- * timer and passes along whatever it read, this provider publishes only
- * material that parses and whose key matches its certificate: a bad or
- * half-written update keeps the previous, working one.
+ * Only material that parses, and whose key matches its certificate, is
+ * published: a bad or half-written update keeps the previous, working one.
  *
  * @module
  */
-import type * as grpc from "@grpc/grpc-js";
 import { type CaMaterial, type IdentityMaterial, parseCaBundle, parseIdentity } from "./pem.ts";
-
-type CertificateProvider = grpc.experimental.CertificateProvider;
-type IdentityListener = grpc.experimental.IdentityCertificateUpdateListener;
-type CaListener = grpc.experimental.CaCertificateUpdateListener;
 
 /** Where the TCP listener's TLS material lives. */
 export interface TlsFiles {
@@ -37,13 +30,15 @@ export interface ReloadResult {
 /** Reads beyond this many while the certificate keeps changing under us, give up. */
 const MAX_READS = 3;
 
+/** Called after a reload that changed the identity, the client CA or both. */
+export type MaterialListener = (change: ReloadResult) => void;
+
 /** Certificate provider (identity and client CA) that re-reads its files on demand. */
-export class ReloadingCertificateProvider implements CertificateProvider {
+export class ReloadingCertificateProvider {
   readonly #files: TlsFiles;
   #identity: IdentityMaterial | undefined;
   #ca: CaMaterial | undefined;
-  readonly #identityListeners = new Set<IdentityListener>();
-  readonly #caListeners = new Set<CaListener>();
+  readonly #listeners = new Set<MaterialListener>();
 
   /** Creates the provider; nothing is read until {@linkcode ReloadingCertificateProvider.reload}. */
   constructor(files: TlsFiles) {
@@ -81,45 +76,24 @@ export class ReloadingCertificateProvider implements CertificateProvider {
       !this.#identity.privateKey.equals(identity.privateKey);
     const caChanged = ca !== undefined &&
       (this.#ca === undefined || !this.#ca.caCertificate.equals(ca.caCertificate));
-    if (caChanged) {
-      this.#ca = ca;
-      for (const listener of this.#caListeners) listener({ caCertificate: ca.caCertificate });
+    if (caChanged) this.#ca = ca;
+    if (identityChanged) this.#identity = identity;
+    const change = { identityChanged, caChanged };
+    if (identityChanged || caChanged) {
+      for (const listener of this.#listeners) listener(change);
     }
-    if (identityChanged) {
-      this.#identity = identity;
-      for (const listener of this.#identityListeners) listener(identityUpdate(identity));
-    }
-    return { identityChanged, caChanged };
+    return change;
   }
 
-  /** Registers a CA listener; it gets the current bundle on a later microtask (grpc-js needs that). */
-  addCaCertificateListener(listener: CaListener): void {
-    this.#caListeners.add(listener);
-    queueMicrotask(() => {
-      if (this.#ca !== undefined && this.#caListeners.has(listener)) {
-        listener({ caCertificate: this.#ca.caCertificate });
-      }
-    });
-  }
-
-  /** Unregisters a CA listener. */
-  removeCaCertificateListener(listener: CaListener): void {
-    this.#caListeners.delete(listener);
-  }
-
-  /** Registers an identity listener; it gets the current pair on a later microtask. */
-  addIdentityCertificateListener(listener: IdentityListener): void {
-    this.#identityListeners.add(listener);
-    queueMicrotask(() => {
-      if (this.#identity !== undefined && this.#identityListeners.has(listener)) {
-        listener(identityUpdate(this.#identity));
-      }
-    });
-  }
-
-  /** Unregisters an identity listener. */
-  removeIdentityCertificateListener(listener: IdentityListener): void {
-    this.#identityListeners.delete(listener);
+  /**
+   * Calls `listener` after each reload that changes the material (not for
+   * the material already loaded).
+   *
+   * @returns a function that unregisters it
+   */
+  onChange(listener: MaterialListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /**
@@ -142,10 +116,6 @@ export class ReloadingCertificateProvider implements CertificateProvider {
       certificate = again;
     }
   }
-}
-
-function identityUpdate(identity: IdentityMaterial): grpc.experimental.IdentityCertificateUpdate {
-  return { certificate: identity.certificate, privateKey: identity.privateKey };
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

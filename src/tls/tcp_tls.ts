@@ -1,12 +1,12 @@
 /**
- * TLS for the TCP listener: credentials built on grpc-js's certificate
- * provider API, fed by {@linkcode ReloadingCertificateProvider} and kept
- * current by a directory watch, so rotated certificates are served without
- * a restart and without closing established connections.
+ * TLS for the TCP listener: a {@linkcode ReloadingCertificateProvider} kept
+ * current by a directory watch. The listener (`src/server/tcp_listener.ts`)
+ * terminates TLS with the provider's material and replaces its secure
+ * context on each change, so rotated certificates are served without a
+ * restart and without closing established connections.
  *
  * @module
  */
-import * as grpc from "@grpc/grpc-js";
 import { dirname } from "node:path";
 import type { Logger } from "../logging/mod.ts";
 import {
@@ -31,8 +31,6 @@ export interface TcpTlsOptions extends TlsFiles {
 
 /** TLS of the TCP listener, live until {@linkcode TcpTls.stop}. */
 export interface TcpTls {
-  /** Server credentials to bind the TCP listener with. */
-  readonly credentials: grpc.ServerCredentials;
   /** Whether clients must present a certificate signed by the client CA. */
   readonly mutual: boolean;
   /** The provider behind the credentials (current material, manual reloads). */
@@ -42,8 +40,8 @@ export interface TcpTls {
 }
 
 /**
- * Loads the TLS files, builds the TCP listener's credentials and starts
- * re-reading the files whenever their directories change. Mutual TLS is on
+ * Loads the TLS files and starts re-reading them whenever their
+ * directories change. Mutual TLS is on
  * when `clientCaFile` is set: a client without a certificate signed by that
  * CA is refused during the handshake.
  *
@@ -62,14 +60,6 @@ export async function startTcpTls(options: TcpTlsOptions): Promise<TcpTls> {
   const mutual = options.clientCaFile !== "";
   logCertificate(log, "Loaded the TLS certificate", provider, now());
   if (mutual) logClientCa(log, "Loaded the TLS client CA bundle", provider);
-
-  // grpc-js's declaration names the parameters (ca, identity), but the code
-  // uses the first as the identity provider and the second as the CA provider.
-  const credentials = grpc.experimental.createCertificateProviderServerCredentials(
-    provider,
-    mutual ? provider : null,
-    mutual,
-  );
 
   let running = false;
   let again = false;
@@ -123,7 +113,7 @@ export async function startTcpTls(options: TcpTlsOptions): Promise<TcpTls> {
       ),
   });
   log.info("TLS is on for the TCP listener", "mutualTls", mutual, "watching", dirs.join(","));
-  return { credentials, mutual, provider, stop: () => watch.close() };
+  return { mutual, provider, stop: () => watch.close() };
 }
 
 function logCertificate(

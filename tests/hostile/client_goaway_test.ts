@@ -6,8 +6,9 @@
  * segfaults, or corrupts its heap. Clients send a GOAWAY whenever they close
  * a channel. A watcher the server evicted while its transport was full
  * leaves a stream nghttp2 still holds, which makes the crash likely: before
- * the fix, six such rounds crashed the server in 4 of 6 tests here (either
- * transport), and in every run of this file. The listeners now neutralize the client's GOAWAY frames
+ * the fix, six such rounds crashed the server in 4 of 6 tests here (Unix
+ * socket or plaintext TCP) and in every run of this file, and in 2 of 3 runs
+ * over TLS. Every listener now neutralizes the client's GOAWAY frames
  * (src/server/goaway_filter.ts), and the server learns of the close from
  * the socket.
  *
@@ -21,26 +22,36 @@ import assert from "node:assert/strict";
 import type * as grpc from "@grpc/grpc-js";
 import { DeviceApiClient } from "../../src/client/mod.ts";
 import { disconnected, startServer } from "../_helpers/server_process.ts";
+import { makePki, tlsClient } from "../tls/_pki.ts";
 
 const ROUNDS = 6;
 const BLOB = 60_000;
 const MAX_WRITES = 2_000;
 
-for (const transport of ["unix", "tcp"] as const) {
+for (const transport of ["unix", "tcp", "tls"] as const) {
   Deno.test(`clients closing after their watch was evicted leave the server serving (${transport})`, async () => {
+    const pki = transport === "tls" ? await makePki() : undefined;
     await using server = await startServer({
       noTcp: transport === "unix",
-      args: ["--watch-queue-size=4"],
+      args: [
+        "--watch-queue-size=4",
+        ...(pki
+          ? [`--tls-cert-file=${pki.server1.certFile}`, `--tls-key-file=${pki.server1.keyFile}`]
+          : []),
+      ],
     });
-    const target = transport === "unix" ? `unix://${server.socket}` : server.tcpAddress;
+    const client = () =>
+      pki ? tlsClient(server.tcpAddress, pki.ca1) : new DeviceApiClient(
+        transport === "unix" ? `unix://${server.socket}` : server.tcpAddress,
+      );
     const listeners = transport === "unix"
       ? { dir: server.dir }
       : { tcpAddress: server.tcpAddress };
     const evictions = () =>
       server.logs.filter((l) => l.msg === "Evicted a watcher that fell behind");
     for (let round = 1; round <= ROUNDS; round++) {
-      const writer = new DeviceApiClient(target, { provider: "goaway-test" });
-      const reader = new DeviceApiClient(target);
+      const writer = client();
+      const reader = client();
       const name = `gpu-${round}`;
       await writer.create({ metadata: { name }, spec: { uuid: `GPU-${round}` } });
       const watch = reader.watch({});
@@ -62,7 +73,7 @@ for (const transport of ["unix", "tcp"] as const) {
       writer.close(); // each sends a GOAWAY, then closes its connection
       reader.close();
       await disconnected(listeners);
-      const check = new DeviceApiClient(target);
+      const check = client();
       const { items } = await check.list();
       check.close();
       assert.equal(items.length, round, `round ${round}: the server still answers`);

@@ -70,3 +70,39 @@ Deno.test(
     assert.equal((await server.stop()).code, 0);
   },
 );
+
+Deno.test("a rotated client CA decides the handshakes of new connections", opts, async () => {
+  const tls = await Deno.makeTempDir({ dir: pki.dir });
+  await installIdentity(tls, pki.server1);
+  await Deno.copyFile(pki.ca1.certFile, `${tls}/ca.crt`);
+  await using server = await startServer({
+    args: [
+      `--tls-cert-file=${tls}/tls.crt`,
+      `--tls-key-file=${tls}/tls.key`,
+      `--tls-client-ca-file=${tls}/ca.crt`,
+    ],
+  });
+  const clientOf = (identity: typeof pki.client1) =>
+    tlsClient(server.tcpAddress, pki.ca1, identity);
+  const before = [clientOf(pki.client1), clientOf(pki.client2)];
+  try {
+    assert.equal(await callStatus(before[0]!.list()), "OK");
+    assert.equal(await callStatus(before[1]!.list()), grpc.status.UNAVAILABLE);
+  } finally {
+    for (const c of before) c.close();
+  }
+
+  await Deno.copyFile(pki.ca2.certFile, `${tls}/.ca.crt.tmp`);
+  await Deno.rename(`${tls}/.ca.crt.tmp`, `${tls}/ca.crt`);
+  await server.waitForLog((l) => l.msg === "Reloaded the TLS client CA bundle");
+
+  const after = [clientOf(pki.client1), clientOf(pki.client2)];
+  try {
+    assert.equal(await callStatus(after[0]!.list()), grpc.status.UNAVAILABLE);
+    assert.equal(await callStatus(after[1]!.list()), "OK");
+  } finally {
+    for (const c of after) c.close();
+  }
+  await server.disconnected();
+  assert.equal((await server.stop()).code, 0);
+});
