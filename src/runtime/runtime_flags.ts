@@ -98,7 +98,10 @@ export function scopeFromConfig(config: Config): PermissionScope {
   const sockets = [config.unixSocket, config.consumerSocket].filter((s) => s !== "");
   const hosts = new Set<string>();
   if (config.grpcAddress) {
-    hosts.add(config.grpcAddress.slice(0, config.grpcAddress.lastIndexOf(":")));
+    const host = config.grpcAddress.slice(0, config.grpcAddress.lastIndexOf(":"));
+    hosts.add(host);
+    // The TCP listener binds localhost's addresses, which Deno checks by address.
+    if (host === "localhost") { for (const address of ["127.0.0.1", "[::1]"]) hosts.add(address); }
   }
   if (config.healthPort > 0) hosts.add(bracket(config.healthBindAddress));
   if (config.metricsPort > 0) hosts.add(bracket(config.metricsBindAddress));

@@ -80,6 +80,11 @@ export class TcpListener {
   }
 
   #listen(host: string, port: number): Promise<number> {
+    // Without the permission, node:net's listen throws later, outside any caller: refuse here.
+    const target = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+    if (Deno.permissions.querySync({ name: "net", host: target }).state !== "granted") {
+      return Promise.reject(new Deno.errors.NotCapable(`no net permission for ${target}`));
+    }
     const accept = (socket: net.Socket) => {
       acceptConnection(socket, this.#o.injector, this.#o.logger);
     };

@@ -182,3 +182,16 @@ Deno.test("scopeFromConfig() lets the server read and write its state directory,
   const flags = runtimeFlags(scope, { embedded: true });
   assert.ok(flags.some((f) => f.startsWith("--allow-write=") && f.includes("/srv/das-state")));
 });
+
+Deno.test("scopeFromConfig() lets a localhost gRPC address listen on both loopback addresses", () => {
+  const scope = scopeFromConfig({ ...DEFAULT_CONFIG, grpcAddress: "localhost:50051" });
+  for (const host of ["localhost", "127.0.0.1", "[::1]"]) {
+    assert.ok(scope.tcpHosts.includes(host), host);
+  }
+  assert.deepEqual(
+    scopeFromConfig({ ...DEFAULT_CONFIG, grpcAddress: "127.0.0.1:1" }).tcpHosts.filter((h) =>
+      h.includes("::1")
+    ),
+    [],
+  );
+});

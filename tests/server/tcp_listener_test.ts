@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { DeviceApiClient } from "../../src/client/mod.ts";
-import { startServer } from "../_helpers/server_process.ts";
+import { LAUNCHER, startServer } from "../_helpers/server_process.ts";
 
 function hasIpv6Loopback(): boolean {
   try {
@@ -16,18 +16,27 @@ function hasIpv6Loopback(): boolean {
   }
 }
 
-Deno.test("--grpc-address=localhost:0 serves on 127.0.0.1 and on ::1, on one port", async () => {
-  await using server = await startServer({ noTcp: true, args: ["--grpc-address=localhost:0"] });
-  const port = server.logs.find((l) => l.msg === "Listening on TCP")?.port;
-  assert.ok(typeof port === "number" && port > 0, "the bound port is logged");
-  const targets = [`127.0.0.1:${port}`, ...(hasIpv6Loopback() ? [`[::1]:${port}`] : [])];
-  for (const target of targets) {
-    const client = new DeviceApiClient(target);
-    try {
-      assert.deepEqual((await client.list()).items, [], `ListGpus over ${target}`);
-    } finally {
-      client.close();
+Deno.test("--grpc-address=localhost:0 serves on 127.0.0.1 and on ::1, on one port, under the start task's permissions", async () => {
+  await using server = await startServer({
+    command: [...LAUNCHER],
+    noTcp: true,
+    args: ["--grpc-address=localhost:0"],
+  });
+  try {
+    const port = server.logs.find((l) => l.msg === "Listening on TCP")?.port;
+    assert.ok(typeof port === "number" && port > 0, "the bound port is logged");
+    const targets = [`127.0.0.1:${port}`, ...(hasIpv6Loopback() ? [`[::1]:${port}`] : [])];
+    for (const target of targets) {
+      const client = new DeviceApiClient(target);
+      try {
+        assert.deepEqual((await client.list()).items, [], `ListGpus over ${target}`);
+      } finally {
+        client.close();
+      }
     }
+  } finally {
+    // Through the launcher, which forwards SIGTERM (a SIGKILL at dispose would orphan the server).
+    assert.equal((await server.stop("SIGTERM")).code, 0);
   }
 });
 
@@ -47,4 +56,18 @@ Deno.test("a TCP port already in use stops the start with the address in the err
   } finally {
     taken.close();
   }
+});
+
+Deno.test("a TCP address the runtime may not listen on stops the start with a clear error", async () => {
+  await using server = await startServer({
+    denoFlags: ["-A", "--deny-net=127.0.0.1"],
+    noTcp: true,
+    noWait: true,
+    args: ["--grpc-address=127.0.0.1:0"],
+  });
+  const status = await server.status;
+  assert.equal(status.signal, null, "an error exit, not a crash");
+  assert.notEqual(status.code, 0);
+  const text = server.logs.map((l) => JSON.stringify(l)).join("\n");
+  assert.match(text, /Cannot listen on 127\.0\.0\.1:0: no net permission for 127\.0\.0\.1:0/);
 });
