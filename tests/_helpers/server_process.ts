@@ -58,9 +58,15 @@ export interface ServerProcess extends AsyncDisposable {
    * until at most `openClients` connections (default 0) remain: the GOAWAY of a graceful stop
    * can crash a Deno 2.9.6 client that is still connected, or still closing (denoland/deno#36788),
    * so a test closes its own clients first, and clients that must see the stop run in a child
-   * process (`child_client.ts`) and are counted in `openClients`.
+   * process (`child_client.ts`) and are counted in `openClients`. A server started through the
+   * start task's launcher (`LAUNCHER`) gets the signal itself when the launcher would not forward
+   * it (anything but SIGTERM and SIGINT), or when `server` is true; the launcher then exits with
+   * the server's status.
    */
-  stop(signal?: Deno.Signal, options?: { openClients?: number }): Promise<Deno.CommandStatus>;
+  stop(
+    signal?: Deno.Signal,
+    options?: { openClients?: number; server?: boolean },
+  ): Promise<Deno.CommandStatus>;
   /** Resolves once at most `open` client connections (default 0) remain, closed at both ends. */
   disconnected(open?: number): Promise<void>;
   /** Resolves with the exit status. */
@@ -88,6 +94,7 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
     ...(options.args ?? []),
   ];
   const cmd = options.command ?? [Deno.execPath(), "run", ...(options.denoFlags ?? ["-A"]), MAIN];
+  const launched = cmd.includes(LAUNCHER[LAUNCHER.length - 1]!);
   const child = new Deno.Command(cmd[0]!, {
     args: [...cmd.slice(1), ...args],
     env: { NO_COLOR: "1", ...options.env },
@@ -165,12 +172,16 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
         channelOptions: { "grpc.use_local_subchannel_pool": 1, ...o.channelOptions },
       }),
     disconnected: (open = 0) => disconnected({ dir, tcpAddress: proc.tcpAddress }, open),
-    async stop(signal: Deno.Signal = "SIGTERM", { openClients = 0 } = {}) {
+    async stop(signal: Deno.Signal = "SIGTERM", { openClients = 0, server = false } = {}) {
       stopping = true;
       if (!exited && signal !== "SIGKILL") await proc.disconnected(openClients);
       if (!exited) {
+        // A SIGKILL of the launcher alone would orphan the server, which keeps the output pipes
+        // open: `status` would never resolve.
+        const pid = launched && (server || !FORWARDED.includes(signal)) ? startedPid(logs) : 0;
         try {
-          child.kill(signal);
+          if (pid > 0) Deno.kill(pid, signal);
+          else child.kill(signal);
         } catch { /* already gone */ }
       }
       return await status;
@@ -203,7 +214,18 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
 
 /** The server's own pid, from its start log line (the child's when started through the launcher). */
 export function serverPid(server: ServerProcess): number {
-  return Number(server.logs.find((l) => l.msg === "Starting device-api-server")!.pid);
+  const pid = startedPid(server.logs);
+  if (pid === 0) throw new Error("the server has not logged its start yet");
+  return pid;
+}
+
+// The signals the launcher passes on to the server (scripts/start.ts).
+const FORWARDED: readonly Deno.Signal[] = ["SIGTERM", "SIGINT"];
+
+// The pid in the server's start log line, or 0 before it.
+function startedPid(logs: Record<string, unknown>[]): number {
+  const pid = Number(logs.find((l) => l.msg === "Starting device-api-server")?.pid);
+  return Number.isInteger(pid) && pid > 0 ? pid : 0;
 }
 
 /** Where a server listens, for {@linkcode openConnections}. */

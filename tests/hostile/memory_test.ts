@@ -93,10 +93,9 @@ Deno.test("a flood of 60 KB rewrites with a never-reading watcher stays within t
   } finally {
     writer.close();
     reader.close();
-    // Stop the server itself: the launcher exits with it and its output pipes
-    // close (a launcher killed alone would leave the server holding them).
-    Deno.kill(pid, "SIGTERM");
-    const kill = setTimeout(() => Deno.kill(pid, "SIGKILL"), 10_000);
-    await server.status.finally(() => clearTimeout(kill));
   }
+  // The clients' GOAWAYs no longer reach Deno's HTTP/2 layer: the stop is graceful (before the
+  // server filtered them, it aborted here in most runs, denoland/deno#36788).
+  const status = await server.stop("SIGTERM");
+  assert.equal(status.code, 0, `the server ended with ${status.signal ?? status.code}`);
 });

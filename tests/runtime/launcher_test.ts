@@ -4,7 +4,7 @@
  * runtime abort (134) or a kill (137) never reads as an interrupt (130).
  */
 import assert from "node:assert/strict";
-import { LAUNCHER, serverPid, startServer } from "../_helpers/server_process.ts";
+import { LAUNCHER, startServer } from "../_helpers/server_process.ts";
 
 for (const [signal, code] of [["SIGABRT", 134], ["SIGKILL", 137]] as const) {
   Deno.test({
@@ -12,8 +12,7 @@ for (const [signal, code] of [["SIGABRT", 134], ["SIGKILL", 137]] as const) {
     ignore: Deno.build.os !== "linux",
     async fn() {
       await using server = await startServer({ command: [...LAUNCHER] });
-      Deno.kill(serverPid(server), signal);
-      const status = await server.status;
+      const status = await server.stop(signal, { server: true }); // the server, not the launcher
       assert.equal(status.code, code);
       assert.equal(status.signal, null, "the launcher itself exits, with the server's status");
     },

@@ -35,7 +35,7 @@ Deno.test("--grpc-address=localhost:0 serves on 127.0.0.1 and on ::1, on one por
       }
     }
   } finally {
-    // Through the launcher, which forwards SIGTERM (a SIGKILL at dispose would orphan the server).
+    // A graceful stop through the launcher, which forwards SIGTERM to the server.
     assert.equal((await server.stop("SIGTERM")).code, 0);
   }
 });
