@@ -17,7 +17,7 @@ export interface QuotaView {
   limits(): Readonly<Record<string, number>>;
   /** Usage by quota name, for the quotas whose usage is known. */
   inUse(): Readonly<Record<string, number>>;
-  /** Open connections per Unix socket listener. */
+  /** Open connections per listener. */
   connections(): readonly { readonly listener: string; readonly count: number }[];
 }
 
@@ -57,7 +57,7 @@ export class QuotaCollectors {
     });
     new Gauge({
       name: CONNECTIONS,
-      help: "Open client connections on each Unix socket listener.",
+      help: "Open client connections on each listener.",
       labelNames: ["listener"],
       registers,
       collect() {

@@ -17,6 +17,7 @@ import type { GpuStore } from "../cache/mod.ts";
 import type { Logger } from "../logging/mod.ts";
 import { gpuServiceHandlers } from "./gpu_service.ts";
 import { isLoopback, parseHostPort } from "../config/mod.ts";
+import type { ListenerName } from "./peer.ts";
 import { TcpListener, type TcpListenerTls } from "./tcp_listener.ts";
 import { UnixListener } from "./unix_listener.ts";
 import type { WatchQuota } from "./watch_quota.ts";
@@ -155,9 +156,14 @@ export class DeviceApiServer {
     return null;
   }
 
-  /** Open connections on each Unix socket listener. */
-  connections(): { listener: "unix-socket" | "consumer-socket"; count: number }[] {
-    return this.#listeners.map((l) => ({ listener: l.name, count: l.connections }));
+  /** Open connections on each listener (TCP: those past the TLS handshake, when TLS is on). */
+  connections(): { listener: ListenerName; count: number }[] {
+    const open = this.#listeners.map((l) => ({
+      listener: l.name as ListenerName,
+      count: l.connections,
+    }));
+    if (this.#tcp) open.push({ listener: "tcp", count: this.#tcp.connections });
+    return open;
   }
 
   /**

@@ -41,6 +41,7 @@ export interface TcpListenerOptions {
 export class TcpListener {
   readonly #o: TcpListenerOptions;
   readonly #servers: net.Server[] = [];
+  readonly #connections = new Set<net.Socket>();
   #unsubscribe: (() => void) | undefined;
 
   /** Creates the listener; nothing binds until {@linkcode start}. */
@@ -73,6 +74,11 @@ export class TcpListener {
     return bound;
   }
 
+  /** Open connections (with TLS, those past the handshake). */
+  get connections(): number {
+    return this.#connections.size;
+  }
+
   /** Stops accepting; open connections are grpc-js's to drain or close. */
   stop(): void {
     this.#unsubscribe?.();
@@ -86,6 +92,8 @@ export class TcpListener {
       return Promise.reject(new Deno.errors.NotCapable(`no net permission for ${target}`));
     }
     const accept = (socket: net.Socket) => {
+      this.#connections.add(socket);
+      socket.once("close", () => this.#connections.delete(socket));
       acceptConnection(socket, this.#o.injector, this.#o.logger);
     };
     const server = this.#o.tls ? this.#tlsServer(accept) : net.createServer(accept);

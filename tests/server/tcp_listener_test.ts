@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { DeviceApiClient } from "../../src/client/mod.ts";
 import { LAUNCHER, startServer } from "../_helpers/server_process.ts";
+import { startWithMetrics } from "../metrics/_metrics_server.ts";
 
 function hasIpv6Loopback(): boolean {
   try {
@@ -70,4 +71,26 @@ Deno.test("a TCP address the runtime may not listen on stops the start with a cl
   assert.notEqual(status.code, 0);
   const text = server.logs.map((l) => JSON.stringify(l)).join("\n");
   assert.match(text, /Cannot listen on 127\.0\.0\.1:0: no net permission for 127\.0\.0\.1:0/);
+});
+
+Deno.test("device_api_server_connections counts the TCP listener's open connections", async () => {
+  const { server, scrape } = await startWithMetrics();
+  await using _server = server;
+  const tcp = async () =>
+    (await scrape()).value("device_api_server_connections", { listener: "tcp" });
+  assert.equal(await tcp(), 0);
+  // A connection each: grpc-js's shared pool would give both clients one.
+  const own = { channelOptions: { "grpc.use_local_subchannel_pool": 1 } };
+  const clients = [
+    new DeviceApiClient(server.tcpAddress, own),
+    new DeviceApiClient(server.tcpAddress, own),
+  ];
+  try {
+    for (const c of clients) await c.list();
+    assert.equal(await tcp(), 2, "one connection per client");
+  } finally {
+    for (const c of clients) c.close();
+  }
+  await server.disconnected();
+  assert.equal(await tcp(), 0);
 });
