@@ -15,6 +15,9 @@ import { runtimeFlags, scopeFromConfig } from "../src/runtime/mod.ts";
 
 const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
 
+/** The signals the launcher passes on to the server; any other ends the launcher alone. */
+export const FORWARDED_SIGNALS: readonly Deno.Signal[] = ["SIGTERM", "SIGINT"];
+
 /** The full `deno run` argument list for these server arguments, or undefined for --help and errors. */
 export function startCommand(args: string[], env: Record<string, string | undefined>): string[] {
   const parsed = parseConfig(args, env);
@@ -27,7 +30,7 @@ export function startCommand(args: string[], env: Record<string, string | undefi
 if (import.meta.main) {
   const env = readConfigEnv();
   const child = new Deno.Command(Deno.execPath(), { args: startCommand(Deno.args, env) }).spawn();
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  for (const signal of FORWARDED_SIGNALS) {
     Deno.addSignalListener(signal, () => child.kill(signal));
   }
   const status = await child.status;

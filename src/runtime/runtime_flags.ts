@@ -101,7 +101,7 @@ export function scopeFromConfig(config: Config): PermissionScope {
     const host = config.grpcAddress.slice(0, config.grpcAddress.lastIndexOf(":"));
     hosts.add(host);
     // The TCP listener binds localhost's addresses, which Deno checks by address.
-    if (host === "localhost") { for (const address of ["127.0.0.1", "[::1]"]) hosts.add(address); }
+    if (host === "localhost") hosts.add("127.0.0.1").add("[::1]");
   }
   if (config.healthPort > 0) hosts.add(bracket(config.healthBindAddress));
   if (config.metricsPort > 0) hosts.add(bracket(config.metricsBindAddress));

@@ -1,7 +1,8 @@
 /**
  * Hands an accepted connection to grpc-js, with the client's GOAWAY frames
- * neutralized first (see `goaway_filter.ts` for why). One place for both
- * listeners the server owns: the Unix sockets and plaintext TCP.
+ * neutralized first (see `goaway_filter.ts` for why), and counts it among
+ * its listener's open connections until it closes. One place for every
+ * listener the server owns: the Unix sockets and TCP (plaintext or TLS).
  *
  * @module
  */
@@ -11,20 +12,24 @@ import type { Logger } from "../logging/mod.ts";
 import { GoawayFilter } from "./goaway_filter.ts";
 
 /**
- * Filters `socket`'s incoming bytes through a {@linkcode GoawayFilter} and
- * injects it into grpc-js. The filter's listener is prepended, so it sees
+ * Adds `socket` to `open` until it closes, filters its incoming bytes
+ * through a {@linkcode GoawayFilter} and injects it into grpc-js. The filter's listener is prepended, so it sees
  * each chunk before the HTTP/2 session does; both are attached in the same
  * turn of the event loop, so no chunk can pass unfiltered.
  *
  * @param socket a connection just accepted
+ * @param open the listener's open connections
  * @param injector grpc-js's injector of the server that serves it
  * @param log where a neutralized GOAWAY is noted (verbosity 4)
  */
 export function acceptConnection(
   socket: net.Socket,
+  open: Set<net.Socket>,
   injector: ConnectionInjector,
   log: Logger,
 ): void {
+  open.add(socket);
+  socket.once("close", () => open.delete(socket));
   const filter = new GoawayFilter();
   socket.prependListener("data", (chunk: Uint8Array) => {
     if (filter.scan(chunk) > 0) {

@@ -21,7 +21,7 @@
  * only informational.
  *
  * Pure logic, no I/O: the listeners call {@linkcode GoawayFilter.scan}
- * with each chunk a connection reads (see `connection_guard.ts`).
+ * with each chunk a connection reads (see `accept.ts`).
  *
  * @example Usage
  * ```ts

@@ -158,8 +158,8 @@ export class DeviceApiServer {
 
   /** Open connections on each listener (TCP: those past the TLS handshake, when TLS is on). */
   connections(): { listener: ListenerName; count: number }[] {
-    const open = this.#listeners.map((l) => ({
-      listener: l.name as ListenerName,
+    const open: { listener: ListenerName; count: number }[] = this.#listeners.map((l) => ({
+      listener: l.name,
       count: l.connections,
     }));
     if (this.#tcp) open.push({ listener: "tcp", count: this.#tcp.connections });

@@ -18,7 +18,7 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import type { ConnectionInjector } from "@grpc/grpc-js";
-import { parseHostPort } from "../config/mod.ts";
+import { formatHostPort, parseHostPort } from "../config/mod.ts";
 import type { Logger } from "../logging/mod.ts";
 import type { TcpTls } from "../tls/mod.ts";
 import { acceptConnection } from "./accept.ts";
@@ -87,14 +87,12 @@ export class TcpListener {
 
   #listen(host: string, port: number): Promise<number> {
     // Without the permission, node:net's listen throws later, outside any caller: refuse here.
-    const target = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+    const target = formatHostPort({ host, port });
     if (Deno.permissions.querySync({ name: "net", host: target }).state !== "granted") {
       return Promise.reject(new Deno.errors.NotCapable(`no net permission for ${target}`));
     }
     const accept = (socket: net.Socket) => {
-      this.#connections.add(socket);
-      socket.once("close", () => this.#connections.delete(socket));
-      acceptConnection(socket, this.#o.injector, this.#o.logger);
+      acceptConnection(socket, this.#connections, this.#o.injector, this.#o.logger);
     };
     const server = this.#o.tls ? this.#tlsServer(accept) : net.createServer(accept);
     return new Promise((resolve, reject) => {

@@ -196,9 +196,7 @@ export class UnixListener {
       value: connectionTag(this.#o.name, ++accepted),
       configurable: true,
     });
-    this.#connections.add(socket);
-    socket.once("close", () => this.#connections.delete(socket));
-    acceptConnection(socket, this.#o.injector, this.#log);
+    acceptConnection(socket, this.#connections, this.#o.injector, this.#log);
   }
 
   #isOurs(info: Deno.FileInfo): boolean {

@@ -33,17 +33,16 @@ export interface TcpTlsOptions extends TlsFiles {
 export interface TcpTls {
   /** Whether clients must present a certificate signed by the client CA. */
   readonly mutual: boolean;
-  /** The provider behind the credentials (current material, manual reloads). */
+  /** The provider of the listener's material (current material, manual reloads). */
   readonly provider: ReloadingCertificateProvider;
   /** Stops watching the files; the credentials keep the last material. */
   stop(): void;
 }
 
 /**
- * Loads the TLS files and starts re-reading them whenever their
- * directories change. Mutual TLS is on
- * when `clientCaFile` is set: a client without a certificate signed by that
- * CA is refused during the handshake.
+ * Loads the TLS files and starts re-reading them whenever their directories
+ * change. Mutual TLS is on when `clientCaFile` is set: a client without a
+ * certificate signed by that CA is refused during the handshake.
  *
  * @throws {TypeError} when the files do not hold a matching certificate and key or a CA bundle
  * @throws {Deno.errors.NotFound} (and other file-system errors) when a file cannot be read

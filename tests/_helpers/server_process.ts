@@ -5,6 +5,7 @@
  * @module
  */
 import { type ClientOptions, DeviceApiClient } from "../../src/client/mod.ts";
+import { FORWARDED_SIGNALS } from "../../scripts/start.ts";
 
 /** Repository root. */
 export const REPO_ROOT: string = new URL("../../", import.meta.url).pathname;
@@ -178,7 +179,9 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
       if (!exited) {
         // A SIGKILL of the launcher alone would orphan the server, which keeps the output pipes
         // open: `status` would never resolve.
-        const pid = launched && (server || !FORWARDED.includes(signal)) ? startedPid(logs) : 0;
+        const pid = launched && (server || !FORWARDED_SIGNALS.includes(signal))
+          ? startedPid(logs)
+          : 0;
         try {
           if (pid > 0) Deno.kill(pid, signal);
           else child.kill(signal);
@@ -218,9 +221,6 @@ export function serverPid(server: ServerProcess): number {
   if (pid === 0) throw new Error("the server has not logged its start yet");
   return pid;
 }
-
-// The signals the launcher passes on to the server (scripts/start.ts).
-const FORWARDED: readonly Deno.Signal[] = ["SIGTERM", "SIGINT"];
 
 // The pid in the server's start log line, or 0 before it.
 function startedPid(logs: Record<string, unknown>[]): number {
