@@ -7,6 +7,18 @@
 
 let ticksPerSecond: number | undefined;
 
+// A server that died during a case has no /proc entry left: say that, not just ENOENT.
+async function readProc(pid: number, file: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(`/proc/${pid}/${file}`);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+    throw new Error(
+      `Cannot measure process ${pid}: it exited (a server that died during the case?)`,
+    );
+  }
+}
+
 /** Clock ticks per second of /proc/<pid>/stat (`getconf CLK_TCK`, 100 on Linux). */
 export async function clockTicks(): Promise<number> {
   if (ticksPerSecond) return ticksPerSecond;
@@ -21,7 +33,7 @@ export async function clockTicks(): Promise<number> {
 
 /** User plus system CPU time of a process (all its threads) in milliseconds. */
 export async function cpuMs(pid: number): Promise<number> {
-  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  const stat = await readProc(pid, "stat");
   // The command name may hold spaces and parentheses: fields start after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const utime = Number(fields[11]); // field 14
@@ -72,7 +84,7 @@ export interface Memory {
 
 /** Reads VmRSS and VmHWM from /proc/<pid>/status. */
 export async function memory(pid: number): Promise<Memory> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  const status = await readProc(pid, "status");
   const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1]);
   return { rss: kib("VmRSS") / 1024, hwm: kib("VmHWM") / 1024 };
 }

@@ -6,7 +6,8 @@
  * UpdateGpuStatus on one Unix socket, on the same grpc-js and Deno, with the
  * same encode-once techniques as the server (bytes stored by the write, the
  * List cached per version, one Buffer per event shared by every stream) and
- * the same request decoding (src/api). It has no metrics, interceptors,
+ * the same request decoding (src/api), its connections accepted the way the
+ * server accepts them (through the GOAWAY filter). It has no metrics, interceptors,
  * validation, lock, limits, quotas, logging, persistence or back-pressure.
  * Measured next to the server in one run, the difference is what those cost.
  * Not for production: a slow watcher's queue grows without bound.
@@ -19,6 +20,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import type { Buffer } from "node:buffer";
+import * as net from "node:net";
 import { parseArgs } from "node:util";
 import {
   encodeCreateResponse,
@@ -31,6 +33,9 @@ import {
   serviceDefinition,
   type WatchEventType,
 } from "../src/api/mod.ts";
+// These two files, not their folders' mod.ts: the floor loads no more of the server than it uses.
+import { nopLogger } from "../src/logging/nop_logger.ts";
+import { acceptConnection } from "../src/server/accept.ts";
 
 type Unary = grpc.ServerUnaryCall<unknown, Buffer>;
 type Callback = grpc.sendUnaryData<Buffer>;
@@ -95,8 +100,19 @@ export class MinimalGpuService {
   }
 }
 
-/** Serves {@linkcode MinimalGpuService} on a Unix socket until SIGTERM or SIGINT. */
-export async function serveMinimal(socket: string): Promise<grpc.Server> {
+/** A running minimal server. */
+export interface MinimalServer {
+  /** Stops accepting and closes every connection at once. */
+  close(): void;
+}
+
+/**
+ * Serves {@linkcode MinimalGpuService} on a Unix socket. Connections pass the
+ * server's GOAWAY filter, as the server's own do: without it a client that
+ * closes its channel can crash Deno's HTTP/2 layer (docs/operations.md,
+ * "Troubleshooting"), and the floor would die in the middle of a run.
+ */
+export async function serveMinimal(socket: string): Promise<MinimalServer> {
   const definition = serviceDefinition(GPU_SERVICE);
   const service = new MinimalGpuService();
   // Malformed requests are the production server's concern; here they end the call.
@@ -115,14 +131,19 @@ export async function serveMinimal(socket: string): Promise<grpc.Server> {
     Object.fromEntries(Object.keys(implementation).map((m) => [m, definition[m]!])),
     implementation,
   );
-  await new Promise<void>((resolve, reject) =>
-    server.bindAsync(
-      `unix://${socket}`,
-      grpc.ServerCredentials.createInsecure(),
-      (err) => err ? reject(err) : resolve(),
-    )
-  );
-  return server;
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const open = new Set<net.Socket>();
+  const listener = net.createServer((conn) => acceptConnection(conn, open, injector, nopLogger));
+  await new Promise<void>((resolve, reject) => {
+    listener.once("error", reject);
+    listener.listen(socket, () => resolve());
+  });
+  return {
+    close() {
+      listener.close();
+      server.forceShutdown();
+    },
+  };
 }
 
 if (import.meta.main) {
@@ -136,7 +157,7 @@ if (import.meta.main) {
   // Ends by an empty event loop, not Deno.exit, so that --cpu-prof can write its profile.
   const stop = () => {
     for (const signal of signals) Deno.removeSignalListener(signal, stop);
-    server.forceShutdown();
+    server.close();
   };
   for (const signal of signals) Deno.addSignalListener(signal, stop);
 }

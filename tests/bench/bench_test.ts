@@ -11,7 +11,7 @@ import { startCommand } from "../../scripts/start.ts";
 import { parseBenchArgs } from "../../bench/bench.ts";
 import { serverArgs } from "../../bench/_server.ts";
 import { compareCell, comparisonTable, median } from "../../bench/_compare.ts";
-import { threadWakeups, wakeupsBetween } from "../../bench/_proc.ts";
+import { cpuMs, memory, threadWakeups, wakeupsBetween } from "../../bench/_proc.ts";
 import { referenceArgs, startReference } from "../../bench/_reference.ts";
 import type { CaseResult } from "../../bench/_run_case.ts";
 import { percentile, summarize } from "../../bench/_stats.ts";
@@ -241,4 +241,12 @@ Deno.test({
     const a = new Map([["1", 100], ["2", 50]]);
     assert.equal(wakeupsBetween(a, new Map([["1", 130], ["3", 7]])), 37);
   },
+});
+
+Deno.test("measuring a server that has exited says so instead of failing on /proc", async () => {
+  const child = new Deno.Command("true", { stdout: "null", stderr: "null" }).spawn();
+  await child.status;
+  assert.ok((await memory(Deno.pid)).rss > 0);
+  await assert.rejects(memory(child.pid), /Cannot measure process \d+: it exited/);
+  await assert.rejects(cpuMs(child.pid), /Cannot measure process \d+: it exited/);
 });

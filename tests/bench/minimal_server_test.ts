@@ -67,7 +67,7 @@ Deno.test("the minimal server serves create, get, list, status writes and watche
     raw.client.close();
     // Both ends are in this process: close the clients before the server stops (docs/development.md).
     await disconnected({ dir });
-    server.forceShutdown();
+    server.close();
     await Deno.remove(dir, { recursive: true });
   }
 });
