@@ -11,7 +11,7 @@
  * @module
  */
 import { parseConfig, readConfigEnv } from "../src/config/mod.ts";
-import { runtimeFlags, scopeFromConfig } from "../src/runtime/mod.ts";
+import { ENV_VARIABLES, runtimeFlags, scopeFromConfig } from "../src/runtime/mod.ts";
 
 const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
 
@@ -23,7 +23,9 @@ export function startCommand(args: string[], env: Record<string, string | undefi
   const parsed = parseConfig(args, env);
   const flags = parsed.ok && parsed.action === "run"
     ? runtimeFlags(scopeFromConfig(parsed.config), { embedded: false })
-    : ["--no-prompt"]; // --help, --version and errors need no permissions
+    // --help, --version and errors read the environment the server reads (grpc-js reads its own
+    // variables as it loads), and touch nothing else.
+    : ["--no-prompt", `--allow-env=${ENV_VARIABLES.join(",")}`];
   return ["run", ...flags, MAIN, ...args];
 }
 

@@ -2,9 +2,37 @@
  * The start task's launcher (scripts/start.ts) reports how the server ended
  * as a shell would: its exit code, or 128 + the signal that ended it, so a
  * runtime abort (134) or a kill (137) never reads as an interrupt (130).
+ * `--help`, `--version` and a configuration error run with the server's
+ * environment and no other permission, and answer as the binary does.
  */
 import assert from "node:assert/strict";
 import { LAUNCHER, startServer } from "../_helpers/server_process.ts";
+import { VERSION } from "../../src/version/mod.ts";
+
+async function launch(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const [cmd, ...launcher] = LAUNCHER;
+  const { code, stdout, stderr } = await new Deno.Command(cmd!, {
+    args: [...launcher, ...args],
+    env: { DEVICE_API_UNIX_SOCKET: "/tmp/launcher-test.sock" },
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code, out: text(stdout), err: text(stderr) };
+}
+
+Deno.test("the start task answers --version, --help and a bad flag without a permission error", async () => {
+  const version = await launch("--version");
+  assert.equal(version.code, 0, version.err);
+  assert.match(version.out, new RegExp(`^device-api-server v${VERSION.replaceAll(".", "\\.")} `));
+
+  const help = await launch("--help");
+  assert.equal(help.code, 0, help.err);
+  assert.match(help.out, /--unix-socket/);
+
+  const bad = await launch("--no-such-flag");
+  assert.equal(bad.code, 2, bad.err);
+  assert.match(bad.err, /^error: unknown flag: --no-such-flag$/m);
+  assert.doesNotMatch(bad.err, /NotCapable|Requires .* access/);
+});
 
 for (const [signal, code] of [["SIGABRT", 134], ["SIGKILL", 137]] as const) {
   Deno.test({
