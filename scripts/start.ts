@@ -18,7 +18,7 @@ const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
 /** The signals the launcher passes on to the server; any other ends the launcher alone. */
 export const FORWARDED_SIGNALS: readonly Deno.Signal[] = ["SIGTERM", "SIGINT"];
 
-/** The full `deno run` argument list for these server arguments, or undefined for --help and errors. */
+/** The full `deno run` argument list for these server arguments (--help, --version and errors included). */
 export function startCommand(args: string[], env: Record<string, string | undefined>): string[] {
   const parsed = parseConfig(args, env);
   const flags = parsed.ok && parsed.action === "run"

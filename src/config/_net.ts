@@ -5,6 +5,9 @@ import { parseIntIn, ValueError } from "./_values.ts";
 
 const HOST_REASON = "must be an IPv4 or IPv6 address or localhost, such as 127.0.0.1 or ::1";
 
+/** The addresses a `localhost` listener binds: IPv4 and IPv6 loopback. */
+export const LOCALHOST_ADDRESSES: readonly string[] = ["127.0.0.1", "::1"];
+
 /** Returns the canonical form of a bind host: "localhost", dotted IPv4 or compressed IPv6. */
 export function parseBindHost(raw: string): string {
   const host = raw.startsWith("[") && raw.endsWith("]") ? raw.slice(1, -1) : raw;
@@ -82,7 +85,7 @@ interface Bound {
 /** Addresses a listener on host occupies; "*" is the wildcard of its family. */
 function boundAddresses(host: string): Bound[] {
   if (host === "localhost") {
-    return [{ family: 4, address: "127.0.0.1" }, { family: 6, address: "::1" }];
+    return LOCALHOST_ADDRESSES.map((address) => ({ family: isIPv4(address) ? 4 : 6, address }));
   }
   // A Linux [::] listener is dual-stack: it takes the IPv4 port too.
   if (host === "::") return [{ family: 6, address: "*" }, { family: 4, address: "*" }];

@@ -16,6 +16,6 @@ export { readConfigEnv } from "./read_env.ts";
 export { SCAN_FLAGS } from "./parse_config.ts";
 export { ArgError, invalidValue, scanArgs } from "./_args.ts";
 export type { ArgErrorKind, ScanArgsOptions, ScanFlag, ScannedArgs } from "./_args.ts";
-export { formatHostPort, isLoopback, parseHostPort } from "./_net.ts";
+export { formatHostPort, isLoopback, LOCALHOST_ADDRESSES, parseHostPort } from "./_net.ts";
 export type { HostPort } from "./_net.ts";
 export { formatDurationMs, parseBool, parseDurationMs, ValueError } from "./_values.ts";

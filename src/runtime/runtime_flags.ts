@@ -9,7 +9,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import type { Config } from "../config/mod.ts";
+import { type Config, LOCALHOST_ADDRESSES, parseHostPort } from "../config/mod.ts";
 import { NVML_LIBRARY_DIRS } from "../nvml/mod.ts";
 import { CGROUP_MEMORY_LIMIT_FILES } from "./cgroup_memory.ts";
 import { privateBindPath } from "../server/mod.ts";
@@ -98,10 +98,12 @@ export function scopeFromConfig(config: Config): PermissionScope {
   const sockets = [config.unixSocket, config.consumerSocket].filter((s) => s !== "");
   const hosts = new Set<string>();
   if (config.grpcAddress) {
-    const host = config.grpcAddress.slice(0, config.grpcAddress.lastIndexOf(":"));
-    hosts.add(host);
+    const { host } = parseHostPort(config.grpcAddress);
+    hosts.add(bracket(host));
     // The TCP listener binds localhost's addresses, which Deno checks by address.
-    if (host === "localhost") hosts.add("127.0.0.1").add("[::1]");
+    if (host === "localhost") {
+      for (const address of LOCALHOST_ADDRESSES) hosts.add(bracket(address));
+    }
   }
   if (config.healthPort > 0) hosts.add(bracket(config.healthBindAddress));
   if (config.metricsPort > 0) hosts.add(bracket(config.metricsBindAddress));

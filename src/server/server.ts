@@ -4,9 +4,9 @@
  *
  * Two grpc-js servers may run: the main one (Unix socket and TCP, reads and
  * writes) and an optional read-only one on the consumer socket. They share
- * the store, so both see the same state and the same watch events. The Unix
- * sockets are accepted by `UnixListener` and handed to grpc-js; TCP is bound
- * by grpc-js itself. Transport limits (streams per connection, session
+ * the store, so both see the same state and the same watch events. The
+ * server owns every listener (`UnixListener`, `TcpListener`, which also
+ * terminates TLS) and hands accepted connections to grpc-js. Transport limits (streams per connection, session
  * memory, keepalive, idle timeout) apply to every connection.
  *
  * @module

@@ -18,7 +18,7 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import type { ConnectionInjector } from "@grpc/grpc-js";
-import { formatHostPort, parseHostPort } from "../config/mod.ts";
+import { formatHostPort, LOCALHOST_ADDRESSES, parseHostPort } from "../config/mod.ts";
 import type { Logger } from "../logging/mod.ts";
 import type { TcpTls } from "../tls/mod.ts";
 import { acceptConnection } from "./accept.ts";
@@ -57,7 +57,7 @@ export class TcpListener {
    */
   async start(): Promise<number> {
     const { host, port } = parseHostPort(this.#o.address);
-    const [first, ...more] = host === "localhost" ? ["127.0.0.1", "::1"] : [host];
+    const [first, ...more] = host === "localhost" ? LOCALHOST_ADDRESSES : [host];
     let bound: number;
     try {
       bound = await this.#listen(first!, port);

@@ -35,7 +35,7 @@ export interface TcpTls {
   readonly mutual: boolean;
   /** The provider of the listener's material (current material, manual reloads). */
   readonly provider: ReloadingCertificateProvider;
-  /** Stops watching the files; the credentials keep the last material. */
+  /** Stops watching the files; the provider keeps the last material. */
   stop(): void;
 }
 
