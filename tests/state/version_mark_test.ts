@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import {
   Checkpointer,
+  EARLY_START_FRACTION,
   VERSION_MARK_FILE,
   VERSION_RESERVATION,
   VersionMark,
@@ -50,6 +51,38 @@ Deno.test("Checkpointer coalesces a burst into few writes and writes the rest at
   checkpointer.schedule();
   await new Promise((r) => setTimeout(r, 150));
   assert.equal(writes, 2, "nothing after close()");
+});
+
+Deno.test("Checkpointer starts a change's write at once near the interval's end, else on a timer", async () => {
+  let clock = 0;
+  let writes = 0;
+  const checkpointer = new Checkpointer({
+    intervalMs: 100,
+    write: () => {
+      writes++;
+      return Promise.resolve();
+    },
+    onError: (err) => assert.fail(String(err)),
+    now: () => clock,
+  });
+  // Microtasks only: a write started at once is done before any timer could fire.
+  const settle = async () => {
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+  };
+  checkpointer.schedule();
+  assert.equal(writes, 0, "never on the caller's path");
+  await settle();
+  assert.equal(writes, 1, "the first change starts at once");
+  clock = 100 * EARLY_START_FRACTION; // a provider writing once per interval, a little early
+  checkpointer.schedule();
+  await settle();
+  assert.equal(writes, 2, "a change in the interval's last tenth starts at once");
+  clock += 100 * EARLY_START_FRACTION - 1; // too soon: waits for the interval's end
+  checkpointer.schedule();
+  await settle();
+  assert.equal(writes, 2, "a change sooner than that waits for a timer");
+  await waitUntil("the timer's write", () => writes === 3);
+  await checkpointer.close();
 });
 
 Deno.test("Checkpointer tries again after a failed write", async () => {
