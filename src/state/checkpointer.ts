@@ -4,15 +4,11 @@
  * checkpoint, state_writer.ts) starts per interval, one at a time, each
  * capturing the state as of its start.
  *
- * A change that comes in the last tenth of the interval starts its write
- * at once (in a microtask, after the committing call) instead of on a
- * timer at the interval's end. A provider that writes once per interval
- * (10 updates a second) would otherwise have each write wait a few ms for
- * a timer, a wake-up of the event loop of its own, and the write's append
- * would complete after the loop went idle, waking it again; started with
- * the change, it completes while the loop still answers it (docs/
- * performance.md, "What each change paid"). Writes therefore start at
- * least 90% of the interval apart.
+ * A change that comes a whole interval after the last start starts its
+ * write at once, in a microtask after the committing call, rather than on
+ * a timer after the call's turn: the append then completes while the
+ * event loop still answers the call, instead of waking it once more after
+ * it went idle.
  *
  * Durability: a write is on disk once the first state write that starts
  * after it completes, which is at most `intervalMs` after the write was
@@ -33,9 +29,6 @@ export interface CheckpointerOptions {
   /** Monotonic clock in milliseconds. */
   now?: () => number;
 }
-
-/** Share of the interval after which a change starts its write at once. */
-export const EARLY_START_FRACTION = 0.9;
 
 /** Writes a checkpoint at most once per interval while the state keeps changing. */
 export class Checkpointer {
@@ -58,9 +51,8 @@ export class Checkpointer {
   schedule(): void {
     this.#dirty = true;
     if (this.#timer !== undefined || this.#startQueued || this.#running || this.#closed) return;
-    const { intervalMs } = this.#options;
-    const since = this.#now() - this.#lastStart;
-    if (since >= intervalMs * EARLY_START_FRACTION) {
+    const wait = this.#lastStart + this.#options.intervalMs - this.#now();
+    if (wait <= 0) {
       this.#startQueued = true;
       queueMicrotask(() => {
         this.#startQueued = false;
@@ -68,7 +60,6 @@ export class Checkpointer {
       });
       return;
     }
-    const wait = Math.max(0, this.#lastStart + intervalMs - this.#now());
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#run();

@@ -43,7 +43,7 @@ export {
   type DecodedEvent,
 } from "./record_codec.ts";
 export { type HistoryBound, replay, type Replayed } from "./replay.ts";
-export { Checkpointer, type CheckpointerOptions, EARLY_START_FRACTION } from "./checkpointer.ts";
+export { Checkpointer, type CheckpointerOptions } from "./checkpointer.ts";
 export { createStateMetrics, type JournalProblem, type StateMetrics } from "./metrics.ts";
 export {
   CHECKPOINT_FILE,

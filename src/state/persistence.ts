@@ -24,8 +24,17 @@ import { clockVersion, seedVersion, VERSION_MARK_FILE, VersionMark } from "./ver
 
 export { CHECKPOINT_FILE, JOURNAL_FILE } from "./state_writer.ts";
 
-/** Shortest time between two checkpoints. */
-export const CHECKPOINT_INTERVAL_MS = 100;
+/**
+ * Shortest time between two state writes (journal appends or checkpoints):
+ * the coalescing interval. Not a round 100 ms: a provider that writes ten
+ * times a second would phase-lock with it, each change coming just after a
+ * write started on the interval's timer, so that each waited nearly a whole
+ * interval on a timer of its own and was appended after the event loop went
+ * idle, waking it twice more per change. A shorter interval lets such a
+ * provider's changes drift back to starting their writes at once
+ * (docs/performance.md, "What each change paid").
+ */
+export const CHECKPOINT_INTERVAL_MS = 90;
 
 /** The provider registry as persistence sees it; ProviderLeases is one. */
 export interface ProviderState {

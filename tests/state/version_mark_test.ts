@@ -1,13 +1,18 @@
 /** VersionMark and Checkpointer on a real temporary directory. */
 import assert from "node:assert/strict";
 import {
+  CHECKPOINT_INTERVAL_MS,
   Checkpointer,
-  EARLY_START_FRACTION,
   VERSION_MARK_FILE,
   VERSION_RESERVATION,
   VersionMark,
 } from "../../src/state/mod.ts";
 import { waitUntil } from "../reliability/_server.ts";
+
+/** Runs pending microtasks only: a write started at once is done before any timer could fire. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+}
 
 Deno.test("VersionMark.reserve() persists a mark ahead of the version; read() finds it", async () => {
   const dir = await Deno.makeTempDir();
@@ -53,7 +58,7 @@ Deno.test("Checkpointer coalesces a burst into few writes and writes the rest at
   assert.equal(writes, 2, "nothing after close()");
 });
 
-Deno.test("Checkpointer starts a change's write at once near the interval's end, else on a timer", async () => {
+Deno.test("Checkpointer starts a change's write at once a whole interval after the last, else on a timer", async () => {
   let clock = 0;
   let writes = 0;
   const checkpointer = new Checkpointer({
@@ -65,24 +70,56 @@ Deno.test("Checkpointer starts a change's write at once near the interval's end,
     onError: (err) => assert.fail(String(err)),
     now: () => clock,
   });
-  // Microtasks only: a write started at once is done before any timer could fire.
-  const settle = async () => {
-    for (let i = 0; i < 10; i++) await Promise.resolve();
-  };
   checkpointer.schedule();
   assert.equal(writes, 0, "never on the caller's path");
   await settle();
   assert.equal(writes, 1, "the first change starts at once");
-  clock = 100 * EARLY_START_FRACTION; // a provider writing once per interval, a little early
+  clock = 100;
   checkpointer.schedule();
   await settle();
-  assert.equal(writes, 2, "a change in the interval's last tenth starts at once");
-  clock += 100 * EARLY_START_FRACTION - 1; // too soon: waits for the interval's end
+  assert.equal(writes, 2, "a change an interval after the last start starts at once");
+  clock = 199; // too soon: waits for the interval's end
   checkpointer.schedule();
   await settle();
   assert.equal(writes, 2, "a change sooner than that waits for a timer");
   await waitUntil("the timer's write", () => writes === 3);
   await checkpointer.close();
+});
+
+Deno.test("Checkpointer: a provider writing ten times a second soon starts each write with its change", async () => {
+  const interval = CHECKPOINT_INTERVAL_MS;
+  let clock = 0;
+  const starts: number[] = [];
+  const checkpointer = new Checkpointer({
+    intervalMs: interval,
+    write: () => {
+      starts.push(clock);
+      return Promise.resolve();
+    },
+    onError: (err) => assert.fail(String(err)),
+    now: () => clock,
+  });
+  checkpointer.schedule();
+  await settle();
+  const waited: number[] = [];
+  for (let k = 0; k < 15; k++) {
+    // Each change 4 ms after a round 100 ms, the first just after a write started: the worst
+    // phase, in which every change waited nearly a whole interval while the interval was 100 ms.
+    const change = 100 * k + 4;
+    clock = change;
+    const before = starts.length;
+    checkpointer.schedule();
+    await settle();
+    if (starts.length === before) {
+      // The timer's write starts when it is due, however late the timer runs on this machine.
+      clock = starts.at(-1)! + interval;
+      await waitUntil("the change's write", () => starts.length > before);
+    }
+    waited.push(starts.at(-1)! - change);
+  }
+  await checkpointer.close();
+  assert.ok(waited[0]! > 0, `the first change waits for the timer (waited ${waited})`);
+  assert.deepEqual(waited.slice(-5), [0, 0, 0, 0, 0], `later changes start at once (${waited})`);
 });
 
 Deno.test("Checkpointer tries again after a failed write", async () => {
