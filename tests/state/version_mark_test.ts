@@ -14,6 +14,21 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await Promise.resolve();
 }
 
+/** A Checkpointer whose writes succeed at once; `starts` holds the clock at each write's start. */
+function recordingCheckpointer(intervalMs: number, now?: () => number) {
+  const starts: number[] = [];
+  const checkpointer = new Checkpointer({
+    intervalMs,
+    write: () => {
+      starts.push(now?.() ?? performance.now());
+      return Promise.resolve();
+    },
+    onError: (err) => assert.fail(String(err)),
+    now,
+  });
+  return { checkpointer, starts };
+}
+
 Deno.test("VersionMark.reserve() persists a mark ahead of the version; read() finds it", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -36,69 +51,45 @@ Deno.test("VersionMark.reserve() persists a mark ahead of the version; read() fi
 });
 
 Deno.test("Checkpointer coalesces a burst into few writes and writes the rest at close()", async () => {
-  let writes = 0;
-  const checkpointer = new Checkpointer({
-    intervalMs: 100,
-    write: () => {
-      writes++;
-      return Promise.resolve();
-    },
-    onError: (err) => assert.fail(String(err)),
-  });
+  const { checkpointer, starts } = recordingCheckpointer(100);
+  const writes = () => starts.length;
   for (let i = 0; i < 1000; i++) checkpointer.schedule();
-  assert.equal(writes, 0, "schedule() never writes on the caller's path");
+  assert.equal(writes(), 0, "schedule() never writes on the caller's path");
   // Timers run late on a loaded machine: wait for the write, not for a time.
-  await waitUntil("the burst's checkpoint is written", () => writes > 0);
-  assert.equal(writes, 1, "a burst is one checkpoint");
+  await waitUntil("the burst's checkpoint is written", () => writes() > 0);
+  assert.equal(writes(), 1, "a burst is one checkpoint");
   checkpointer.schedule();
   await checkpointer.close();
-  assert.equal(writes, 2, "close() writes what is pending");
+  assert.equal(writes(), 2, "close() writes what is pending");
   checkpointer.schedule();
   await new Promise((r) => setTimeout(r, 150));
-  assert.equal(writes, 2, "nothing after close()");
+  assert.equal(writes(), 2, "nothing after close()");
 });
 
 Deno.test("Checkpointer starts a change's write at once a whole interval after the last, else on a timer", async () => {
   let clock = 0;
-  let writes = 0;
-  const checkpointer = new Checkpointer({
-    intervalMs: 100,
-    write: () => {
-      writes++;
-      return Promise.resolve();
-    },
-    onError: (err) => assert.fail(String(err)),
-    now: () => clock,
-  });
+  const { checkpointer, starts } = recordingCheckpointer(100, () => clock);
+  const writes = () => starts.length;
   checkpointer.schedule();
-  assert.equal(writes, 0, "never on the caller's path");
+  assert.equal(writes(), 0, "never on the caller's path");
   await settle();
-  assert.equal(writes, 1, "the first change starts at once");
+  assert.equal(writes(), 1, "the first change starts at once");
   clock = 100;
   checkpointer.schedule();
   await settle();
-  assert.equal(writes, 2, "a change an interval after the last start starts at once");
+  assert.equal(writes(), 2, "a change an interval after the last start starts at once");
   clock = 199; // too soon: waits for the interval's end
   checkpointer.schedule();
   await settle();
-  assert.equal(writes, 2, "a change sooner than that waits for a timer");
-  await waitUntil("the timer's write", () => writes === 3);
+  assert.equal(writes(), 2, "a change sooner than that waits for a timer");
+  await waitUntil("the timer's write", () => writes() === 3);
   await checkpointer.close();
 });
 
 Deno.test("Checkpointer: a provider writing ten times a second soon starts each write with its change", async () => {
   const interval = CHECKPOINT_INTERVAL_MS;
   let clock = 0;
-  const starts: number[] = [];
-  const checkpointer = new Checkpointer({
-    intervalMs: interval,
-    write: () => {
-      starts.push(clock);
-      return Promise.resolve();
-    },
-    onError: (err) => assert.fail(String(err)),
-    now: () => clock,
-  });
+  const { checkpointer, starts } = recordingCheckpointer(interval, () => clock);
   checkpointer.schedule();
   await settle();
   const waited: number[] = [];
