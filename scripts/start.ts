@@ -18,6 +18,15 @@ const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
 /** The signals the launcher passes on to the server; any other ends the launcher alone. */
 export const FORWARDED_SIGNALS: readonly Deno.Signal[] = ["SIGTERM", "SIGINT"];
 
+/**
+ * `deno task` and the launcher's own start (its imports include the
+ * server's packages) have brought `node_modules` in line with the lock file
+ * (deno.json's `"nodeModulesDir": "auto"` installs them all): the server
+ * does not check it a second time, 20–35 ms of every start
+ * (docs/performance.md, item 16).
+ */
+const NODE_MODULES_CHECKED = "--node-modules-dir=manual";
+
 /** The full `deno run` argument list for these server arguments (--help, --version and errors included). */
 export function startCommand(args: string[], env: Record<string, string | undefined>): string[] {
   const parsed = parseConfig(args, env);
@@ -26,7 +35,7 @@ export function startCommand(args: string[], env: Record<string, string | undefi
     // --help, --version and errors read the environment the server reads (grpc-js reads its own
     // variables as it loads), and touch nothing else.
     : ["--no-prompt", `--allow-env=${ENV_VARIABLES.join(",")}`];
-  return ["run", ...flags, MAIN, ...args];
+  return ["run", NODE_MODULES_CHECKED, ...flags, MAIN, ...args];
 }
 
 if (import.meta.main) {

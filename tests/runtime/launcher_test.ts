@@ -6,6 +6,8 @@
  * environment and no other permission, and answer as the binary does.
  */
 import assert from "node:assert/strict";
+import { cpSync } from "node:fs";
+import { join } from "node:path";
 import { LAUNCHER, startServer } from "../_helpers/server_process.ts";
 import { VERSION } from "../../src/version/mod.ts";
 
@@ -46,3 +48,23 @@ for (const [signal, code] of [["SIGABRT", 134], ["SIGKILL", 137]] as const) {
     },
   });
 }
+
+Deno.test("the start task runs the server from a checkout whose packages are not installed yet", async () => {
+  // The server skips Deno's node_modules check (scripts/start.ts): the task must install them first.
+  const root = new URL("../../", import.meta.url).pathname;
+  const dir = await Deno.makeTempDir({ prefix: "das-fresh-" });
+  try {
+    for (const entry of ["deno.json", "deno.lock", "src", "scripts", "proto"]) {
+      cpSync(join(root, entry), join(dir, entry), { recursive: true });
+    }
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "start", "--version"],
+      cwd: dir,
+    }).output();
+    const err = new TextDecoder().decode(stderr);
+    assert.equal(code, 0, err);
+    assert.match(new TextDecoder().decode(stdout), /^device-api-server v/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
