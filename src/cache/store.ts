@@ -340,7 +340,10 @@ export class GpuStore {
     return this.#commitLocked("update_status", "MODIFIED", ctx, old, { ...old.gpu, status: next });
   }
 
-  /** Sets and removes only the named conditions; other conditions are untouched. */
+  /**
+   * Sets and removes only the named conditions; other conditions are untouched. The patch may
+   * also set the recommended action, in the same write.
+   */
   async setConditions(patch: ConditionPatch, ctx: WriteContext): Promise<StoredGpu> {
     const name = validateName("name", patch.name);
     const namespace = normalizeNamespace("namespace", patch.namespace);
@@ -351,7 +354,9 @@ export class GpuStore {
     const current = old.gpu.status.conditions;
     const merged = mergeConditions(current, normalized, this.limits.maxConditions);
     const conditions = settleConditions(merged, current, ctx.provider, this.#timestamp());
-    const next: GpuStatus = { ...old.gpu.status, conditions };
+    const recommendedAction = patch.recommendedAction?.(old.gpu.status.recommendedAction) ??
+      old.gpu.status.recommendedAction;
+    const next: GpuStatus = { ...old.gpu.status, conditions, recommendedAction };
     if (same(old.gpu.status, next)) return old;
     return this.#commitLocked("set_conditions", "MODIFIED", ctx, old, { ...old.gpu, status: next });
   }

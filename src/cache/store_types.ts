@@ -78,6 +78,12 @@ export interface ConditionPatch {
   remove: string[];
   /** Precondition: the stored version must equal this one; 0 for none. */
   resourceVersion?: number;
+  /**
+   * In-process writers only (the NVML provider): the recommended action to store with the
+   * conditions, in the same write, from the stored one; undefined leaves it as it is. Called
+   * under the write lock, so it must be pure and quick.
+   */
+  recommendedAction?: (current: string) => string | undefined;
 }
 
 /** Outcome of the store's `rewriteConditions`. */

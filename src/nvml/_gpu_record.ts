@@ -8,7 +8,7 @@
 import { mostSevere } from "./actions.ts";
 import { callTimeoutCondition, NVML_CONDITION_TYPE } from "./health_policy.ts";
 import type { NvmlLogger } from "./logger.ts";
-import { type ConditionInput, type GpuStateWriter, NVML_PROVIDER_NAME } from "./writer.ts";
+import type { ConditionInput, GpuStateWriter } from "./writer.ts";
 
 interface Desired {
   condition: ConditionInput;
@@ -81,7 +81,7 @@ export class GpuRecord {
     return mostSevere([...this.#desired.values()].map((d) => d.action));
   }
 
-  /** Writes what changed: the conditions in one write, then the recommended action. */
+  /** Writes what changed, conditions and recommended action together, in one write. */
   publish(): Promise<void> {
     this.#chain = this.#chain.then(() => this.#publish());
     return this.#chain;
@@ -98,17 +98,15 @@ export class GpuRecord {
       changed.push(condition);
     }
     this.#dirty.clear();
+    const mine = this.action;
+    const action = mine === this.#actionWritten
+      ? undefined
+      : { mine, lastWritten: this.#actionWritten };
+    if (changed.length === 0 && action === undefined) return;
     try {
-      if (changed.length > 0) {
-        await this.#writer.setConditions(this.name, NVML_PROVIDER_NAME, changed);
-        for (const c of changed) this.#written.set(c.type, c);
-      }
-      const mine = this.action;
-      if (mine !== this.#actionWritten) {
-        if (await this.#writer.reconcileAction(this.name, mine, this.#actionWritten)) {
-          this.#actionWritten = mine;
-        }
-      }
+      const shown = await this.#writer.writeStatus(this.name, changed, action);
+      for (const c of changed) this.#written.set(c.type, c);
+      if (action !== undefined && shown) this.#actionWritten = mine;
     } catch (err) {
       // Written again at the next change; the types stay dirty until then.
       for (const c of changed) this.#dirty.add(c.type);

@@ -33,7 +33,12 @@ export {
   type NvmlState,
   startNvmlProvider,
 } from "./provider.ts";
-export { type ConditionInput, type GpuStateWriter, NVML_PROVIDER_NAME } from "./writer.ts";
+export {
+  type ActionChange,
+  type ConditionInput,
+  type GpuStateWriter,
+  NVML_PROVIDER_NAME,
+} from "./writer.ts";
 export {
   createXidPolicy,
   DEFAULT_IGNORED_XIDS,

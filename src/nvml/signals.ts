@@ -170,12 +170,19 @@ function memoryFacts(r: SignalReadings): string {
   return facts.join("; ");
 }
 
-function temperatureFacts(r: SignalReadings): string {
-  if (r.temperature === undefined) return "";
+/**
+ * The temperature facts of `NVMLClocksHealthy`. The reading itself goes only into a slowdown's
+ * message: a healthy GPU's temperature moves whenever its load does (an H200 went from 38 to 63 °C
+ * in 20 s of work), and a message that followed it would rewrite the condition at every poll (a
+ * new resource version, a watch event to every consumer, a journal append) with nothing changed
+ * in the GPU's health.
+ */
+function temperatureFacts(r: SignalReadings, slowedDown: boolean): string {
   const limits = [
     r.slowdownThreshold === undefined ? "" : `slowdown at ${r.slowdownThreshold} °C`,
     r.shutdownThreshold === undefined ? "" : `shutdown at ${r.shutdownThreshold} °C`,
   ].filter((s) => s !== "");
+  if (!slowedDown || r.temperature === undefined) return limits.join(", ");
   return `temperature ${r.temperature} °C` + (limits.length ? ` (${limits.join(", ")})` : "");
 }
 
@@ -205,7 +212,7 @@ export function signalConditions(r: SignalReadings): SignalConditionState[] {
   for (const [type, read, healthy, facts] of categories) {
     if (!read) continue;
     const mine = problems.filter((p) => p.type === type);
-    const extra = [type === SignalCondition.Clocks ? temperatureFacts(r) : facts]
+    const extra = [type === SignalCondition.Clocks ? temperatureFacts(r, mine.length > 0) : facts]
       .filter((s) => s !== "");
     if (mine.length === 0) {
       const what = type === SignalCondition.Clocks

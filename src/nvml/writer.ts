@@ -17,18 +17,25 @@ export interface ConditionInput {
   message: string;
 }
 
-/** The store operations the NVML provider needs. */
+/** The NVML provider's recommended action in a write: what it wants now, what it wrote last. */
+export interface ActionChange {
+  /** The most severe action among the GPU's NVML problems; "" for none. */
+  mine: string;
+  /** What the NVML provider wrote last ("" for nothing). */
+  lastWritten: string;
+}
+
+/** The store operations the NVML provider needs, each written as `NVML_PROVIDER_NAME`. */
 export interface GpuStateWriter {
   /** Creates the GPU if absent; an existing GPU with the same uuid is left as is. */
   ensureGpu(name: string, spec: GpuSpec): Promise<void>;
-  /** Sets only the named conditions of GPU `name` as owned by `provider`; other conditions are untouched. */
-  setConditions(name: string, provider: string, conditions: ConditionInput[]): Promise<void>;
   /**
-   * Sets `status.recommended_action` of GPU `name` to `mine` under the merge rule of
-   * `mergeAction` (actions.ts): another provider's more severe action stays.
+   * Sets the given conditions of GPU `name` (other conditions are untouched) and, with
+   * `action`, `status.recommended_action` under the merge rule of `mergeAction` (actions.ts:
+   * another provider's more severe action stays), all in one write: a consumer never sees a
+   * new condition without its action.
    *
-   * @param lastWritten What the NVML provider wrote last ("" for nothing).
-   * @returns True when the GPU now shows `mine`.
+   * @returns True when the GPU now shows `action.mine` (true without `action`).
    */
-  reconcileAction(name: string, mine: string, lastWritten: string): Promise<boolean>;
+  writeStatus(name: string, conditions: ConditionInput[], action?: ActionChange): Promise<boolean>;
 }

@@ -36,7 +36,7 @@ export interface HeartbeatSink {
  *
  * @param writer the writer to wrap
  * @param sink where heartbeats go
- * @param provider the name `ensureGpu` writes as
+ * @param provider the name the writer writes as
  * @returns a writer with the same behaviour plus heartbeats
  */
 export function heartbeatingWriter(
@@ -49,12 +49,8 @@ export function heartbeatingWriter(
       await writer.ensureGpu(name, spec);
       sink.heartbeat(provider);
     },
-    async setConditions(name, writerName, conditions) {
-      await writer.setConditions(name, writerName, conditions);
-      sink.heartbeat(writerName);
-    },
-    async reconcileAction(name, mine, lastWritten) {
-      const shown = await writer.reconcileAction(name, mine, lastWritten);
+    async writeStatus(name, conditions, action) {
+      const shown = await writer.writeStatus(name, conditions, action);
       sink.heartbeat(provider);
       return shown;
     },

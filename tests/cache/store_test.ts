@@ -276,6 +276,33 @@ Deno.test("GpuStore.setConditions() sets and removes only the named conditions",
   assert.equal(before.status.conditions[0]?.owner, "p1");
 });
 
+Deno.test("GpuStore.setConditions() sets the recommended action in the same write", async () => {
+  const { store, commits, sink } = await observed();
+  await store.create(gpuInput("g"), CTX);
+  await store.updateStatus({ name: "g", status: { recommendedAction: "RESTART_APP" } }, CTX);
+  const seen: string[] = [];
+  const { gpu } = await store.setConditions({
+    name: "g",
+    set: [cond("NVMLReady", "False")],
+    remove: [],
+    recommendedAction: (current) => {
+      seen.push(current);
+      return "RESET_GPU";
+    },
+  }, CTX);
+  assert.deepEqual(seen, ["RESTART_APP"], "called once, with the stored action");
+  assert.equal(gpu.status.recommendedAction, "RESET_GPU");
+  assert.equal(gpu.status.conditions[0]?.status, "False");
+  assert.equal(commits.length, 3, "create, the action, then conditions and action together");
+  await delivered();
+  assert.equal(sink.writes.length, 3);
+  const kept = await store.setConditions(
+    { name: "g", set: [cond("NVMLReady", "True")], remove: [], recommendedAction: () => undefined },
+    CTX,
+  );
+  assert.equal(kept.gpu.status.recommendedAction, "RESET_GPU", "undefined keeps the action");
+});
+
 Deno.test("GpuStore.setConditions() checks the resource version precondition", async () => {
   const store = newStore();
   await store.create(gpuInput("g"), CTX);

@@ -2,11 +2,13 @@
  * Checks the NVML bindings against a real driver: enumerates, reads every polled signal
  * (remapped rows, retired pages, ECC counts, clock event reasons, temperature and thresholds),
  * registers events, runs one wait cycle, shuts down, then runs the provider for one cycle.
- * Prints everything it sees. Not a test: run it by hand on a GPU machine. Every call is
+ * Prints everything it sees, and how long each polled call takes (median and slowest of
+ * `--repeat` rounds, in µs, as the poller makes them: nonblocking, one at a time). Not a test: run it by hand on a GPU machine. Every call is
  * nonblocking: a timer counts ticks across the run to show the event loop never stalled.
  *
  * Usage:
- *   deno run --allow-ffi --allow-read tests/nvml/device_check.ts [--library PATH] [--driver-root DIR] [--wait-ms N]
+ *   deno run --allow-ffi --allow-read tests/nvml/device_check.ts [--library PATH] [--driver-root DIR]
+ *     [--wait-ms N] [--repeat N]
  *
  * Exits 0 when every step worked, 1 otherwise.
  *
@@ -27,9 +29,11 @@ const { values } = parseArgs({
     "driver-root": { type: "string", default: "/" },
     "wait-ms": { type: "string", default: "1000" },
     "call-timeout-ms": { type: "string", default: "5000" },
+    repeat: { type: "string", default: "50" },
   },
 });
 const waitMs = Number(values["wait-ms"]);
+const repeat = Number(values.repeat);
 let failures = 0;
 
 function show(step: string, value: unknown): void {
@@ -61,6 +65,41 @@ async function attempt<T>(step: string, fn: () => T | Promise<T>): Promise<T | u
 const path = values.library ?? findNvmlLibrary({ driverRoot: values["driver-root"] });
 show("library", path ?? "(not found)");
 if (path === undefined) Deno.exit(1);
+
+/** Median and slowest duration of each call the signal poller makes, skipping those the GPU or library lacks. */
+async function timeCalls(
+  nvml: NvmlLibrary,
+  handle: bigint,
+): Promise<Record<string, string>> {
+  const calls: Record<string, () => Promise<unknown>> = {
+    remappedRows: () => nvml.remappedRows(handle),
+    retiredPagesPending: () => nvml.retiredPagesPending(handle),
+    retiredPageCount: () => nvml.retiredPageCount(handle, 0),
+    totalEccErrors: () => nvml.totalEccErrors(handle, 1, 0),
+    clockEventReasons: () => nvml.clockEventReasons(handle),
+    temperature: () => nvml.temperature(handle),
+  };
+  const out: Record<string, string> = {};
+  for (const [name, call] of Object.entries(calls)) {
+    const took: number[] = [];
+    let lacking = false;
+    try {
+      for (let n = 0; n < repeat; n++) {
+        const start = performance.now();
+        lacking = await call() === null; // the library lacks the call: nothing to time
+        if (lacking) break;
+        took.push((performance.now() - start) * 1000);
+      }
+    } catch (err) {
+      if (err instanceof NvmlError && err.code === NvmlReturn.NOT_SUPPORTED) continue;
+      throw err;
+    }
+    if (lacking || took.length === 0) continue;
+    took.sort((a, b) => a - b);
+    out[name] = `${Math.round(took[took.length >> 1]!)}/${Math.round(took[took.length - 1]!)}`;
+  }
+  return out;
+}
 
 async function step(name: string, fn: () => unknown): Promise<boolean> {
   return await attempt(name, async () => {
@@ -108,6 +147,7 @@ for (let i = 0; i < count; i++) {
   await attempt(`gpu ${i} temperature`, () => nvml.temperature(handle));
   await attempt(`gpu ${i} slowdown threshold`, () => nvml.temperatureThreshold(handle, 1));
   await attempt(`gpu ${i} shutdown threshold`, () => nvml.temperatureThreshold(handle, 0));
+  await attempt(`gpu ${i} polled call µs (median/max of ${repeat})`, () => timeCalls(nvml, handle));
   const supported = await attempt(
     `gpu ${i} supported events`,
     () => nvml.supportedEventTypes(handle),
@@ -149,12 +189,8 @@ const provider = startNvmlProvider({
       show(`ensureGpu ${name}`, spec);
       return Promise.resolve();
     },
-    setConditions(name, owner, conditions) {
-      show(`setConditions ${name} (${owner})`, conditions);
-      return Promise.resolve();
-    },
-    reconcileAction(name, mine, lastWritten) {
-      show(`reconcileAction ${name}`, { mine, lastWritten });
+    writeStatus(name, conditions, action) {
+      show(`writeStatus ${name}`, { conditions, action });
       return Promise.resolve(true);
     },
   },

@@ -9,7 +9,7 @@ const SCRIPT = new URL("./device_check.ts", import.meta.url).pathname;
 
 async function runCheck(library: string, env: Record<string, string> = {}) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", SCRIPT, "--library", library, "--wait-ms", "100"],
+    args: ["run", "-A", SCRIPT, "--library", library, "--wait-ms", "100", "--repeat", "5"],
     env: { FAKE_NVML_GPU_COUNT: "2", NO_COLOR: "1", ...env },
     stdout: "piped",
     stderr: "piped",
@@ -29,6 +29,7 @@ Deno.test("device_check.ts reads every polled signal and passes on the fake libr
       "gpu 1 temperature: 40",
       "gpu 1 slowdown threshold: 90",
       "gpu 1 shutdown threshold: 95",
+      'gpu 1 polled call µs (median/max of 5): {"remappedRows":"',
       "DEVICE CHECK PASSED",
     ]
   ) {
@@ -40,6 +41,8 @@ Deno.test("device_check.ts passes on an old driver and on a GPU without the sign
   const old = await runCheck(await buildFakeNvml({ oldDriver: true }));
   assert.equal(old.code, 0, old.text);
   assert.match(old.text, /"clockEventReasons":"throttle"/);
+  // The old driver lacks nvmlDeviceGetRemappedRows: nothing to time.
+  assert.match(old.text, /gpu 0 polled call µs \(median\/max of 5\): \{"retiredPagesPending":"/);
   const dir = await Deno.makeTempDir({ prefix: "device-check-" });
   try {
     await Deno.writeTextFile(`${dir}/control`, "no-signals 0\n");

@@ -6,9 +6,11 @@
  */
 
 import {
+  type ActionChange,
   type ConditionInput,
   type GpuStateWriter,
   mergeAction,
+  NVML_PROVIDER_NAME,
   type NvmlLogger,
 } from "../../src/nvml/mod.ts";
 import type { GpuSpec } from "../../src/api/mod.ts";
@@ -26,11 +28,11 @@ export interface StoredGpu {
   action: string;
 }
 
-/** One `setConditions` call. */
-export interface ConditionWrite {
+/** One `writeStatus` call. */
+export interface StatusWrite {
   name: string;
-  provider: string;
   conditions: ConditionInput[];
+  action?: ActionChange;
 }
 
 // A safety net so that a broken provider fails the test instead of hanging it.
@@ -52,7 +54,7 @@ export async function until(predicate: () => boolean, what: string): Promise<voi
 /** Keeps GPUs and conditions in memory with the semantics the server store gives. */
 export class MemoryWriter implements GpuStateWriter {
   readonly gpus = new Map<string, StoredGpu>();
-  readonly writes: ConditionWrite[] = [];
+  readonly writes: StatusWrite[] = [];
 
   ensureGpu(name: string, spec: GpuSpec): Promise<void> {
     const existing = this.gpus.get(name);
@@ -65,23 +67,18 @@ export class MemoryWriter implements GpuStateWriter {
     return Promise.resolve();
   }
 
-  setConditions(name: string, provider: string, conditions: ConditionInput[]): Promise<void> {
+  writeStatus(name: string, conditions: ConditionInput[], action?: ActionChange): Promise<boolean> {
     const gpu = this.gpus.get(name);
-    if (gpu === undefined) {
-      return Promise.reject(new Error(`Cannot set conditions: no GPU ${name}`));
-    }
-    this.writes.push({ name, provider, conditions: conditions.map((c) => ({ ...c })) });
-    for (const c of conditions) gpu.conditions.set(c.type, { ...c, owner: provider });
-    return Promise.resolve();
-  }
-
-  reconcileAction(name: string, mine: string, lastWritten: string): Promise<boolean> {
-    const gpu = this.gpus.get(name);
-    if (gpu === undefined) return Promise.reject(new Error(`Cannot set action: no GPU ${name}`));
-    const next = mergeAction(gpu.action, mine, lastWritten);
-    if (next === undefined) return Promise.resolve(gpu.action === mine);
-    gpu.action = next;
-    return Promise.resolve(true);
+    if (gpu === undefined) return Promise.reject(new Error(`Cannot write status: no GPU ${name}`));
+    this.writes.push({
+      name,
+      conditions: conditions.map((c) => ({ ...c })),
+      action: action && { ...action },
+    });
+    for (const c of conditions) gpu.conditions.set(c.type, { ...c, owner: NVML_PROVIDER_NAME });
+    if (action === undefined) return Promise.resolve(true);
+    gpu.action = mergeAction(gpu.action, action.mine, action.lastWritten) ?? gpu.action;
+    return Promise.resolve(gpu.action === action.mine);
   }
 
   /** A condition of a GPU, or undefined. */

@@ -65,7 +65,7 @@ Deno.test("startNvmlProvider() works under a path-scoped --allow-ffi in another 
     assert.deepEqual(run.lines.find((l) => "up" in l), { up: true, reason: "", devices: 2 });
     assert.equal(run.lines.filter((l) => "ensureGpu" in l).length, 2);
     const unhealthy = run.lines.find((l) => JSON.stringify(l).includes('"status":"False"'));
-    assert.equal(unhealthy?.setConditions, "gpu-3f2504e1-4f89-11d3-9a0c-0305e82c3301");
+    assert.equal(unhealthy?.writeStatus, "gpu-3f2504e1-4f89-11d3-9a0c-0305e82c3301");
     assert.match(JSON.stringify(unhealthy), /XID 79/);
     assert.deepEqual(run.lines.at(-1), { stopped: true });
   } finally {

@@ -22,13 +22,9 @@ const provider = startNvmlProvider({
       print({ ensureGpu: name, spec });
       return Promise.resolve();
     },
-    setConditions(name, provider, conditions) {
-      print({ setConditions: name, provider, conditions });
+    writeStatus(name, conditions, action) {
+      print({ writeStatus: name, conditions, action });
       if (conditions.some((c) => c.status === "False")) sawFalse();
-      return Promise.resolve();
-    },
-    reconcileAction(name, mine) {
-      print({ reconcileAction: name, mine });
       return Promise.resolve(true);
     },
   },

@@ -83,6 +83,8 @@ Deno.test(
       assert.equal(event!.object.metadata.name, target.metadata.name);
       assert.equal(nvmlReady(event!.object)!.reason, "XidCriticalError");
       assert.match(nvmlReady(event!.object)!.message, /43/);
+      // The condition and its action come in one write: no consumer sees one without the other.
+      assert.equal(event!.object.status.recommendedAction, "RESET_GPU");
       assert.equal(
         seen.filter((e) => e.type === "MODIFIED").length,
         1,

@@ -55,6 +55,18 @@ Deno.test("startNvmlProvider() sees a missed double-bit error through the volati
   await h.writer.waitForAction(GPU0, "RESET_GPU");
 });
 
+Deno.test("startNvmlProvider() leaves a healthy GPU's clock condition alone as its temperature moves", async () => {
+  await using h = await startHarness({ provider: fast });
+  await h.writer.waitFor(GPU1, CLOCKS, "True", "NoHardwareSlowdown");
+  const before = h.writer.condition(GPU1, CLOCKS)!.message;
+  assert.equal(before, "No hardware clock slowdown; slowdown at 90 °C, shutdown at 95 °C");
+  h.control.command("temperature 1 47");
+  // One poll reads every signal: the poll that sees the remap has read the new temperature too.
+  h.control.command("remap 1 1 0");
+  await h.writer.waitFor(GPU1, MEM, "False", "RowRemapPending");
+  assert.equal(h.writer.condition(GPU1, CLOCKS)!.message, before);
+});
+
 Deno.test("startNvmlProvider() reports hardware thermal slowdown with the temperatures", async () => {
   const signals: string[] = [];
   await using h = await startHarness({ provider: { ...fast, onSignal: (s) => signals.push(s) } });

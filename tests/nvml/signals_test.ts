@@ -34,11 +34,41 @@ Deno.test("signalConditions() says True with the counts when nothing is wrong", 
           type: "NVMLClocksHealthy",
           status: "True",
           reason: "NoHardwareSlowdown",
-          message: "No hardware clock slowdown; temperature 40 °C (slowdown at 90 °C)",
+          message: "No hardware clock slowdown; slowdown at 90 °C",
         },
         action: "",
       },
     ],
+  );
+});
+
+Deno.test("signalConditions() keeps a healthy GPU's messages the same when only its temperature moves", () => {
+  const at = (temperature: number) =>
+    signalConditions({
+      remappedRows: { correctable: 0, uncorrectable: 0, pending: false, failure: false },
+      clockReasons: 0x1n,
+      temperature,
+      slowdownThreshold: 89,
+      shutdownThreshold: 95,
+    });
+  assert.deepEqual(at(41), at(38));
+  assert.equal(
+    at(38)[1]!.condition.message,
+    "No hardware clock slowdown; slowdown at 89 °C, shutdown at 95 °C",
+  );
+});
+
+Deno.test("signalConditions() gives a thermal slowdown's temperature against the thresholds", () => {
+  const [clocks] = signalConditions({
+    clockReasons: 0x40n,
+    temperature: 92,
+    slowdownThreshold: 89,
+    shutdownThreshold: 95,
+  });
+  assert.equal(
+    clocks!.condition.message,
+    "clocks slowed down by the hardware (HwThermalSlowdown); " +
+      "temperature 92 °C (slowdown at 89 °C, shutdown at 95 °C)",
   );
 });
 
