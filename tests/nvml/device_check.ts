@@ -3,8 +3,9 @@
  * (remapped rows, retired pages, ECC counts, clock event reasons, temperature and thresholds),
  * registers events, runs one wait cycle, shuts down, then runs the provider for one cycle.
  * Prints everything it sees, and how long each polled call takes (median and slowest of
- * `--repeat` rounds, in µs, as the poller makes them: nonblocking, one at a time). Not a test: run it by hand on a GPU machine. Every call is
- * nonblocking: a timer counts ticks across the run to show the event loop never stalled.
+ * `--repeat` rounds, in µs, as the poller makes them: nonblocking, one at a time). Not a test:
+ * run it by hand on a GPU machine. Every call is nonblocking: a timer counts ticks across the
+ * run to show the event loop never stalled.
  *
  * Usage:
  *   deno run --allow-ffi --allow-read tests/nvml/device_check.ts [--library PATH] [--driver-root DIR]
@@ -66,7 +67,7 @@ const path = values.library ?? findNvmlLibrary({ driverRoot: values["driver-root
 show("library", path ?? "(not found)");
 if (path === undefined) Deno.exit(1);
 
-/** Median and slowest duration of each call the signal poller makes, skipping those the GPU or library lacks. */
+/** Median and slowest time of each call the signal poller makes, but those the GPU or library lack. */
 async function timeCalls(
   nvml: NvmlLibrary,
   handle: bigint,
