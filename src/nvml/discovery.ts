@@ -10,7 +10,12 @@ import { isAbsolute, join } from "node:path";
 /** File name of the NVML library. */
 export const NVML_LIBRARY_NAME = "libnvidia-ml.so.1";
 
-/** Directories searched under the driver root, in order (as the NVIDIA device plugin does). */
+/**
+ * Directories searched under the driver root, in order: the NVIDIA device plugin's, then
+ * `/usr/local/nvidia/lib64` (GKE's driver mount and the CUDA images' library path) before the
+ * generic `/usr/lib` and `/lib`, which on such machines hold only an absolute link into it: a
+ * link that leads outside these directories is outside the server's permission scope too.
+ */
 export const NVML_LIBRARY_DIRS: readonly string[] = [
   "/usr/lib64",
   "/usr/lib/x86_64-linux-gnu",
@@ -18,6 +23,7 @@ export const NVML_LIBRARY_DIRS: readonly string[] = [
   "/lib64",
   "/lib/x86_64-linux-gnu",
   "/lib/aarch64-linux-gnu",
+  "/usr/local/nvidia/lib64",
   "/usr/lib",
   "/lib",
   "/usr/lib/wsl/lib",

@@ -169,6 +169,14 @@ class Provider implements NvmlProvider {
     try {
       path = locate(this.#o);
     } catch (err) {
+      if (err instanceof Deno.errors.NotCapable) {
+        // A link under the driver root leads outside the directories the server may read.
+        return this.#down(
+          "failed",
+          `Cannot find NVML library: a link under the driver root leads outside the server's ` +
+            `permission scope (${err.message}); set --nvml-library-path to the library's own path`,
+        );
+      }
       return this.#down("not_found", `Cannot find NVML library: ${(err as Error).message}`);
     }
     this.libraryPath = path;

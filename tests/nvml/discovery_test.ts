@@ -35,6 +35,13 @@ Deno.test("findNvmlLibrary() searches /usr/lib64 before the Debian directories",
   });
 });
 
+Deno.test("findNvmlLibrary() finds the library in /usr/local/nvidia/lib64 (GKE, CUDA images)", async () => {
+  await withRoot(async (root) => {
+    const path = await place(root, "usr/local/nvidia/lib64");
+    assert.equal(findNvmlLibrary({ driverRoot: root }), path);
+  });
+});
+
 Deno.test("findNvmlLibrary() returns undefined when no library is there", async () => {
   await withRoot((root) => {
     assert.equal(findNvmlLibrary({ driverRoot: root }), undefined);

@@ -33,6 +33,7 @@ const { values } = parseArgs({
   },
 });
 const POLL_MS = 1000;
+const NVML_DOWN = "NVML provider is down; the server keeps serving";
 let failures = 0;
 
 function fail(what: string): void {
@@ -82,6 +83,13 @@ const events: WatchEvent[] = [];
 let watch: { cancel(): void } | undefined;
 let watching: Promise<void> = Promise.resolve();
 try {
+  const nvml = await server.waitForLog(
+    (l) => l.msg === "NVML provider started" || l.msg === NVML_DOWN,
+    30_000,
+  );
+  const { library, driverVersion, gpus: count, reason } = nvml;
+  console.log(`${nvml.msg}: ${JSON.stringify({ library, driverVersion, gpus: count, reason })}`);
+  if (nvml.msg === NVML_DOWN) throw new Error(`the NVML provider is down: ${reason}`);
   const gpus = await until("every GPU with NVMLReady True", 30_000, async () => {
     const items = (await client.list()).items;
     return items.length > 0 && items.every((g) => ready(g)?.status === "True") ? items : undefined;

@@ -30,6 +30,10 @@ async function runCheck(faultCommand: (control: string) => string) {
 Deno.test("server_check.ts passes when a fault makes one watch event with its action", async () => {
   const { code, text } = await runCheck((control) => `echo 'xid 1 31' >> '${control}'`);
   assert.equal(code, 0, text);
+  assert.match(
+    text,
+    /NVML provider started: \{"library":"[^"]+libnvidia-ml\.so\.1","driverVersion"/,
+  );
   assert.match(text, /2 GPU\(s\):/);
   assert.match(text, /watch events in 1 s of observing: 0/);
   assert.match(text, /first event after the fault:\n\S+: .*action "RESTART_APP"/);
