@@ -21,6 +21,7 @@
 import { parseArgs } from "node:util";
 import type { Gpu } from "../../src/api/mod.ts";
 import type { WatchEvent } from "../../src/client/mod.ts";
+import { describeGpu } from "../../src/cli/describe.ts";
 import { LAUNCHER, startServer } from "../_helpers/server_process.ts";
 
 const { values } = parseArgs({
@@ -55,17 +56,8 @@ async function until<T>(what: string, ms: number, probe: () => Promise<T | undef
 
 const ready = (gpu: Gpu) => gpu.status.conditions.find((c) => c.type === "NVMLReady");
 
-function describe(gpu: Gpu): string {
-  const lines = [
-    `${gpu.metadata.name}: ${gpu.spec.productName}, ${gpu.spec.pciBusId}, ` +
-    `${gpu.spec.memoryTotalBytes} bytes, action "${gpu.status.recommendedAction}", ` +
-    `rv ${gpu.metadata.resourceVersion}`,
-  ];
-  for (const c of gpu.status.conditions) {
-    lines.push(`  ${c.type}=${c.status} ${c.reason} (${c.owner}): ${c.message}`);
-  }
-  return lines.join("\n");
-}
+// The operator CLI's `describe gpu` page.
+const describe = (gpu: Gpu) => describeGpu(gpu, Date.now());
 
 const started = performance.now();
 await using server = await startServer({
@@ -90,14 +82,14 @@ try {
   const { library, driverVersion, gpus: count, reason } = nvml;
   console.log(`${nvml.msg}: ${JSON.stringify({ library, driverVersion, gpus: count, reason })}`);
   if (nvml.msg === NVML_DOWN) throw new Error(`the NVML provider is down: ${reason}`);
-  const gpus = await until("every GPU with NVMLReady True", 30_000, async () => {
+  await until("every GPU with NVMLReady True", 30_000, async () => {
     const items = (await client.list()).items;
     return items.length > 0 && items.every((g) => ready(g)?.status === "True") ? items : undefined;
   });
   // The signal poller's first round writes its conditions just after NVMLReady.
   await sleep(2 * POLL_MS);
   const list = await client.list();
-  console.log(`${gpus.length} GPU(s):\n${list.items.map(describe).join("\n")}`);
+  console.log(`${list.items.length} GPU(s):\n${list.items.map(describe).join("\n")}`);
 
   const stream = client.watch({ resourceVersion: list.resourceVersion });
   watch = stream;
