@@ -27,7 +27,9 @@ export class WorkerProcess {
   private constructor(config: WorkerConfig) {
     this.config = config;
     this.#child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", WORKER, JSON.stringify(config)],
+      // No code cache: the workers load grpc-js under V8's default flags, and V8 rejects a cache
+      // written under other flags, so a worker writing it would make every next server start cold.
+      args: ["run", "-A", "--no-code-cache", WORKER, JSON.stringify(config)],
       stdin: "piped",
       stdout: "piped",
       stderr: "inherit",

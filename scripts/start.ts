@@ -11,7 +11,8 @@
  * @module
  */
 import { parseConfig, readConfigEnv } from "../src/config/mod.ts";
-import { ENV_VARIABLES, runtimeFlags, scopeFromConfig } from "../src/runtime/mod.ts";
+// Not src/runtime/mod.ts: the launcher loads no gRPC stack (docs/performance.md, item 18).
+import { ENV_VARIABLES, runtimeFlags, scopeFromConfig } from "../src/runtime/runtime_flags.ts";
 
 const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
 
@@ -19,11 +20,10 @@ const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
 export const FORWARDED_SIGNALS: readonly Deno.Signal[] = ["SIGTERM", "SIGINT"];
 
 /**
- * `deno task` and the launcher's own start (its imports include the
- * server's packages) have brought `node_modules` in line with the lock file
- * (deno.json's `"nodeModulesDir": "auto"` installs them all): the server
- * does not check it a second time, 20–35 ms of every start
- * (docs/performance.md, item 16).
+ * `deno task` has brought `node_modules` in line with the lock file
+ * (deno.json's `"nodeModulesDir": "auto"` installs them all, before any
+ * task runs): the server does not check it a second time, 20–35 ms of
+ * every start (docs/performance.md, item 16).
  */
 const NODE_MODULES_CHECKED = "--node-modules-dir=manual";
 

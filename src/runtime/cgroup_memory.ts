@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { parseCgroupMemoryLimit } from "../cache/mod.ts";
+import { parseCgroupMemoryLimit } from "../cache/memory_budget.ts";
 
 /** Where the limit is read, in order: cgroup v2, then cgroup v1. */
 export const CGROUP_MEMORY_LIMIT_FILES: readonly string[] = [

@@ -10,9 +10,11 @@
  */
 import { dirname, join } from "node:path";
 import { type Config, LOCALHOST_ADDRESSES, parseHostPort } from "../config/mod.ts";
-import { NVML_LIBRARY_DIRS } from "../nvml/mod.ts";
+// These files, not their folders' mod.ts: the launcher imports this module, and it loads no more
+// of the server than these constants (no gRPC stack: docs/performance.md, item 18).
+import { NVML_LIBRARY_DIRS } from "../nvml/discovery.ts";
+import { privateBindPath } from "../server/unix_socket.ts";
 import { CGROUP_MEMORY_LIMIT_FILES } from "./cgroup_memory.ts";
-import { privateBindPath } from "../server/mod.ts";
 
 /**
  * V8 flags that bound memory, chosen from a measured curve of server CPU per

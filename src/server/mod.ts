@@ -19,7 +19,8 @@ export {
   type WatchQuotaName,
   type WatchQuotaOptions,
 } from "./watch_quota.ts";
-export { privateBindPath, SOCKET_CHECK_INTERVAL_MS } from "./unix_listener.ts";
+export { SOCKET_CHECK_INTERVAL_MS } from "./unix_listener.ts";
+export { privateBindPath } from "./unix_socket.ts";
 export { DUPLICATE_WINDOW_MS, onShutdownSignals, type ShutdownHandlers } from "./signals.ts";
 export { codeName, isInternal, PermissionDeniedError, toGrpcError } from "./status.ts";
 export { PROVIDER_METADATA_KEY, providerOf, validateProviderName } from "./provider_identity.ts";

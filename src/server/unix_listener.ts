@@ -16,26 +16,15 @@
  * @module
  */
 import * as net from "node:net";
-import { basename, dirname } from "node:path";
+import { dirname } from "node:path";
 import type { ConnectionInjector } from "@grpc/grpc-js";
 import type { Logger } from "../logging/mod.ts";
 import { acceptConnection } from "./accept.ts";
 import { connectionTag } from "./peer.ts";
-import { prepareSocketPath } from "./unix_socket.ts";
+import { prepareSocketPath, privateBindPath } from "./unix_socket.ts";
 
 /** How often the socket file is checked, by default. */
 export const SOCKET_CHECK_INTERVAL_MS = 2000;
-
-/**
- * Where a socket is bound before it is renamed to `path`: a private (0700)
- * directory beside it, so the bind needs no permission outside that folder.
- *
- * @param path the socket path
- * @returns the temporary bind path
- */
-export function privateBindPath(path: string): string {
-  return `${dirname(path)}/.das/${basename(path)}`;
-}
 
 /** Options of {@linkcode UnixListener}. */
 export interface UnixListenerOptions {

@@ -3,7 +3,18 @@
  *
  * @module
  */
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
+
+/**
+ * Where a socket is bound before it is renamed to `path`: a private (0700)
+ * directory beside it, so the bind needs no permission outside that folder.
+ *
+ * @param path the socket path
+ * @returns the temporary bind path
+ */
+export function privateBindPath(path: string): string {
+  return `${dirname(path)}/.das/${basename(path)}`;
+}
 
 /** Mode of a socket directory the server creates. */
 export const SOCKET_DIR_MODE = 0o750;

@@ -68,3 +68,19 @@ Deno.test("the start task runs the server from a checkout whose packages are not
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the start task's launcher loads no npm package, so not the server's gRPC stack", async () => {
+  // Loaded under V8's default flags, grpc-js's code cache would be rejected by the server, which
+  // runs under its own (docs/performance.md, item 18): every start would compile it again.
+  const script = new URL("../../scripts/start.ts", import.meta.url).pathname;
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", script],
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  const graph = JSON.parse(new TextDecoder().decode(stdout)) as {
+    modules: { specifier: string }[];
+  };
+  const specifiers = graph.modules.map((m) => m.specifier);
+  assert.ok(specifiers.some((s) => s.endsWith("/src/runtime/runtime_flags.ts")), "graph read");
+  assert.deepEqual(specifiers.filter((s) => s.startsWith("npm:")), []);
+});
