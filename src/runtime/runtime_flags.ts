@@ -28,9 +28,21 @@ import { CGROUP_MEMORY_LIMIT_FILES } from "./cgroup_memory.ts";
  *   before the heap grows toward the chart's 256 MiB limit. A node's live
  *   data is far smaller (8 GPUs of a few KiB, a watch history of a few
  *   MiB); raising --max-gpus or --max-object-bytes far beyond that needs a
- *   larger ceiling (and a larger memory limit).
+ *   larger ceiling (and a larger memory limit);
+ * - an old-generation floor (`--initial-old-space-size=40`, MiB): Deno's
+ *   HTTP/2 layer keeps every finished stream, and the call hanging off it,
+ *   until a full collection, so every call is promoted; under the ceiling
+ *   V8 would start a full collection every ≈8 MiB of promotion, each
+ *   marking the whole live heap. With the floor it waits until ≈35–40 MiB:
+ *   half as many full collections, 6–12% less CPU per call under load, for
+ *   ≈10–20 MiB more peak RSS (48 MiB saved a little more but took List at
+ *   c64 to 166 MiB).
  */
-export const V8_FLAGS: readonly string[] = ["--max-semi-space-size=8", "--max-old-space-size=128"];
+export const V8_FLAGS: readonly string[] = [
+  "--max-semi-space-size=8",
+  "--max-old-space-size=128",
+  "--initial-old-space-size=40",
+];
 
 /** Unstable Deno features: `net` for the systemd notify datagram socket. */
 export const UNSTABLE_FLAGS: readonly string[] = ["--unstable-net"];
