@@ -9,6 +9,10 @@ import type { Gpu } from "../../src/api/mod.ts";
 import type { DeviceApiClient } from "../../src/client/mod.ts";
 import { freePort, startServer, testGpu } from "../_helpers/server_process.ts";
 import { fakeDriverRoot } from "../nvml/build_fake.ts";
+import { until } from "../_helpers/poll.ts";
+
+// The fake driver's hangs last seconds: wait longer than the default for what follows them.
+const HANG_WAIT = { timeoutMs: 20_000 };
 
 const opts = {};
 /** The liveness bound: generous, so that a loaded CI machine does not fail it. */
@@ -64,16 +68,6 @@ async function metric(metricsPort: number, line: string): Promise<boolean> {
   return text.split("\n").includes(line);
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 function nvmlReady(gpu: Gpu) {
   return gpu.status.conditions.find((c) => c.type === "NVMLReady");
 }
@@ -97,6 +91,7 @@ Deno.test(
         "NVML running",
         async () =>
           await metric(metrics, 'device_api_server_nvml_state{state="running"} 1') || undefined,
+        HANG_WAIT,
       );
       assert.ok(await metric(metrics, "device_api_server_nvml_up 1"));
       assert.equal((await client.list()).items.length, 3);
@@ -121,12 +116,14 @@ Deno.test(
         async () =>
           (await client.list()).items.filter((g) => nvmlReady(g)?.status === "True").length === 2 ||
           undefined,
+        HANG_WAIT,
       );
       await driver.send("lost 1");
       await until(
         "GPU lost",
         async () =>
           (await client.list()).items.some((g) => nvmlReady(g)?.reason === "GpuLost") || undefined,
+        HANG_WAIT,
       );
       // After one event-wait pause (5 s) the monitor probes every GPU again and again, each
       // query of the lost one taking 3 s; the first probe finds that GPU 0 still answers.
@@ -156,6 +153,7 @@ Deno.test(
         "NVMLCallTimeout",
         async () =>
           (await client.list()).items.find((g) => nvmlReady(g)?.reason === "NVMLCallTimeout"),
+        HANG_WAIT,
       );
       assert.equal(nvmlReady(hung)!.status, "Unknown");
       assert.match(nvmlReady(hung)!.message, /did not answer within 2000ms/);

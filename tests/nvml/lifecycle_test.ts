@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { until } from "./memory_writer.ts";
+import { until } from "../_helpers/poll.ts";
 import { startHarness } from "./harness.ts";
 
 Deno.test("startNvmlProvider() keeps timers firing while an event wait is pending", async () => {
   await using h = await startHarness({ provider: { waitTimeoutMs: 5000 } });
-  await until(() => h.control.waiters() === 1, "a pending wait");
+  await until("a pending wait", () => h.control.waiters() === 1, { intervalMs: 1 });
   const calls = h.control.waitCalls();
   let ticks = 0;
   let pendingAtEveryTick = true;
@@ -28,7 +28,7 @@ Deno.test("startNvmlProvider() keeps timers firing while an event wait is pendin
 
 Deno.test("NvmlProvider.stop() waits for a pending wait before closing the library", async () => {
   await using h = await startHarness({ provider: { waitTimeoutMs: 200 } });
-  await until(() => h.control.waiters() === 1, "a pending wait");
+  await until("a pending wait", () => h.control.waiters() === 1, { intervalMs: 1 });
   // Closing the library while the wait runs would crash the process: stop() must not.
   await h.provider.stop();
   assert.equal(h.control.waiters(), 0);
@@ -38,9 +38,13 @@ Deno.test("NvmlProvider.stop() waits for a pending wait before closing the libra
 
 Deno.test("NvmlProvider.stop() cuts short the pause between probes of a lost GPU", async () => {
   await using h = await startHarness({ provider: { waitTimeoutMs: 5000 } });
-  await until(() => h.control.waiters() === 1, "a pending wait");
+  await until("a pending wait", () => h.control.waiters() === 1, { intervalMs: 1 });
   h.control.setLost(-1, true);
-  await until(() => h.writer.ready([...h.writer.gpus.keys()][0]!)?.reason === "GpuLost", "GpuLost");
+  await until(
+    "GpuLost",
+    () => h.writer.ready([...h.writer.gpus.keys()][0]!)?.reason === "GpuLost",
+    { intervalMs: 1 },
+  );
   // The loop now sleeps between probes; stop() cuts the pause short.
   await h.provider.stop();
   assert.equal(h.control.initCount(), 0);

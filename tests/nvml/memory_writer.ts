@@ -14,6 +14,7 @@ import {
   type NvmlLogger,
 } from "../../src/nvml/mod.ts";
 import type { GpuSpec } from "../../src/api/mod.ts";
+import { until } from "../_helpers/poll.ts";
 
 /** A stored condition with its owner. */
 export interface StoredCondition extends ConditionInput {
@@ -35,21 +36,8 @@ export interface StatusWrite {
   action?: ActionChange;
 }
 
-// A safety net so that a broken provider fails the test instead of hanging it.
-const GIVE_UP_MS = 15_000;
-
-/**
- * Resolves once `predicate` holds, checking every millisecond.
- *
- * @throws {Error} When it does not hold within 15 s.
- */
-export async function until(predicate: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + GIVE_UP_MS;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`Cannot observe ${what}: gave up after 15 s`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
+// In-process state changes within a turn or two: probe it every millisecond.
+const EVERY_MS = { intervalMs: 1 };
 
 /** Keeps GPUs and conditions in memory with the semantics the server store gives. */
 export class MemoryWriter implements GpuStateWriter {
@@ -87,18 +75,23 @@ export class MemoryWriter implements GpuStateWriter {
   }
 
   /** Resolves once the GPU's condition of `type` has the given status and reason. */
-  waitFor(name: string, type: string, status: string, reason: string): Promise<void> {
-    return until(
+  async waitFor(name: string, type: string, status: string, reason: string): Promise<void> {
+    await until(
+      `${type}=${status} (${reason}) on ${name}`,
       () =>
         this.condition(name, type)?.status === status &&
         this.condition(name, type)?.reason === reason,
-      `${type}=${status} (${reason}) on ${name}`,
+      EVERY_MS,
     );
   }
 
   /** Resolves once the GPU's recommended action is `action`. */
-  waitForAction(name: string, action: string): Promise<void> {
-    return until(() => this.gpus.get(name)?.action === action, `action ${action} on ${name}`);
+  async waitForAction(name: string, action: string): Promise<void> {
+    await until(
+      `action ${action} on ${name}`,
+      () => this.gpus.get(name)?.action === action,
+      EVERY_MS,
+    );
   }
 
   /** The NVMLReady condition of a GPU, or undefined. */
@@ -114,10 +107,11 @@ export class MemoryWriter implements GpuStateWriter {
   }
 
   /** Resolves once the GPU's NVMLReady condition has the given status and reason. */
-  waitForReady(name: string, status: string, reason: string): Promise<void> {
-    return until(
-      () => this.ready(name)?.status === status && this.ready(name)?.reason === reason,
+  async waitForReady(name: string, status: string, reason: string): Promise<void> {
+    await until(
       `NVMLReady=${status} (${reason}) on ${name}`,
+      () => this.ready(name)?.status === status && this.ready(name)?.reason === reason,
+      EVERY_MS,
     );
   }
 }

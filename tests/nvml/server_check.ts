@@ -23,6 +23,7 @@ import type { Gpu } from "../../src/api/mod.ts";
 import type { WatchEvent } from "../../src/client/mod.ts";
 import { describeGpu } from "../../src/cli/describe.ts";
 import { LAUNCHER, startServer } from "../_helpers/server_process.ts";
+import { until } from "../_helpers/poll.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -44,15 +45,8 @@ function fail(what: string): void {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await sleep(100);
-  }
-  throw new Error(`Cannot observe ${what} within ${ms} ms`);
-}
+// A real driver's first answers and faults take seconds: wait up to 30 s, asking every 100 ms.
+const REAL_DRIVER_WAIT = { timeoutMs: 30_000, intervalMs: 100 };
 
 const ready = (gpu: Gpu) => gpu.status.conditions.find((c) => c.type === "NVMLReady");
 
@@ -82,10 +76,10 @@ try {
   const { library, driverVersion, gpus: count, reason } = nvml;
   console.log(`${nvml.msg}: ${JSON.stringify({ library, driverVersion, gpus: count, reason })}`);
   if (nvml.msg === NVML_DOWN) throw new Error(`the NVML provider is down: ${reason}`);
-  await until("every GPU with NVMLReady True", 30_000, async () => {
+  await until("every GPU with NVMLReady True", async () => {
     const items = (await client.list()).items;
-    return items.length > 0 && items.every((g) => ready(g)?.status === "True") ? items : undefined;
-  });
+    return items.length > 0 && items.every((g) => ready(g)?.status === "True");
+  }, REAL_DRIVER_WAIT);
   // The signal poller's first round writes its conditions just after NVMLReady.
   await sleep(2 * POLL_MS);
   const list = await client.list();
@@ -113,12 +107,14 @@ try {
     console.log(
       `fault command exited ${out.code}: ${text.trim().split("\n").slice(-3).join(" | ")}`,
     );
-    const faulted = await until("NVMLReady False in a watch event", 30_000, () => {
-      const hit = events.slice(from).find((e) =>
-        e.type === "MODIFIED" && ready(e.object)?.status === "False"
-      );
-      return Promise.resolve(hit);
-    });
+    const faulted = await until(
+      "NVMLReady False in a watch event",
+      () =>
+        events.slice(from).find((e) =>
+          e.type === "MODIFIED" && ready(e.object)?.status === "False"
+        ),
+      REAL_DRIVER_WAIT,
+    );
     console.log(`first event after the fault:\n${describe(faulted.object)}`);
     if (faulted.object.status.recommendedAction === "") {
       fail("NVMLReady False came without its recommended action");

@@ -7,25 +7,12 @@ import type { Gpu } from "../../src/api/mod.ts";
 import type { DeviceApiClient, WatchEvent } from "../../src/client/mod.ts";
 import { startServer } from "../_helpers/server_process.ts";
 import { fakeDriverRoot } from "./build_fake.ts";
+import { until } from "../_helpers/poll.ts";
 
 const opts = {};
 
 function nvmlReady(gpu: Gpu) {
   return gpu.status.conditions.find((c) => c.type === "NVMLReady");
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 5000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 async function gpus(client: DeviceApiClient): Promise<Gpu[]> {
@@ -138,14 +125,12 @@ Deno.test("NVML provider marks every GPU lost and brings them back on recovery",
       "GpuLost",
       async () =>
         (await gpus(client)).every((g) => nvmlReady(g)?.reason === "GpuLost") || undefined,
-      15000,
     );
     await driver.send("recover");
     await until(
       "Recovered",
       async () =>
         (await gpus(client)).every((g) => nvmlReady(g)?.reason === "Recovered") || undefined,
-      15000,
     );
     assert.ok((await gpus(client)).every((g) => nvmlReady(g)?.status === "True"));
   } finally {

@@ -7,18 +7,9 @@ import type { Gpu } from "../../src/api/mod.ts";
 import { freePort, startServer } from "../_helpers/server_process.ts";
 import { fakeDriverRoot } from "./build_fake.ts";
 import { fakeGpuName } from "./harness.ts";
+import { until } from "../_helpers/poll.ts";
 
 const opts = {};
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 function condition(gpu: Gpu, type: string) {
   return gpu.status.conditions.find((c) => c.type === type);

@@ -13,6 +13,7 @@ import {
 } from "../../src/state/mod.ts";
 import { gpuObject } from "../_helpers/gpu_object.ts";
 import { exists } from "../_helpers/server_process.ts";
+import { type PollOptions, until } from "../_helpers/poll.ts";
 
 /** A history event as the state files carry it: ADDED, or MODIFIED from `previous` labels. */
 export function checkpointEvent(
@@ -38,29 +39,21 @@ export function storedGpu(name: string, rv: number, labels: Record<string, strin
 /** The state directory of a test server started in `dir`. */
 export const stateDir = (dir: string): string => `${dir}/state`;
 
-/** Waits (up to 30 seconds: a loaded CI machine is slow) until `check` holds. */
-export async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = performance.now() + 30_000;
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** How long a state test waits for the disk: up to 30 seconds, as a loaded CI machine is slow. */
+export const DISK_WAIT: PollOptions = { timeoutMs: 30_000 };
 
 /** Waits for the first checkpoint of a start and its new journal. */
 export async function initialCheckpoint(dir: string): Promise<Uint8Array> {
-  await until(() => exists(`${stateDir(dir)}/journal.bin`), "the first checkpoint");
+  await until("the first checkpoint", () => exists(`${stateDir(dir)}/journal.bin`), DISK_WAIT);
   return await Deno.readFile(`${stateDir(dir)}/checkpoint.bin`);
 }
 
 /** Waits until the journal holds at least one record more than `records` bytes in (liveness only). */
 export async function journalGrew(dir: string, beyond = JOURNAL_HEADER_BYTES): Promise<number> {
-  let size = 0;
-  await until(async () => {
-    size = (await Deno.stat(`${stateDir(dir)}/journal.bin`)).size;
-    return size > beyond;
-  }, "a journal append");
-  return size;
+  return await until("a journal append", async () => {
+    const { size } = await Deno.stat(`${stateDir(dir)}/journal.bin`);
+    return size > beyond && size;
+  }, DISK_WAIT);
 }
 
 /**
@@ -68,7 +61,7 @@ export async function journalGrew(dir: string, beyond = JOURNAL_HEADER_BYTES): P
  * that a write made after it lands in a later record.
  */
 export async function journalHolds(dir: string, version: number | string): Promise<void> {
-  await until(async () => {
+  await until(`a journal record up to version ${version}`, async () => {
     const bytes = await Deno.readFile(`${stateDir(dir)}/journal.bin`);
     if (bytes.length <= JOURNAL_HEADER_BYTES) return false;
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
@@ -78,7 +71,7 @@ export async function journalHolds(dir: string, version: number | string): Promi
     if (journal.stale) return false;
     const last = journal.records.at(-1);
     return last !== undefined && last.meta.version >= Number(version);
-  }, `a journal record up to version ${version}`);
+  }, DISK_WAIT);
 }
 
 /** Offsets where the journal's records end (after the header). */
@@ -101,7 +94,7 @@ export function filesStartingWith(dir: string, prefix: string): string[] {
 
 /** Waits until the state directory holds every write up to `version` (checkpoint or journal). */
 export async function durable(dir: string, version: number): Promise<void> {
-  await until(async () => {
+  await until(`version ${version} on disk`, async () => {
     try {
       const checkpoint = decodeCheckpoint(await Deno.readFile(`${stateDir(dir)}/checkpoint.bin`));
       if (checkpoint.meta.version >= version) return true;
@@ -111,5 +104,5 @@ export async function durable(dir: string, version: number): Promise<void> {
     } catch {
       return false; // between a checkpoint and its journal: look again
     }
-  }, `version ${version} on disk`);
+  }, DISK_WAIT);
 }

@@ -21,7 +21,8 @@ import {
 } from "../../src/state/mod.ts";
 import { startServer, testGpu } from "../_helpers/server_process.ts";
 import { startWithMetrics } from "../metrics/_metrics_server.ts";
-import { durable, initialCheckpoint, journalGrew, stateDir, until } from "./_state_helpers.ts";
+import { until } from "../_helpers/poll.ts";
+import { DISK_WAIT, durable, initialCheckpoint, journalGrew, stateDir } from "./_state_helpers.ts";
 
 const opts = {};
 
@@ -48,7 +49,7 @@ Deno.test(
           metadata: { name: ["a", "b", "c"][i % 3]!, labels: { round: `r${i}` } },
           spec: { uuid: `GPU-${["a", "b", "c"][i % 3]}` },
         })));
-      await until(async () => (await writes()) >= 2, "a compaction");
+      await until("a compaction", async () => (await writes()) >= 2, DISK_WAIT);
       // And the journal goes on after it.
       const appends = async () =>
         (await scrape()).value("device_api_server_journal_appends_total", {});
@@ -56,7 +57,11 @@ Deno.test(
       await writer.delete("b");
       const { gpu } = await writer.create(testGpu("d"));
       await durable(dir, gpu.resourceVersion);
-      await until(async () => (await appends()) > appended, "an append after the compaction");
+      await until(
+        "an append after the compaction",
+        async () => (await appends()) > appended,
+        DISK_WAIT,
+      );
       const before = await writer.list();
       writer.close();
       await server.stop("SIGKILL");

@@ -12,7 +12,8 @@ import { createStateMetrics, type StateMetrics } from "../../src/state/mod.ts";
 import { StateWriter } from "../../src/state/state_writer.ts";
 import { Registry } from "prom-client";
 import { testGpu } from "../_helpers/server_process.ts";
-import { until } from "./_state_helpers.ts";
+import { until } from "../_helpers/poll.ts";
+import { DISK_WAIT } from "./_state_helpers.ts";
 
 Deno.test("the journal is flushed once per sync interval, the last record by a timer", async () => {
   const dir = await Deno.makeTempDir({ prefix: "das-journal-sync-" });
@@ -47,7 +48,7 @@ Deno.test("the journal is flushed once per sync interval, the last record by a t
     await writer.write();
     assert.equal(syncs, 0);
     // No append follows: the timer at the end of the interval flushes both records, once.
-    await until(() => Promise.resolve(syncs === 1), "the flush at the end of the interval");
+    await until("the flush at the end of the interval", () => syncs === 1, DISK_WAIT);
     await new Promise((r) => setTimeout(r, 400));
     assert.equal(syncs, 1, "one flush for the two records");
     // An append after the interval has passed flushes at once.
