@@ -36,7 +36,7 @@ import { CGROUP_MEMORY_LIMIT_FILES } from "./cgroup_memory.ts";
  *   marking the whole live heap. With the floor it waits until ≈35–40 MiB:
  *   half as many full collections, 6–12% less CPU per call under load, for
  *   ≈10–20 MiB more peak RSS (48 MiB saved a little more but took List at
- *   c64 to 166 MiB).
+ *   c64 to 167 MiB).
  */
 export const V8_FLAGS: readonly string[] = [
   "--max-semi-space-size=8",
