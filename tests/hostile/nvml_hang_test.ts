@@ -89,8 +89,7 @@ Deno.test(
       assert.ok(await metric(metrics, 'device_api_server_nvml_state{state="starting"} 1'));
       await until(
         "NVML running",
-        async () =>
-          await metric(metrics, 'device_api_server_nvml_state{state="running"} 1') || undefined,
+        async () => await metric(metrics, 'device_api_server_nvml_state{state="running"} 1'),
         HANG_WAIT,
       );
       assert.ok(await metric(metrics, "device_api_server_nvml_up 1"));
@@ -114,15 +113,13 @@ Deno.test(
       await until(
         "two NVML GPUs",
         async () =>
-          (await client.list()).items.filter((g) => nvmlReady(g)?.status === "True").length === 2 ||
-          undefined,
+          (await client.list()).items.filter((g) => nvmlReady(g)?.status === "True").length === 2,
         HANG_WAIT,
       );
       await driver.send("lost 1");
       await until(
         "GPU lost",
-        async () =>
-          (await client.list()).items.some((g) => nvmlReady(g)?.reason === "GpuLost") || undefined,
+        async () => (await client.list()).items.some((g) => nvmlReady(g)?.reason === "GpuLost"),
         HANG_WAIT,
       );
       // After one event-wait pause (5 s) the monitor probes every GPU again and again, each

@@ -92,8 +92,7 @@ Deno.test(
       await driver.send("xid 1 43");
       await until(
         "XID again",
-        async () =>
-          nvmlReady(await client.get(target.metadata.name))?.status === "False" || undefined,
+        async () => nvmlReady(await client.get(target.metadata.name))?.status === "False",
       );
 
       // Double-bit ECC on the other GPU.
@@ -101,8 +100,7 @@ Deno.test(
       await until(
         "DBE",
         async () =>
-          nvmlReady(await client.get(other.metadata.name))?.reason === "DoubleBitEccError" ||
-          undefined,
+          nvmlReady(await client.get(other.metadata.name))?.reason === "DoubleBitEccError",
       );
     } finally {
       client.close();
@@ -119,18 +117,16 @@ Deno.test("NVML provider marks every GPU lost and brings them back on recovery",
   });
   const client = server.client();
   try {
-    await until("GPUs", async () => (await gpus(client)).length === 2 || undefined);
+    await until("GPUs", async () => (await gpus(client)).length === 2);
     await driver.send("lost");
     await until(
       "GpuLost",
-      async () =>
-        (await gpus(client)).every((g) => nvmlReady(g)?.reason === "GpuLost") || undefined,
+      async () => (await gpus(client)).every((g) => nvmlReady(g)?.reason === "GpuLost"),
     );
     await driver.send("recover");
     await until(
       "Recovered",
-      async () =>
-        (await gpus(client)).every((g) => nvmlReady(g)?.reason === "Recovered") || undefined,
+      async () => (await gpus(client)).every((g) => nvmlReady(g)?.reason === "Recovered"),
     );
     assert.ok((await gpus(client)).every((g) => nvmlReady(g)?.status === "True"));
   } finally {

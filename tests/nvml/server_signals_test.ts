@@ -53,9 +53,8 @@ Deno.test(
       assert.equal((await client.get(gpu1)).status.recommendedAction, "");
       await until("metrics", async () =>
         await metric(
-            'device_api_server_nvml_signal_detections_total{signal="row_remap_pending"} 1',
-          ) && await metric('device_api_server_gpus_by_recommended_action{action="RESET_GPU"} 1') ||
-        undefined);
+          'device_api_server_nvml_signal_detections_total{signal="row_remap_pending"} 1',
+        ) && await metric('device_api_server_gpus_by_recommended_action{action="RESET_GPU"} 1'));
       // Another provider's more severe action on GPU1 survives NVML's milder one.
       const g1 = await client.get(gpu1);
       await client.updateStatus(gpu1, {
@@ -78,12 +77,11 @@ Deno.test(
       await send("xid 0 79");
       await until(
         "XID metric",
-        async () =>
-          await metric('device_api_server_nvml_xid_events_total{xid="79"} 1') || undefined,
+        async () => await metric('device_api_server_nvml_xid_events_total{xid="79"} 1'),
       );
       await until(
         "RESTART_BM",
-        async () => (await client.get(gpu0)).status.recommendedAction === "RESTART_BM" || undefined,
+        async () => (await client.get(gpu0)).status.recommendedAction === "RESTART_BM",
       );
     } finally {
       client.close();
