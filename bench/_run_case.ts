@@ -23,6 +23,13 @@ import { unaryFigures, watchFigures } from "./_figures.ts";
 import { benchGpu } from "./_wire.ts";
 import { broadcast, WorkerProcess } from "./_worker_pool.ts";
 
+/**
+ * Milliseconds between seeding and the idle RSS reading: long enough for a
+ * server to settle after its start (ours compacts its heap 1 s after ready),
+ * so the figure is what the server keeps resident while it idles.
+ */
+const SETTLE_MS = 2000;
+
 /** Timing of a run. */
 export interface Timing {
   warmupS: number;
@@ -78,7 +85,7 @@ export interface CaseResult {
   /** Watch: the writer's UpdateGpuStatus latency. */
   writerLatency?: LatencySummary;
   streamErrors?: Record<string, number>;
-  /** MiB: after seeding, before load; at the end of the window; sampled peak; VmHWM. */
+  /** MiB: 2 s after seeding, before load; at the end of the window; sampled peak; VmHWM. */
   rssIdleMiB: number;
   rssEndMiB: number;
   rssPeakSampledMiB: number;
@@ -100,7 +107,7 @@ export async function runCase(
   if (spec.kind === "codec") throw new TypeError("Cannot run the codec case against a server");
   await using server = await start.start();
   await seed(server.socket);
-  await sleep(500);
+  await sleep(SETTLE_MS);
   const rssIdleMiB = (await memory(server.pid)).rss;
   const sampler = new RssSampler(server.pid);
   const workers: WorkerProcess[] = [];

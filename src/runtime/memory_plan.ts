@@ -31,27 +31,31 @@ export function planServerMemory(
   return { ...budget, limitFile: cgroup?.file ?? "" };
 }
 
+/** Bytes as the logs show them: MiB with one decimal, e.g. `"80.0MiB"`. */
+export function formatMiB(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)}MiB`;
+}
+
 /** Key-value pairs that describe a plan in the start-up log, sizes in MiB or KiB. */
 export function memoryPlanLogFields(plan: ServerMemoryPlan): unknown[] {
-  const mib = (n: number) => `${(n / 1048576).toFixed(1)}MiB`;
   const t = plan.terms;
   return [
     "limit",
-    mib(plan.limitBytes),
+    formatMiB(plan.limitBytes),
     "limitSource",
     plan.limitSource === "cgroup" ? plan.limitFile : "assumed (no cgroup limit visible)",
     "worstCase",
-    mib(plan.worstCaseBytes),
+    formatMiB(plan.worstCaseBytes),
     "base",
-    mib(t.base),
+    formatMiB(t.base),
     "store",
-    mib(t.store),
+    formatMiB(t.store),
     "history",
-    mib(t.history),
+    formatMiB(t.history),
     "watchers",
-    mib(t.watchers),
+    formatMiB(t.watchers),
     "inFlight",
-    mib(t.inFlight),
+    formatMiB(t.inFlight),
     "watchHistoryBytes",
     plan.watchHistoryBytes,
     "watchQueueBytes",
