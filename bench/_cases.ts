@@ -93,7 +93,8 @@ export const CASES: readonly CaseSpec[] = [
     kind: "watch",
     watchers: 1000,
     processes: 4,
-    channelsPerProcess: 50,
+    // 60 connections: the writer's and the seeding's fit under the default --max-connections (64).
+    channelsPerProcess: 15,
     rate: 200,
   },
   {
@@ -102,7 +103,8 @@ export const CASES: readonly CaseSpec[] = [
     kind: "watch",
     watchers: 1000,
     processes: 4,
-    channelsPerProcess: 50,
+    // 60 connections: the writer's and the seeding's fit under the default --max-connections (64).
+    channelsPerProcess: 15,
     rate: 20,
   },
   {

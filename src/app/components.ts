@@ -222,6 +222,7 @@ export function createGrpcServer(c: Components, tls: TcpTls | undefined): Device
     maxMessageBytes: config.maxMessageBytes,
     transport: transportLimits(config),
     watchQuota: c.watchQuota,
+    onConnectionRejected: () => c.quotaMetrics.onReject("connections_per_listener"),
     interceptors: [c.metrics.interceptor, heartbeatInterceptor(providers)],
     services: [
       c.grpcHealth,
@@ -240,6 +241,7 @@ export function transportLimits(config: Config): TransportLimits {
     keepaliveTimeMs: config.keepaliveTimeMs,
     keepaliveTimeoutMs: config.keepaliveTimeoutMs,
     maxConnectionIdleMs: config.maxConnectionIdleMs,
+    maxConnections: config.maxConnections,
   };
 }
 
@@ -257,12 +259,14 @@ export function bindQuotaMetrics(c: Components, server: DeviceApiServer): void {
       keepalive_time_seconds: config.keepaliveTimeMs / 1000,
       keepalive_timeout_seconds: config.keepaliveTimeoutMs / 1000,
       connection_idle_seconds: config.maxConnectionIdleMs / 1000,
+      connections_per_listener: config.maxConnections,
     }),
     inUse: () => ({
       watchers_per_connection: c.watchQuota.busiestConnection,
       consumer_watchers: c.watchQuota.consumerWatchers,
       health_watchers: c.grpcHealth.watches,
       reflection_streams: c.reflection.streams,
+      connections_per_listener: Math.max(0, ...server.connections().map((l) => l.count)),
     }),
     connections: () => server.connections(),
   });

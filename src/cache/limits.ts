@@ -37,7 +37,8 @@ export interface Limits {
 
 /**
  * The contract's defaults. The three byte bounds are what
- * `planMemory()` (memory_budget.ts) sizes for the other defaults and the
+ * `planMemory()` (memory_budget.ts) sizes for the other defaults (with the
+ * Unix socket and TCP listeners at the default `--max-connections`) and the
  * chart's 256 MiB memory limit; a test keeps them in step.
  */
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -47,8 +48,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxListBytes: 4 * 1024 * 1024,
   maxWatchers: 1024,
   watchQueueSize: 1024,
-  watchQueueBytes: 568 * 4096, // ≈ 2.2 MiB, an eighth of the pool
-  watchQueuePoolBytes: 4544 * 4096, // ≈ 17.8 MiB
+  watchQueueBytes: 472 * 4096, // ≈ 1.8 MiB, an eighth of the pool
+  watchQueuePoolBytes: 3776 * 4096, // ≈ 14.8 MiB
   watchHistorySize: 10_000,
-  watchHistoryBytes: 17 * 1024 * 1024,
+  watchHistoryBytes: 14 * 1024 * 1024,
 });

@@ -4,7 +4,8 @@
  * queue) from the memory limit. Pure: the caller reads the cgroup limit and
  * logs the result.
  *
- * Worst case = base + store + history + watchers × (queue + stream) + in-flight:
+ * Worst case = base + store + history + watchers × (queue + stream) + in-flight
+ * + connections:
  *
  * - base: the runtime with grpc-js, protobufjs and prom-client loaded, idle
  *   (measured ≈81 MiB RSS under the production V8 flags);
@@ -19,7 +20,9 @@
  *   queue it), plus per watcher the one event frame the transport copies
  *   and holds for a stream that does not read and the stream's own state.
  *   Each watcher's own queue is bounded too, below the pool;
- * - in flight: unary requests and responses being decoded or encoded.
+ * - in flight: unary requests and responses being decoded or encoded;
+ * - connections: every listener's bound on open connections, each at
+ *   {@linkcode CONNECTION_BYTES}.
  *
  * @module
  */
@@ -37,6 +40,8 @@ export const BUDGET_SHARE = 0.85;
 export const STORE_COPIES = 4;
 /** Fixed memory per stored GPU beyond its bytes (keys, maps, object headers). */
 export const GPU_OVERHEAD_BYTES = 2 * KiB;
+/** Memory per open client connection (its socket, HTTP/2 session and grpc-js state; ≈40 KiB measured idle). */
+export const CONNECTION_BYTES = 48 * KiB;
 /** Memory per watch stream beyond its queue and frame (call and HTTP/2 stream state). */
 export const STREAM_BYTES = 8 * KiB;
 /** Largest messages assumed being decoded or encoded at once. */
@@ -60,6 +65,8 @@ export interface BudgetLimits {
   maxWatchers: number;
   watchHistoryBytes: number;
   watchQueueBytes: number;
+  /** Client connections all listeners together may hold open (0 when unbounded or unknown). */
+  connections?: number;
 }
 
 /** The terms of the worst-case formula, in bytes. */
@@ -69,6 +76,7 @@ export interface BudgetTerms {
   history: number;
   watchers: number;
   inFlight: number;
+  connections: number;
 }
 
 /** A memory plan: the limit it was made for, the byte bounds, and the worst case. */
@@ -115,12 +123,14 @@ export function worstCaseTerms(
     watchers: Math.min(poolBytes, l.maxWatchers * l.watchQueueBytes) +
       l.maxWatchers * (event + STREAM_BYTES),
     inFlight: IN_FLIGHT_MESSAGES * l.maxMessageBytes,
+    connections: (l.connections ?? 0) * CONNECTION_BYTES,
   };
 }
 
 /** The sum of the terms. */
 export function sumTerms(terms: BudgetTerms): number {
-  return terms.base + terms.store + terms.history + terms.watchers + terms.inFlight;
+  return terms.base + terms.store + terms.history + terms.watchers + terms.inFlight +
+    terms.connections;
 }
 
 /**

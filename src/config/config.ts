@@ -86,6 +86,8 @@ export interface Config {
   readonly maxWatchersPerConnection: number;
   /** Watch slots only the provider socket may use. */
   readonly providerReservedWatchers: number;
+  /** Client connections each listener holds open. */
+  readonly maxConnections: number;
   /** HTTP/2 streams open at once per connection. */
   readonly maxConcurrentStreams: number;
   /** HTTP/2 session memory per connection, in MiB. */

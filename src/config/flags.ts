@@ -314,6 +314,14 @@ export const FLAGS: readonly FlagDefinition[] = Object.freeze([
       "at most --max-watchers minus this",
   }),
   intFlag({
+    name: "max-connections",
+    key: "maxConnections",
+    default: 64,
+    min: 1,
+    max: 65_536,
+    help: "client connections each listener holds open; more are closed as they are accepted",
+  }),
+  intFlag({
     name: "max-concurrent-streams",
     key: "maxConcurrentStreams",
     default: 256,

@@ -33,8 +33,9 @@ export class QuotaCollectors {
     const view = () => this.#view;
     new Gauge({
       name: QUOTA_LIMIT,
-      help: "Each configured limit on clients: watches per connection and per listener, " +
-        "health and reflection streams, HTTP/2 streams and memory per connection, keepalive.",
+      help: "Each configured limit on clients: connections per listener, watches per " +
+        "connection and per listener, health and reflection streams, HTTP/2 streams and " +
+        "memory per connection, keepalive.",
       labelNames: ["quota"],
       registers,
       collect() {
@@ -69,7 +70,8 @@ export class QuotaCollectors {
     });
     const rejections = new Counter({
       name: QUOTA_REJECTIONS_TOTAL,
-      help: "Requests refused with RESOURCE_EXHAUSTED because a quota was used up.",
+      help: "Requests refused with RESOURCE_EXHAUSTED because a quota was used up, and " +
+        "connections closed as they arrived over connections_per_listener.",
       labelNames: ["quota"],
       registers,
     });

@@ -27,6 +27,8 @@ export function planServerMemory(
     maxWatchers: config.maxWatchers,
     watchHistoryBytes: config.watchHistoryBytes,
     watchQueueBytes: config.watchQueueBytes,
+    connections: config.maxConnections *
+      [config.unixSocket, config.consumerSocket, config.grpcAddress].filter((l) => l !== "").length,
   }, cgroup?.bytes ?? null);
   return { ...budget, limitFile: cgroup?.file ?? "" };
 }
@@ -56,6 +58,8 @@ export function memoryPlanLogFields(plan: ServerMemoryPlan): unknown[] {
     formatMiB(t.watchers),
     "inFlight",
     formatMiB(t.inFlight),
+    "connections",
+    formatMiB(t.connections),
     "watchHistoryBytes",
     plan.watchHistoryBytes,
     "watchQueueBytes",

@@ -15,6 +15,7 @@ import * as grpc from "@grpc/grpc-js";
 import { GPU_SERVICE, serviceDefinition } from "../api/mod.ts";
 import type { GpuStore } from "../cache/mod.ts";
 import type { Logger } from "../logging/mod.ts";
+import { ConnectionLimit } from "./connection_limit.ts";
 import { gpuServiceHandlers } from "./gpu_service.ts";
 import { isLoopback, parseHostPort } from "../config/mod.ts";
 import type { ListenerName } from "./peer.ts";
@@ -53,6 +54,8 @@ export interface DeviceApiServerOptions {
   watchQuota?: WatchQuota;
   /** Milliseconds between checks of the socket files (see UnixListener). */
   socketCheckIntervalMs?: number;
+  /** Counts a connection closed over its listener's `transport.maxConnections`. */
+  onConnectionRejected?: () => void;
 }
 
 /** Limits every connection is held to. */
@@ -67,6 +70,8 @@ export interface TransportLimits {
   keepaliveTimeoutMs: number;
   /** Close a connection without calls for this long; 0 never does. */
   maxConnectionIdleMs: number;
+  /** Open connections per listener; more are closed as they are accepted. No bound when absent. */
+  maxConnections?: number;
 }
 
 /** Where the server listens once started. */
@@ -254,10 +259,22 @@ export class DeviceApiServer {
       injector: server.createConnectionInjector(grpc.ServerCredentials.createInsecure()),
       logger: this.#log,
       checkIntervalMs: o.socketCheckIntervalMs,
+      limit: this.#connectionLimit(name),
     });
     await listener.start();
     this.#listeners.push(listener);
     return path;
+  }
+
+  #connectionLimit(listener: ListenerName): ConnectionLimit | undefined {
+    const max = this.#options.transport?.maxConnections;
+    if (max === undefined) return undefined;
+    return new ConnectionLimit({
+      max,
+      listener,
+      logger: this.#log,
+      onReject: this.#options.onConnectionRejected,
+    });
   }
 
   async #bindTcp(server: grpc.Server, address: string): Promise<number> {
@@ -268,6 +285,7 @@ export class DeviceApiServer {
       injector: server.createConnectionInjector(grpc.ServerCredentials.createInsecure()),
       logger: this.#log,
       tls: this.#options.tcpTls,
+      limit: this.#connectionLimit("tcp"),
     });
     const port = await this.#tcp.start();
     this.#log.info("Listening on TCP", "address", address, "port", port, "tls", tls);

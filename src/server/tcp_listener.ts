@@ -22,6 +22,7 @@ import { formatHostPort, LOCALHOST_ADDRESSES, parseHostPort } from "../config/mo
 import type { Logger } from "../logging/mod.ts";
 import type { TcpTls } from "../tls/mod.ts";
 import { acceptConnection } from "./accept.ts";
+import type { ConnectionLimit } from "./connection_limit.ts";
 
 /** TLS of a {@linkcode TcpListener}: where the material comes from, and whether clients must present a certificate. */
 export type TcpListenerTls = Pick<TcpTls, "provider" | "mutual">;
@@ -35,6 +36,8 @@ export interface TcpListenerOptions {
   logger: Logger;
   /** TLS for every connection; plaintext when absent. */
   tls?: TcpListenerTls;
+  /** The bound on open connections, counted before the TLS handshake; none when absent. */
+  limit?: ConnectionLimit;
 }
 
 /** A TCP listener, plaintext or TLS: bind, accept, stop accepting. */
@@ -94,7 +97,12 @@ export class TcpListener {
     const accept = (socket: net.Socket) => {
       acceptConnection(socket, this.#connections, this.#o.injector, this.#o.logger);
     };
-    const server = this.#o.tls ? this.#tlsServer(accept) : net.createServer(accept);
+    const server = this.#o.tls ? this.#tlsServer(accept) : net.createServer();
+    // The raw connection, before TLS: one over the bound costs no handshake.
+    server.on("connection", (socket: net.Socket) => {
+      if (this.#o.limit?.admit(socket) === false || this.#o.tls) return;
+      accept(socket);
+    });
     return new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen({ host, port }, () => {

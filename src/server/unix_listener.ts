@@ -20,6 +20,7 @@ import { dirname } from "node:path";
 import type { ConnectionInjector } from "@grpc/grpc-js";
 import type { Logger } from "../logging/mod.ts";
 import { acceptConnection } from "./accept.ts";
+import type { ConnectionLimit } from "./connection_limit.ts";
 import { connectionTag } from "./peer.ts";
 import { prepareSocketPath, privateBindPath } from "./unix_socket.ts";
 
@@ -36,6 +37,8 @@ export interface UnixListenerOptions {
   logger: Logger;
   /** Milliseconds between checks of the socket file (default {@linkcode SOCKET_CHECK_INTERVAL_MS}). */
   checkIntervalMs?: number;
+  /** The bound on open connections; none when absent. */
+  limit?: ConnectionLimit;
 }
 
 let accepted = 0; // connections accepted by every listener: tags stay unique
@@ -180,6 +183,7 @@ export class UnixListener {
   }
 
   #accept(socket: net.Socket): void {
+    if (this.#o.limit?.admit(socket) === false) return;
     // grpc-js reports `remoteAddress` as the call's peer: one tag per connection.
     Object.defineProperty(socket, "remoteAddress", {
       value: connectionTag(this.#o.name, ++accepted),

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { DEFAULT_LIMITS, parseCgroupMemoryLimit, planMemory } from "../../src/cache/mod.ts";
-import { ASSUMED_LIMIT_BYTES, BUDGET_SHARE } from "../../src/cache/memory_budget.ts";
+import {
+  ASSUMED_LIMIT_BYTES,
+  BUDGET_SHARE,
+  CONNECTION_BYTES,
+} from "../../src/cache/memory_budget.ts";
 
 const MiB = 1024 * 1024;
 const DEFAULTS = {
@@ -10,6 +14,8 @@ const DEFAULTS = {
   maxWatchers: DEFAULT_LIMITS.maxWatchers,
   watchHistoryBytes: 0,
   watchQueueBytes: 0,
+  // The default listeners (the Unix socket and TCP) at the default --max-connections.
+  connections: 2 * 64,
 };
 
 Deno.test("planMemory() keeps the defaults' worst case under the chart's 256 MiB with headroom", () => {
@@ -18,7 +24,11 @@ Deno.test("planMemory() keeps the defaults' worst case under the chart's 256 MiB
   assert.equal(plan.limitSource, "assumed");
   assert.ok(plan.worstCaseBytes <= ASSUMED_LIMIT_BYTES * BUDGET_SHARE, String(plan.worstCaseBytes));
   const t = plan.terms;
-  assert.equal(t.base + t.store + t.history + t.watchers + t.inFlight, plan.worstCaseBytes);
+  assert.equal(
+    t.base + t.store + t.history + t.watchers + t.inFlight + t.connections,
+    plan.worstCaseBytes,
+  );
+  assert.equal(t.connections, 128 * CONNECTION_BYTES);
 });
 
 Deno.test("planMemory() sizes exactly the byte bounds DEFAULT_LIMITS carries", () => {

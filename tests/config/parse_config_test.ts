@@ -60,6 +60,7 @@ const SAMPLES: [flag: string, raw: string, expected: Partial<Config>][] = [
   ["readiness-grace-period", "2m", { readinessGracePeriodMs: 120_000 }],
   ["max-watchers-per-connection", "8", { maxWatchersPerConnection: 8 }],
   ["provider-reserved-watchers", "16", { providerReservedWatchers: 16 }],
+  ["max-connections", "8", { maxConnections: 8 }],
   ["max-concurrent-streams", "64", { maxConcurrentStreams: 64 }],
   ["max-session-memory-mib", "4", { maxSessionMemoryMib: 4 }],
   ["keepalive-time", "30s", { keepaliveTimeMs: 30_000 }],
@@ -85,7 +86,7 @@ Deno.test("parseConfig() returns DEFAULT_CONFIG when nothing is set", () => {
 
 Deno.test("DEFAULT_CONFIG sets every field and is frozen", () => {
   const values = Object.values(DEFAULT_CONFIG);
-  assert.equal(values.length, 47);
+  assert.equal(values.length, 48);
   assert.ok(values.every((v) => v !== undefined));
   assert.ok(Object.isFrozen(DEFAULT_CONFIG));
   assert.ok(Object.isFrozen(DEFAULT_CONFIG.nvmlIgnoredXids));

@@ -6,8 +6,10 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
+import { DeviceApiClient } from "../../src/client/mod.ts";
 import { freePort, type ServerProcess, startServer, testGpu } from "../_helpers/server_process.ts";
 import { eventually, scrapeUrl } from "../metrics/_exposition.ts";
+import { makePki, tlsClient } from "../tls/_pki.ts";
 import {
   FreezingProxy,
   openReflection,
@@ -238,6 +240,117 @@ Deno.test(
       await eventually(async () => assert.equal(await connections(), 0));
     } finally {
       client.close();
+    }
+  },
+);
+
+// Lists through a new client (no GPUs were created), then closes it.
+async function servesList(client: DeviceApiClient): Promise<void> {
+  try {
+    assert.deepEqual((await client.list()).items, []);
+  } finally {
+    client.close();
+  }
+}
+
+function closeAll(conns: Deno.Conn[]): void {
+  for (const c of conns) {
+    try {
+      c.close();
+    } catch { /* already closed by the server */ }
+  }
+}
+
+// Resolves with what the server did to a connection it holds: "closed" when it ended it.
+async function fate(conn: Deno.Conn, waitMs: number): Promise<"closed" | "open"> {
+  const read = conn.read(new Uint8Array(64)).then(
+    (n) => n === null ? "closed" : "open",
+    () => "closed",
+  );
+  const timeout = new Promise<"open">((r) => setTimeout(() => r("open"), waitMs));
+  return await Promise.race([read, timeout]) as "closed" | "open";
+}
+
+Deno.test(
+  "--max-connections closes connections over a listener's bound as they arrive; other listeners and freed slots still serve",
+  opts,
+  async () => {
+    const metrics = freePort();
+    await using server = await startServer({
+      args: ["--max-connections=3", `--metrics-port=${metrics}`],
+    });
+    const connections = async () =>
+      (await scrape(metrics)).value("device_api_server_connections", { listener: "unix-socket" });
+    // Three connections that never send a byte hold the Unix socket's three slots.
+    const held: Deno.UnixConn[] = [];
+    const extra: Deno.UnixConn[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        held.push(await Deno.connect({ transport: "unix", path: server.socket }));
+      }
+      await eventually(async () => assert.equal(await connections(), 3));
+      for (let i = 0; i < 5; i++) {
+        extra.push(await Deno.connect({ transport: "unix", path: server.socket }));
+      }
+      assert.deepEqual(
+        await Promise.all(extra.map((c) => fate(c, 5_000))),
+        ["closed", "closed", "closed", "closed", "closed"],
+      );
+      assert.equal(await fate(held[0]!, 200), "open", "the admitted ones stay open");
+      const exposition = await scrape(metrics);
+      assert.equal(
+        exposition.value("device_api_server_quota_rejections_total", {
+          quota: "connections_per_listener",
+        }),
+        5,
+      );
+      assert.equal(
+        exposition.value("device_api_server_quota_limit", { quota: "connections_per_listener" }),
+        3,
+      );
+      // TCP has slots of its own.
+      await servesList(new DeviceApiClient(server.tcpAddress));
+      // A slot freed on the Unix socket serves the next client.
+      held.pop()!.close();
+      await eventually(async () => assert.equal(await connections(), 2));
+      await servesList(server.client());
+    } finally {
+      closeAll([...held, ...extra]);
+    }
+  },
+);
+
+Deno.test(
+  "--max-connections counts TLS connections before their handshake: a flood of silent ones costs no handshake and leaves the bound's clients served",
+  opts,
+  async () => {
+    const pki = await makePki();
+    await using server = await startServer({
+      args: [
+        "--max-connections=2",
+        `--tls-cert-file=${pki.server1.certFile}`,
+        `--tls-key-file=${pki.server1.keyFile}`,
+      ],
+    });
+    const [hostname, port] = [
+      server.tcpAddress.split(":")[0]!,
+      Number(server.tcpAddress.split(":")[1]),
+    ];
+    const held: Deno.Conn[] = [];
+    const extra: Deno.Conn[] = [];
+    try {
+      for (let i = 0; i < 2; i++) held.push(await Deno.connect({ hostname, port }));
+      // Accepted in order: the first two hold the slots, the later ones are closed.
+      await new Promise((r) => setTimeout(r, 300));
+      for (let i = 0; i < 3; i++) extra.push(await Deno.connect({ hostname, port }));
+      assert.deepEqual(
+        await Promise.all(extra.map((c) => fate(c, 5_000))),
+        ["closed", "closed", "closed"],
+      );
+      held.pop()!.close();
+      await eventually(() => servesList(tlsClient(server.tcpAddress, pki.ca1)));
+    } finally {
+      closeAll([...held, ...extra]);
     }
   },
 );

@@ -1,0 +1,81 @@
+/**
+ * The bound on one listener's open connections (`--max-connections`). An
+ * idle HTTP/2 connection costs the server ≈40 KiB, so without a bound a
+ * client that can reach a socket could open connections until the server
+ * is OOM-killed; with it, the listener's connections cost at most
+ * `max × CONNECTION_BYTES` and other listeners are untouched. Connections
+ * over the bound are closed as they are accepted, before any byte of
+ * theirs is read (and, on TLS, before the handshake).
+ *
+ * @module
+ */
+import type * as net from "node:net";
+import type { Logger } from "../logging/mod.ts";
+
+/** What a {@linkcode ConnectionLimit} needs. */
+export interface ConnectionLimitOptions {
+  /** Open connections the listener holds at most. */
+  max: number;
+  /** The listener's name in the log. */
+  listener: string;
+  logger: Logger;
+  /** Counts a connection closed over the bound. */
+  onReject?: () => void;
+}
+
+/** How often at most a refused connection is logged (each one is counted). */
+export const REJECT_LOG_INTERVAL_MS = 10_000;
+
+/** Admits connections while fewer than `max` are open; closes the others at once. */
+export class ConnectionLimit {
+  readonly #o: ConnectionLimitOptions;
+  #open = 0;
+  #lastLogMs = -Infinity;
+  #unlogged = 0;
+
+  /** Creates the bound of one listener. */
+  constructor(options: ConnectionLimitOptions) {
+    this.#o = options;
+  }
+
+  /** Connections admitted and not yet closed. */
+  get open(): number {
+    return this.#open;
+  }
+
+  /**
+   * Admits `socket` (counted until it closes), or destroys it when the
+   * listener is full.
+   *
+   * @returns whether the connection may be served
+   */
+  admit(socket: net.Socket): boolean {
+    if (this.#open >= this.#o.max) {
+      socket.destroy();
+      this.#o.onReject?.();
+      this.#logRejected();
+      return false;
+    }
+    this.#open++;
+    socket.once("close", () => this.#open--);
+    return true;
+  }
+
+  // A client looping on connect must not flood the log: one line per interval.
+  #logRejected(): void {
+    this.#unlogged++;
+    const now = performance.now();
+    if (now - this.#lastLogMs < REJECT_LOG_INTERVAL_MS) return;
+    this.#lastLogMs = now;
+    this.#o.logger.warning(
+      "Closed client connections over the listener's limit (--max-connections)",
+      "listener",
+      this.#o.listener,
+      "limit",
+      this.#o.max,
+      "closed",
+      this.#unlogged,
+    );
+    this.#unlogged = 0;
+  }
+}
