@@ -6,7 +6,7 @@
  * @module
  */
 import type { Config } from "../config/mod.ts";
-import { GpuStore } from "../cache/mod.ts";
+import { GpuStore, IN_FLIGHT_MESSAGES } from "../cache/mod.ts";
 import type { Logger } from "../logging/mod.ts";
 import {
   createMetrics,
@@ -222,7 +222,7 @@ export function createGrpcServer(c: Components, tls: TcpTls | undefined): Device
     maxMessageBytes: config.maxMessageBytes,
     transport: transportLimits(config),
     watchQuota: c.watchQuota,
-    onConnectionRejected: () => c.quotaMetrics.onReject("connections_per_listener"),
+    onQuotaRejected: (quota) => c.quotaMetrics.onReject(quota),
     interceptors: [c.metrics.interceptor, heartbeatInterceptor(providers)],
     services: [
       c.grpcHealth,
@@ -242,6 +242,8 @@ export function transportLimits(config: Config): TransportLimits {
     keepaliveTimeoutMs: config.keepaliveTimeoutMs,
     maxConnectionIdleMs: config.maxConnectionIdleMs,
     maxConnections: config.maxConnections,
+    // The memory budget's in-flight term, enforced for messages still arriving.
+    maxPendingRequestBytes: IN_FLIGHT_MESSAGES * config.maxMessageBytes,
   };
 }
 
@@ -260,6 +262,7 @@ export function bindQuotaMetrics(c: Components, server: DeviceApiServer): void {
       keepalive_timeout_seconds: config.keepaliveTimeoutMs / 1000,
       connection_idle_seconds: config.maxConnectionIdleMs / 1000,
       connections_per_listener: config.maxConnections,
+      pending_request_bytes: IN_FLIGHT_MESSAGES * config.maxMessageBytes,
     }),
     inUse: () => ({
       watchers_per_connection: c.watchQuota.busiestConnection,
@@ -267,6 +270,7 @@ export function bindQuotaMetrics(c: Components, server: DeviceApiServer): void {
       health_watchers: c.grpcHealth.watches,
       reflection_streams: c.reflection.streams,
       connections_per_listener: Math.max(0, ...server.connections().map((l) => l.count)),
+      pending_request_bytes: server.pendingRequestBytes,
     }),
     connections: () => server.connections(),
   });

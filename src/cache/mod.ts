@@ -34,6 +34,7 @@ export { DEFAULT_NAMESPACE, parseResourceVersion, validateName } from "./validat
 export {
   type BudgetLimits,
   type BudgetTerms,
+  IN_FLIGHT_MESSAGES,
   type MemoryBudget,
   parseCgroupMemoryLimit,
   planMemory,

@@ -33,7 +33,8 @@ export class QuotaCollectors {
     const view = () => this.#view;
     new Gauge({
       name: QUOTA_LIMIT,
-      help: "Each configured limit on clients: connections per listener, watches per " +
+      help: "Each configured limit on clients: connections per listener, unfinished request " +
+        "bytes, watches per " +
         "connection and per listener, health and reflection streams, HTTP/2 streams and " +
         "memory per connection, keepalive.",
       labelNames: ["quota"],
@@ -71,7 +72,7 @@ export class QuotaCollectors {
     const rejections = new Counter({
       name: QUOTA_REJECTIONS_TOTAL,
       help: "Requests refused with RESOURCE_EXHAUSTED because a quota was used up, and " +
-        "connections closed as they arrived over connections_per_listener.",
+        "connections closed over connections_per_listener or pending_request_bytes.",
       labelNames: ["quota"],
       registers,
     });

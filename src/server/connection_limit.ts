@@ -11,6 +11,7 @@
  */
 import type * as net from "node:net";
 import type { Logger } from "../logging/mod.ts";
+import { ThrottledWarning } from "./throttled_warning.ts";
 
 /** What a {@linkcode ConnectionLimit} needs. */
 export interface ConnectionLimitOptions {
@@ -23,19 +24,19 @@ export interface ConnectionLimitOptions {
   onReject?: () => void;
 }
 
-/** How often at most a refused connection is logged (each one is counted). */
-export const REJECT_LOG_INTERVAL_MS = 10_000;
-
 /** Admits connections while fewer than `max` are open; closes the others at once. */
 export class ConnectionLimit {
   readonly #o: ConnectionLimitOptions;
+  readonly #warning: ThrottledWarning;
   #open = 0;
-  #lastLogMs = -Infinity;
-  #unlogged = 0;
 
   /** Creates the bound of one listener. */
   constructor(options: ConnectionLimitOptions) {
     this.#o = options;
+    this.#warning = new ThrottledWarning(
+      options.logger,
+      "Closed client connections over the listener's limit (--max-connections)",
+    );
   }
 
   /** Connections admitted and not yet closed. */
@@ -53,29 +54,11 @@ export class ConnectionLimit {
     if (this.#open >= this.#o.max) {
       socket.destroy();
       this.#o.onReject?.();
-      this.#logRejected();
+      this.#warning.note("listener", this.#o.listener, "limit", this.#o.max);
       return false;
     }
     this.#open++;
     socket.once("close", () => this.#open--);
     return true;
-  }
-
-  // A client looping on connect must not flood the log: one line per interval.
-  #logRejected(): void {
-    this.#unlogged++;
-    const now = performance.now();
-    if (now - this.#lastLogMs < REJECT_LOG_INTERVAL_MS) return;
-    this.#lastLogMs = now;
-    this.#o.logger.warning(
-      "Closed client connections over the listener's limit (--max-connections)",
-      "listener",
-      this.#o.listener,
-      "limit",
-      this.#o.max,
-      "closed",
-      this.#unlogged,
-    );
-    this.#unlogged = 0;
   }
 }

@@ -40,8 +40,9 @@
  * @module
  */
 
-/** The HTTP/2 client connection preface, in bytes (RFC 9113, section 3.4). */
-export const CLIENT_PREFACE_LENGTH = 24;
+import { CLIENT_PREFACE_LENGTH, FrameReader } from "./frame_reader.ts";
+
+export { CLIENT_PREFACE_LENGTH };
 
 /** HTTP/2 frame type of GOAWAY. */
 export const GOAWAY_TYPE = 0x7;
@@ -52,21 +53,20 @@ export const GOAWAY_TYPE = 0x7;
  */
 export const GOAWAY_REPLACEMENT_TYPE = 0xf0;
 
-const FRAME_HEADER_LENGTH = 9;
-const TYPE_OFFSET = 3;
-
 /**
  * Follows one connection's client-to-server byte stream frame by frame and
  * neutralizes its GOAWAY frames. Costs a few operations per frame header;
  * payloads are skipped without being read.
  */
 export class GoawayFilter {
-  // Bytes of the preface, or of the current frame's payload, still to pass.
-  #skip = CLIENT_PREFACE_LENGTH;
-  // How many bytes of the current frame header were seen (0 to 8).
-  #headerByte = 0;
-  // The 24-bit payload length, as its header bytes arrive.
-  #length = 0;
+  #found = 0;
+  readonly #reader = new FrameReader({
+    typeByte: (chunk, index) => {
+      if (chunk[index] !== GOAWAY_TYPE) return;
+      chunk[index] = GOAWAY_REPLACEMENT_TYPE;
+      this.#found++;
+    },
+  });
 
   /**
    * Rewrites, in place, the type of every GOAWAY frame whose type byte is in
@@ -76,30 +76,8 @@ export class GoawayFilter {
    * @returns how many GOAWAY frames were neutralized
    */
   scan(chunk: Uint8Array): number {
-    let found = 0;
-    let i = 0;
-    const n = chunk.length;
-    while (i < n) {
-      if (this.#skip > 0) {
-        const step = Math.min(this.#skip, n - i);
-        this.#skip -= step;
-        i += step;
-        continue;
-      }
-      const byte = chunk[i]!;
-      if (this.#headerByte < TYPE_OFFSET) {
-        this.#length = this.#length * 256 + byte;
-      } else if (this.#headerByte === TYPE_OFFSET && byte === GOAWAY_TYPE) {
-        chunk[i] = GOAWAY_REPLACEMENT_TYPE;
-        found++;
-      }
-      i++;
-      if (++this.#headerByte === FRAME_HEADER_LENGTH) {
-        this.#skip = this.#length;
-        this.#headerByte = 0;
-        this.#length = 0;
-      }
-    }
-    return found;
+    this.#found = 0;
+    this.#reader.scan(chunk);
+    return this.#found;
   }
 }

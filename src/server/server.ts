@@ -16,6 +16,8 @@ import { GPU_SERVICE, serviceDefinition } from "../api/mod.ts";
 import type { GpuStore } from "../cache/mod.ts";
 import type { Logger } from "../logging/mod.ts";
 import { ConnectionLimit } from "./connection_limit.ts";
+import { PendingRequestBudget } from "./pending_requests.ts";
+import { ThrottledWarning } from "./throttled_warning.ts";
 import { gpuServiceHandlers } from "./gpu_service.ts";
 import { isLoopback, parseHostPort } from "../config/mod.ts";
 import type { ListenerName } from "./peer.ts";
@@ -54,8 +56,8 @@ export interface DeviceApiServerOptions {
   watchQuota?: WatchQuota;
   /** Milliseconds between checks of the socket files (see UnixListener). */
   socketCheckIntervalMs?: number;
-  /** Counts a connection closed over its listener's `transport.maxConnections`. */
-  onConnectionRejected?: () => void;
+  /** Counts a connection closed over a transport bound, by the quota's name. */
+  onQuotaRejected?: (quota: "connections_per_listener" | "pending_request_bytes") => void;
 }
 
 /** Limits every connection is held to. */
@@ -72,6 +74,11 @@ export interface TransportLimits {
   maxConnectionIdleMs: number;
   /** Open connections per listener; more are closed as they are accepted. No bound when absent. */
   maxConnections?: number;
+  /**
+   * Bytes of request messages begun and not complete, over every connection;
+   * beyond it the connection holding the most is closed. No bound when absent.
+   */
+  maxPendingRequestBytes?: number;
 }
 
 /** Where the server listens once started. */
@@ -103,6 +110,8 @@ export class DeviceApiServer {
   #consumer: grpc.Server | undefined;
   readonly #listeners: UnixListener[] = []; // Unix sockets bound, in bind order
   #tcp: TcpListener | undefined;
+  // One bound for every listener's connections.
+  readonly #pending: PendingRequestBudget | undefined;
   #state: ServerState = "new";
   #stopped: Promise<boolean> | undefined;
 
@@ -110,6 +119,7 @@ export class DeviceApiServer {
   constructor(options: DeviceApiServerOptions) {
     this.#options = options;
     this.#log = options.logger.withName("server");
+    this.#pending = this.#pendingBudget();
   }
 
   /** The lifecycle state. */
@@ -260,10 +270,29 @@ export class DeviceApiServer {
       logger: this.#log,
       checkIntervalMs: o.socketCheckIntervalMs,
       limit: this.#connectionLimit(name),
+      pending: this.#pending,
     });
     await listener.start();
     this.#listeners.push(listener);
     return path;
+  }
+
+  /** Bytes of request messages begun and not complete, over every connection (0 without a bound). */
+  get pendingRequestBytes(): number {
+    return this.#pending?.bytes ?? 0;
+  }
+
+  #pendingBudget(): PendingRequestBudget | undefined {
+    const max = this.#options.transport?.maxPendingRequestBytes;
+    if (max === undefined) return undefined;
+    const warning = new ThrottledWarning(
+      this.#log,
+      "Closed a client connection holding the most of the unfinished request messages",
+    );
+    return new PendingRequestBudget(max, this.#options.maxMessageBytes, (bytes) => {
+      this.#options.onQuotaRejected?.("pending_request_bytes");
+      warning.note("heldBytes", bytes, "limitBytes", max);
+    });
   }
 
   #connectionLimit(listener: ListenerName): ConnectionLimit | undefined {
@@ -273,7 +302,7 @@ export class DeviceApiServer {
       max,
       listener,
       logger: this.#log,
-      onReject: this.#options.onConnectionRejected,
+      onReject: () => this.#options.onQuotaRejected?.("connections_per_listener"),
     });
   }
 
@@ -286,6 +315,7 @@ export class DeviceApiServer {
       logger: this.#log,
       tls: this.#options.tcpTls,
       limit: this.#connectionLimit("tcp"),
+      pending: this.#pending,
     });
     const port = await this.#tcp.start();
     this.#log.info("Listening on TCP", "address", address, "port", port, "tls", tls);

@@ -23,6 +23,7 @@ import type { Logger } from "../logging/mod.ts";
 import type { TcpTls } from "../tls/mod.ts";
 import { acceptConnection } from "./accept.ts";
 import type { ConnectionLimit } from "./connection_limit.ts";
+import type { PendingRequestBudget } from "./pending_requests.ts";
 
 /** TLS of a {@linkcode TcpListener}: where the material comes from, and whether clients must present a certificate. */
 export type TcpListenerTls = Pick<TcpTls, "provider" | "mutual">;
@@ -36,6 +37,8 @@ export interface TcpListenerOptions {
   logger: Logger;
   /** TLS for every connection; plaintext when absent. */
   tls?: TcpListenerTls;
+  /** The server-wide bound on unfinished request messages; none when absent. */
+  pending?: PendingRequestBudget;
   /** The bound on open connections, counted before the TLS handshake; none when absent. */
   limit?: ConnectionLimit;
 }
@@ -95,7 +98,13 @@ export class TcpListener {
       return Promise.reject(new Deno.errors.NotCapable(`no net permission for ${target}`));
     }
     const accept = (socket: net.Socket) => {
-      acceptConnection(socket, this.#connections, this.#o.injector, this.#o.logger);
+      acceptConnection(
+        socket,
+        this.#connections,
+        this.#o.injector,
+        this.#o.logger,
+        this.#o.pending,
+      );
     };
     const server = this.#o.tls ? this.#tlsServer(accept) : net.createServer();
     // The raw connection, before TLS: one over the bound costs no handshake.

@@ -11,9 +11,16 @@
  * 2,000 already retain more than the logged budget the old way (each
  * event kept its bytes twice), so this many prove the bound.
  *
+ * And memory under requests that never finish: a client holding many
+ * streams, each with most of a nearly 4 MiB message sent. grpc-js buffers
+ * each until its last byte; the server's bound on unfinished messages
+ * closes the connection instead (`src/server/pending_requests.ts`).
+ *
  * @module
  */
 import assert from "node:assert/strict";
+import http2 from "node:http2";
+import * as net from "node:net";
 import type * as grpc from "@grpc/grpc-js";
 import { LAUNCHER, serverPid, startServer } from "../_helpers/server_process.ts";
 
@@ -98,4 +105,54 @@ Deno.test("a flood of 60 KB rewrites with a never-reading watcher stays within t
   // server filtered them, it aborted here in most runs, denoland/deno#36788).
   const status = await server.stop("SIGTERM");
   assert.equal(status.code, 0, `the server ended with ${status.signal ?? status.code}`);
+});
+
+const STREAMS = 64;
+const SENT_PER_STREAM = 3 * 1048576;
+const CHUNK = new Uint8Array(64 * 1024).fill(0x41);
+
+Deno.test("a client holding 64 streams of unfinished 4 MiB messages is closed and the server stays within its budget", async () => {
+  await using server = await startServer({ command: [...LAUNCHER] });
+  const pid = serverPid(server);
+  const worstCase = parseFloat(
+    String(server.logs.find((l) => l.msg === "Memory budget")!.worstCase),
+  ) * 1048576;
+  const session = http2.connect("http://localhost", {
+    createConnection: () => net.connect(server.socket),
+  });
+  session.on("error", () => {});
+  const closed = new Promise<void>((resolve) => session.once("close", resolve));
+  const prefix = new Uint8Array(5);
+  new DataView(prefix.buffer).setUint32(1, 4 * 1048576 - 100); // under the receive limit
+  for (let i = 0; i < STREAMS && !session.destroyed; i++) {
+    const stream = session.request({
+      ":method": "POST",
+      ":path": "/nvidia.device.v1alpha1.GpuService/GetGpu",
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
+    stream.on("error", () => {});
+    stream.write(prefix);
+    for (let sent = 0; sent < SENT_PER_STREAM; sent += CHUNK.length) stream.write(CHUNK);
+  }
+  // Before the bound, this took the server from 70 MiB past 300 (32 streams: 194 MiB).
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([closed, new Promise((r) => timer = setTimeout(r, 20_000))]);
+  clearTimeout(timer);
+  session.destroy();
+  const { VmHWM: peak } = procStatus(pid);
+  assert.ok(peak < worstCase, `peak RSS ${mib(peak)} must stay under the budget ${mib(worstCase)}`);
+  const line = await server.waitForLog(
+    (l) =>
+      l.msg === "Closed a client connection holding the most of the unfinished request messages",
+    10_000,
+  );
+  assert.ok(Number(line.heldBytes) > 4 * 1048576, `it held the most: ${line.heldBytes}`);
+  // Everyone else is served.
+  const client = server.client();
+  try {
+    assert.deepEqual((await client.list()).items, []);
+  } finally {
+    client.close();
+  }
 });

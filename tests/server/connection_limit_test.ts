@@ -44,5 +44,5 @@ Deno.test("ConnectionLimit logs a flood of refusals once per interval, with thei
   assert.equal(lines.length, 1);
   const [msg, ...kv] = lines[0]!;
   assert.match(String(msg), /--max-connections/);
-  assert.deepEqual(kv, ["listener", "tcp", "limit", 1, "closed", 1]);
+  assert.deepEqual(kv, ["listener", "tcp", "limit", 1, "times", 1]);
 });
