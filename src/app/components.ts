@@ -262,7 +262,7 @@ export function bindQuotaMetrics(c: Components, server: DeviceApiServer): void {
       keepalive_timeout_seconds: config.keepaliveTimeoutMs / 1000,
       connection_idle_seconds: config.maxConnectionIdleMs / 1000,
       connections_per_listener: config.maxConnections,
-      pending_request_bytes: IN_FLIGHT_MESSAGES * config.maxMessageBytes,
+      held_bytes: IN_FLIGHT_MESSAGES * config.maxMessageBytes,
     }),
     inUse: () => ({
       watchers_per_connection: c.watchQuota.busiestConnection,
@@ -270,7 +270,7 @@ export function bindQuotaMetrics(c: Components, server: DeviceApiServer): void {
       health_watchers: c.grpcHealth.watches,
       reflection_streams: c.reflection.streams,
       connections_per_listener: Math.max(0, ...server.connections().map((l) => l.count)),
-      pending_request_bytes: server.pendingRequestBytes,
+      held_bytes: server.pendingRequestBytes,
     }),
     connections: () => server.connections(),
   });

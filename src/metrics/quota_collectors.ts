@@ -72,7 +72,7 @@ export class QuotaCollectors {
     const rejections = new Counter({
       name: QUOTA_REJECTIONS_TOTAL,
       help: "Requests refused with RESOURCE_EXHAUSTED because a quota was used up, and " +
-        "connections closed over connections_per_listener or pending_request_bytes.",
+        "connections closed over connections_per_listener or held_bytes.",
       labelNames: ["quota"],
       registers,
     });

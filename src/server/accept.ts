@@ -34,7 +34,7 @@ export function acceptConnection(
   pending?: PendingRequestBudget,
 ): void {
   open.add(socket);
-  const requests = pending?.track(() => socket.destroy());
+  const requests = pending?.track(peer(socket), () => socket.destroy());
   socket.once("close", () => {
     open.delete(socket);
     requests?.release();
@@ -49,8 +49,9 @@ export function acceptConnection(
   injector.injectConnection(socket);
 }
 
+// The connection's peer as grpc-js reports it for each call (`getPeer()`).
 function peer(socket: net.Socket): string {
-  return socket.remotePort === undefined
-    ? String(socket.remoteAddress)
-    : `${socket.remoteAddress}:${socket.remotePort}`;
+  return socket.remotePort
+    ? `${socket.remoteAddress}:${socket.remotePort}`
+    : String(socket.remoteAddress);
 }

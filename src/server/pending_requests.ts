@@ -1,6 +1,7 @@
 /**
- * A server-wide bound on the bytes of request messages that have started to
- * arrive and are not complete yet.
+ * A server-wide bound on the bytes client connections hold in the server:
+ * request messages that have started to arrive and are not complete yet,
+ * and unary responses written that the client has not taken yet.
  *
  * Why: grpc-js buffers a request message until its last byte arrives, up to
  * the receive limit (`--max-message-bytes`), and nothing bounds how many
@@ -8,13 +9,20 @@
  * of an unfinished 4 MiB GetGpu each took the server from 70 to 194 MiB,
  * and HTTP/2's session memory limit does not count those buffers. A client
  * that can reach any socket could get the server OOM-killed in a second.
+ * The other way round, a unary response waits in the server until the
+ * client's flow-control window takes it: a client that sent 256 ListGpus on
+ * one connection and never read held ≈1 MiB per call with a 469 KiB list
+ * (+258 MiB; four such connections, +1 GiB).
  *
  * How: each connection's bytes are followed frame by frame before grpc-js
  * sees them (`frame_reader.ts`), DATA frames through the gRPC message
  * framing (a 5-byte prefix with the message length). What a stream has
  * received of a message it has not finished counts against the bound until
  * the message completes, the client ends or resets the stream, or the
- * connection closes. When the total would pass the bound, the connection
+ * connection closes. A unary response counts from its write until grpc-js
+ * reports it sent, or its call ends (`response_bytes_interceptor.ts`, which
+ * finds the connection by the call's peer). When the total would pass the
+ * bound, the connection
  * holding the most is closed (as the watch queue pool ends the watcher
  * holding the most): a client that spreads its bytes over many connections
  * loses them one by one, a client sending ordinary requests is never the
@@ -39,7 +47,7 @@ export class PendingRequestBudget {
   readonly #maxBytes: number;
   readonly #maxMessageBytes: number;
   readonly #onEvict: (pendingBytes: number) => void;
-  readonly #connections = new Set<PendingRequests>();
+  readonly #connections = new Map<string, PendingRequests>();
   #total = 0;
 
   /**
@@ -64,13 +72,19 @@ export class PendingRequestBudget {
   }
 
   /**
-   * Starts following one connection; `close` ends it when it must go. Call
+   * Starts following one connection, known by its peer as grpc-js reports
+   * it for the connection's calls; `close` ends it when it must go. Call
    * {@linkcode PendingRequests.release} when the connection closes.
    */
-  track(close: () => void): PendingRequests {
-    const connection = new PendingRequests(this, this.#maxMessageBytes, close);
-    this.#connections.add(connection);
+  track(peer: string, close: () => void): PendingRequests {
+    const connection = new PendingRequests(this, this.#maxMessageBytes, peer, close);
+    this.#connections.set(peer, connection);
     return connection;
+  }
+
+  /** The open connection of a call's peer, if it is followed. */
+  connection(peer: string): PendingRequests | undefined {
+    return this.#connections.get(peer);
   }
 
   /** @internal A connection's pending bytes changed by `delta`. */
@@ -78,7 +92,9 @@ export class PendingRequestBudget {
     this.#total += delta;
     while (this.#total > this.#maxBytes) {
       let largest: PendingRequests | undefined;
-      for (const c of this.#connections) if (!largest || c.bytes > largest.bytes) largest = c;
+      for (const c of this.#connections.values()) {
+        if (!largest || c.bytes > largest.bytes) largest = c;
+      }
       if (!largest || largest.bytes === 0) return;
       const bytes = largest.bytes;
       largest.evict();
@@ -88,7 +104,9 @@ export class PendingRequestBudget {
 
   /** @internal The connection no longer counts. */
   forget(connection: PendingRequests): void {
-    this.#connections.delete(connection);
+    if (this.#connections.get(connection.peer) === connection) {
+      this.#connections.delete(connection.peer);
+    }
   }
 }
 
@@ -101,8 +119,10 @@ interface StreamMessage {
   counted: boolean; // false for a message over the receive limit (refused, never buffered)
 }
 
-/** One connection's unfinished request messages, read from its frames. */
+/** One connection's unfinished request messages, read from its frames, and its unread responses. */
 export class PendingRequests {
+  /** The connection's peer, as grpc-js reports it for its calls. */
+  readonly peer: string;
   readonly #budget: PendingRequestBudget;
   readonly #maxMessageBytes: number;
   readonly #close: () => void;
@@ -120,7 +140,13 @@ export class PendingRequests {
   #endStream = false;
 
   /** @internal Made by {@linkcode PendingRequestBudget.track}. */
-  constructor(budget: PendingRequestBudget, maxMessageBytes: number, close: () => void) {
+  constructor(
+    budget: PendingRequestBudget,
+    maxMessageBytes: number,
+    peer: string,
+    close: () => void,
+  ) {
+    this.peer = peer;
     this.#budget = budget;
     this.#maxMessageBytes = maxMessageBytes;
     this.#close = close;
@@ -130,7 +156,12 @@ export class PendingRequests {
     });
   }
 
-  /** Bytes of this connection's unfinished messages. */
+  /** Whether the connection closed, or was closed over the bound. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Bytes this connection holds: unfinished requests and unread responses. */
   get bytes(): number {
     return this.#bytes;
   }
@@ -138,6 +169,14 @@ export class PendingRequests {
   /** Reads the next bytes the connection received, in order; may close the connection. */
   scan(chunk: Uint8Array): void {
     if (!this.#closed) this.#reader.scan(chunk);
+  }
+
+  /**
+   * Counts `bytes` of a response written and not yet sent (negative: sent,
+   * or its call ended); may close the connection. Nothing once it closed.
+   */
+  holdResponse(bytes: number): void {
+    if (!this.#closed) this.#add(bytes);
   }
 
   /** The connection closed: what it held no longer counts. */

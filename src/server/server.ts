@@ -17,6 +17,7 @@ import type { GpuStore } from "../cache/mod.ts";
 import type { Logger } from "../logging/mod.ts";
 import { ConnectionLimit } from "./connection_limit.ts";
 import { PendingRequestBudget } from "./pending_requests.ts";
+import { responseBytesInterceptor } from "./response_bytes_interceptor.ts";
 import { ThrottledWarning } from "./throttled_warning.ts";
 import { gpuServiceHandlers } from "./gpu_service.ts";
 import { isLoopback, parseHostPort } from "../config/mod.ts";
@@ -57,7 +58,7 @@ export interface DeviceApiServerOptions {
   /** Milliseconds between checks of the socket files (see UnixListener). */
   socketCheckIntervalMs?: number;
   /** Counts a connection closed over a transport bound, by the quota's name. */
-  onQuotaRejected?: (quota: "connections_per_listener" | "pending_request_bytes") => void;
+  onQuotaRejected?: (quota: "connections_per_listener" | "held_bytes") => void;
 }
 
 /** Limits every connection is held to. */
@@ -75,8 +76,10 @@ export interface TransportLimits {
   /** Open connections per listener; more are closed as they are accepted. No bound when absent. */
   maxConnections?: number;
   /**
-   * Bytes of request messages begun and not complete, over every connection;
-   * beyond it the connection holding the most is closed. No bound when absent.
+   * Bytes connections hold in the server, over every connection: request
+   * messages begun and not complete, unary responses written and not yet
+   * sent; beyond it the connection holding the most is closed. No bound
+   * when absent.
    */
   maxPendingRequestBytes?: number;
 }
@@ -243,7 +246,10 @@ export class DeviceApiServer {
         "grpc.keepalive_timeout_ms": t.keepaliveTimeoutMs,
         ...(t.maxConnectionIdleMs > 0 && { "grpc.max_connection_idle_ms": t.maxConnectionIdleMs }),
       }),
-      interceptors: o.interceptors ?? [],
+      interceptors: [
+        ...(o.interceptors ?? []),
+        ...(this.#pending ? [responseBytesInterceptor(this.#pending)] : []),
+      ],
     });
     server.addService(
       serviceDefinition(GPU_SERVICE),
@@ -277,7 +283,7 @@ export class DeviceApiServer {
     return path;
   }
 
-  /** Bytes of request messages begun and not complete, over every connection (0 without a bound). */
+  /** Bytes connections hold: unfinished requests and unread unary responses (0 without a bound). */
   get pendingRequestBytes(): number {
     return this.#pending?.bytes ?? 0;
   }
@@ -287,10 +293,10 @@ export class DeviceApiServer {
     if (max === undefined) return undefined;
     const warning = new ThrottledWarning(
       this.#log,
-      "Closed a client connection holding the most of the unfinished request messages",
+      "Closed the client connection holding the most of the unfinished requests and unread responses",
     );
     return new PendingRequestBudget(max, this.#options.maxMessageBytes, (bytes) => {
-      this.#options.onQuotaRejected?.("pending_request_bytes");
+      this.#options.onQuotaRejected?.("held_bytes");
       warning.note("heldBytes", bytes, "limitBytes", max);
     });
   }

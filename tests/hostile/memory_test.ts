@@ -14,7 +14,9 @@
  * And memory under requests that never finish: a client holding many
  * streams, each with most of a nearly 4 MiB message sent. grpc-js buffers
  * each until its last byte; the server's bound on unfinished messages
- * closes the connection instead (`src/server/pending_requests.ts`).
+ * closes the connection instead (`src/server/pending_requests.ts`). The
+ * same for a client that asks for many large ListGpus and never reads them:
+ * the responses wait in the server for its flow-control window.
  *
  * @module
  */
@@ -22,7 +24,12 @@ import assert from "node:assert/strict";
 import http2 from "node:http2";
 import * as net from "node:net";
 import type * as grpc from "@grpc/grpc-js";
-import { LAUNCHER, serverPid, startServer } from "../_helpers/server_process.ts";
+import {
+  LAUNCHER,
+  serverPid,
+  type ServerProcess,
+  startServer,
+} from "../_helpers/server_process.ts";
 
 const WRITES = 2_000;
 const CONCURRENCY = 8;
@@ -107,46 +114,65 @@ Deno.test("a flood of 60 KB rewrites with a never-reading watcher stays within t
   assert.equal(status.code, 0, `the server ended with ${status.signal ?? status.code}`);
 });
 
+const CLOSED_HOLDING_MOST =
+  "Closed the client connection holding the most of the unfinished requests and unread responses";
 const STREAMS = 64;
 const SENT_PER_STREAM = 3 * 1048576;
 const CHUNK = new Uint8Array(64 * 1024).fill(0x41);
 
-Deno.test("a client holding 64 streams of unfinished 4 MiB messages is closed and the server stays within its budget", async () => {
-  await using server = await startServer({ command: [...LAUNCHER] });
-  const pid = serverPid(server);
-  const worstCase = parseFloat(
-    String(server.logs.find((l) => l.msg === "Memory budget")!.worstCase),
-  ) * 1048576;
+// The worst case the server logged at start, in bytes.
+function loggedWorstCase(server: ServerProcess): number {
+  const line = server.logs.find((l) => l.msg === "Memory budget")!;
+  return parseFloat(String(line.worstCase)) * 1048576;
+}
+
+// A raw HTTP/2 client on the Unix socket, and a request on it to a GpuService method.
+function rawSession(server: ServerProcess) {
   const session = http2.connect("http://localhost", {
     createConnection: () => net.connect(server.socket),
   });
   session.on("error", () => {});
   const closed = new Promise<void>((resolve) => session.once("close", resolve));
-  const prefix = new Uint8Array(5);
-  new DataView(prefix.buffer).setUint32(1, 4 * 1048576 - 100); // under the receive limit
-  for (let i = 0; i < STREAMS && !session.destroyed; i++) {
+  const request = (method: string) => {
     const stream = session.request({
       ":method": "POST",
-      ":path": "/nvidia.device.v1alpha1.GpuService/GetGpu",
+      ":path": `/nvidia.device.v1alpha1.GpuService/${method}`,
       "content-type": "application/grpc",
       te: "trailers",
     });
     stream.on("error", () => {});
+    return stream;
+  };
+  return { session, closed, request };
+}
+
+// Waits until the server closed the session (at most 20 s), then checks the peak and the log line.
+async function closedWithinBudget(
+  server: ServerProcess,
+  raw: ReturnType<typeof rawSession>,
+): Promise<Record<string, unknown>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([raw.closed, new Promise((r) => timer = setTimeout(r, 20_000))]);
+  clearTimeout(timer);
+  raw.session.destroy();
+  const { VmHWM: peak } = procStatus(serverPid(server));
+  const worstCase = loggedWorstCase(server);
+  assert.ok(peak < worstCase, `peak RSS ${mib(peak)} must stay under the budget ${mib(worstCase)}`);
+  return await server.waitForLog((l) => l.msg === CLOSED_HOLDING_MOST, 10_000);
+}
+
+Deno.test("a client holding 64 streams of unfinished 4 MiB messages is closed and the server stays within its budget", async () => {
+  await using server = await startServer({ command: [...LAUNCHER] });
+  const raw = rawSession(server);
+  const prefix = new Uint8Array(5);
+  new DataView(prefix.buffer).setUint32(1, 4 * 1048576 - 100); // under the receive limit
+  for (let i = 0; i < STREAMS && !raw.session.destroyed; i++) {
+    const stream = raw.request("GetGpu");
     stream.write(prefix);
     for (let sent = 0; sent < SENT_PER_STREAM; sent += CHUNK.length) stream.write(CHUNK);
   }
   // Before the bound, this took the server from 70 MiB past 300 (32 streams: 194 MiB).
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([closed, new Promise((r) => timer = setTimeout(r, 20_000))]);
-  clearTimeout(timer);
-  session.destroy();
-  const { VmHWM: peak } = procStatus(pid);
-  assert.ok(peak < worstCase, `peak RSS ${mib(peak)} must stay under the budget ${mib(worstCase)}`);
-  const line = await server.waitForLog(
-    (l) =>
-      l.msg === "Closed a client connection holding the most of the unfinished request messages",
-    10_000,
-  );
+  const line = await closedWithinBudget(server, raw);
   assert.ok(Number(line.heldBytes) > 4 * 1048576, `it held the most: ${line.heldBytes}`);
   // Everyone else is served.
   const client = server.client();
@@ -154,5 +180,35 @@ Deno.test("a client holding 64 streams of unfinished 4 MiB messages is closed an
     assert.deepEqual((await client.list()).items, []);
   } finally {
     client.close();
+  }
+});
+
+Deno.test("a client asking for 256 large ListGpus and never reading is closed and the server stays within its budget", async () => {
+  await using server = await startServer({ command: [...LAUNCHER] });
+  // A List of ≈470 KiB: 8 GPUs of 60 KB each.
+  const writer = server.client({ provider: "seed" });
+  try {
+    for (let i = 0; i < 8; i++) {
+      await writer.create({
+        metadata: { name: `gpu-${i}`, annotations: { "example.com/blob": "x".repeat(60_000) } },
+        spec: { uuid: `GPU-${i}` },
+      });
+    }
+  } finally {
+    writer.close();
+  }
+  const raw = rawSession(server);
+  for (let i = 0; i < 256; i++) {
+    const stream = raw.request("ListGpus");
+    stream.pause(); // never read: each response waits in the server for the window
+    stream.end(new Uint8Array(5)); // an empty ListGpusRequest
+  }
+  // Before the bound, this took the server from 80 to 337 MiB.
+  await closedWithinBudget(server, raw);
+  const reader = server.client();
+  try {
+    assert.equal((await reader.list()).items.length, 8);
+  } finally {
+    reader.close();
   }
 });

@@ -32,7 +32,7 @@ function setup(maxBytes = 1 << 20, maxMessageBytes = 1 << 20) {
   const budget = new PendingRequestBudget(maxBytes, maxMessageBytes, (b) => evicted.push(b));
   const closed: string[] = [];
   const connection = (name: string): PendingRequests => {
-    const c = budget.track(() => closed.push(name));
+    const c = budget.track(name, () => closed.push(name));
     c.scan(PREFACE);
     return c;
   };
@@ -100,4 +100,25 @@ Deno.test("PendingRequestBudget closes the connection holding the most when the 
   assert.equal(budget.bytes, 200, "the small one still counts");
   large.scan(frame(DATA, 0, 5, message(10_000, 900)));
   assert.equal(budget.bytes, 200, "a closed connection's later bytes do not count");
+});
+
+Deno.test("PendingRequestBudget counts unread responses with the requests, per connection, found by peer", () => {
+  const { budget, evicted, closed, connection } = setup(1000);
+  const a = connection("unix-socket#1");
+  const b = connection("unix-socket#2");
+  assert.equal(budget.connection("unix-socket#2"), b);
+  assert.equal(budget.connection("unix-socket#3"), undefined);
+  a.scan(frame(DATA, 0, 1, message(10_000, 95)));
+  b.holdResponse(600);
+  assert.equal(budget.bytes, 700);
+  b.holdResponse(-600); // sent
+  b.holdResponse(800);
+  assert.deepEqual(closed, []);
+  a.holdResponse(200); // 100 + 800 + 200: over the bound; b holds the most
+  assert.deepEqual(closed, ["unix-socket#2"]);
+  assert.deepEqual(evicted, [800]);
+  assert.ok(b.closed && !a.closed);
+  assert.equal(budget.connection("unix-socket#2"), undefined);
+  b.holdResponse(-800); // its calls end later: nothing to give back twice
+  assert.equal(budget.bytes, 300);
 });
