@@ -1,7 +1,7 @@
 /**
  * A server-wide bound on the bytes client connections hold in the server:
  * request messages that have started to arrive and are not complete yet,
- * and unary responses written that the client has not taken yet.
+ * and ListGpus responses written that the client has not taken yet.
  *
  * Why: grpc-js buffers a request message until its last byte arrives, up to
  * the receive limit (`--max-message-bytes`), and nothing bounds how many
@@ -9,7 +9,7 @@
  * of an unfinished 4 MiB GetGpu each took the server from 70 to 194 MiB,
  * and HTTP/2's session memory limit does not count those buffers. A client
  * that can reach any socket could get the server OOM-killed in a second.
- * The other way round, a unary response waits in the server until the
+ * The other way round, a response waits in the server until the
  * client's flow-control window takes it: a client that sent 256 ListGpus on
  * one connection and never read held ≈1 MiB per call with a 469 KiB list
  * (+258 MiB; four such connections, +1 GiB).
@@ -19,7 +19,7 @@
  * framing (a 5-byte prefix with the message length). What a stream has
  * received of a message it has not finished counts against the bound until
  * the message completes, the client ends or resets the stream, or the
- * connection closes. A unary response counts from its write until grpc-js
+ * connection closes. A ListGpus response counts from its write until grpc-js
  * reports it sent, or its call ends (`response_bytes_interceptor.ts`, which
  * finds the connection by the call's peer). When the total would pass the
  * bound, the connection

@@ -1,11 +1,18 @@
 /**
- * Counts each unary response against the server's bound on the bytes client
+ * Counts each ListGpus response against the server's bound on the bytes client
  * connections hold (`pending_requests.ts`) from its write until grpc-js
  * reports it sent, which is when the client's flow-control window has taken
  * it. A client that asks and never reads so holds its responses against the
  * bound, and its connection is the one closed when the bound is reached.
- * Streaming calls pass through untouched: watch streams are bounded by their
- * own queues.
+ *
+ * Only ListGpus is followed: its response grows with the store, up to
+ * `--max-message-bytes`. Every other response is at most one object
+ * (`--max-object-bytes`, 64 KiB by default), about what a stream's initial
+ * flow-control window takes at once, so grpc-js reports it sent whether or
+ * not the client reads (what the HTTP/2 layer keeps of it afterwards is the
+ * open problem of docs/security.md, "Still open"); and a layer on every call
+ * costs 2–5% per call (docs/performance.md, item 20). Watch streams are
+ * bounded by their own queues.
  *
  * @module
  */
@@ -15,18 +22,21 @@ import {
   type ServerInterceptor,
   status as Status,
 } from "@grpc/grpc-js";
+import { GPU_SERVICE } from "../api/mod.ts";
 import { ListeningCall } from "./listening_call.ts";
 import type { PendingRequestBudget, PendingRequests } from "./pending_requests.ts";
 
-/** Builds the interceptor that holds unary responses against `budget` until they are sent. */
+/** Builds the interceptor that holds ListGpus responses against `budget` until they are sent. */
 export function responseBytesInterceptor(budget: PendingRequestBudget): ServerInterceptor {
   return (method, call) => {
-    if (method.requestStream || method.responseStream) return call as ServerInterceptingCall;
+    if (method.path !== LIST_GPUS) return call as ServerInterceptingCall;
     const connection = budget.connection(call.getPeer());
     if (!connection) return call as ServerInterceptingCall;
     return new ResponseBytesCall(call, connection);
   };
 }
+
+const LIST_GPUS = `/${GPU_SERVICE}/ListGpus`;
 
 const CLOSED = "the connection was closed: it held the most of the server's bound on " +
   "unfinished requests and unread responses";

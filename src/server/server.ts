@@ -77,7 +77,7 @@ export interface TransportLimits {
   maxConnections?: number;
   /**
    * Bytes connections hold in the server, over every connection: request
-   * messages begun and not complete, unary responses written and not yet
+   * messages begun and not complete, ListGpus responses written and not yet
    * sent; beyond it the connection holding the most is closed. No bound
    * when absent.
    */
@@ -283,7 +283,7 @@ export class DeviceApiServer {
     return path;
   }
 
-  /** Bytes connections hold: unfinished requests and unread unary responses (0 without a bound). */
+  /** Bytes connections hold: unfinished requests and unread ListGpus responses (0 without a bound). */
   get pendingRequestBytes(): number {
     return this.#pending?.bytes ?? 0;
   }
