@@ -243,7 +243,7 @@ export function transportLimits(config: Config): TransportLimits {
     maxConnectionIdleMs: config.maxConnectionIdleMs,
     maxConnections: config.maxConnections,
     // The memory budget's in-flight term, enforced for messages still arriving.
-    maxPendingRequestBytes: IN_FLIGHT_MESSAGES * config.maxMessageBytes,
+    maxHeldBytes: IN_FLIGHT_MESSAGES * config.maxMessageBytes,
   };
 }
 
@@ -270,7 +270,7 @@ export function bindQuotaMetrics(c: Components, server: DeviceApiServer): void {
       health_watchers: c.grpcHealth.watches,
       reflection_streams: c.reflection.streams,
       connections_per_listener: Math.max(0, ...server.connections().map((l) => l.count)),
-      held_bytes: server.pendingRequestBytes,
+      held_bytes: server.heldBytes,
     }),
     connections: () => server.connections(),
   });

@@ -24,7 +24,7 @@ import type { PendingRequestBudget } from "./pending_requests.ts";
  * @param open the listener's open connections
  * @param injector grpc-js's injector of the server that serves it
  * @param log where a neutralized GOAWAY is noted (verbosity 4)
- * @param pending the server's bound on unfinished request messages, which this connection's count against
+ * @param pending the server's bound on what connections hold, which this connection's unfinished requests count against
  */
 export function acceptConnection(
   socket: net.Socket,

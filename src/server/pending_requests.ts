@@ -61,12 +61,7 @@ export class PendingRequestBudget {
     this.#onEvict = onEvict;
   }
 
-  /** The bound, in bytes. */
-  get maxBytes(): number {
-    return this.#maxBytes;
-  }
-
-  /** Bytes of unfinished request messages now, over every connection. */
+  /** Bytes held now over every connection: unfinished requests, unread ListGpus responses. */
   get bytes(): number {
     return this.#total;
   }
@@ -87,7 +82,7 @@ export class PendingRequestBudget {
     return this.#connections.get(peer);
   }
 
-  /** @internal A connection's pending bytes changed by `delta`. */
+  /** @internal A connection's held bytes changed by `delta`. */
   change(delta: number): void {
     this.#total += delta;
     while (this.#total > this.#maxBytes) {

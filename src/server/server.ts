@@ -81,7 +81,7 @@ export interface TransportLimits {
    * sent; beyond it the connection holding the most is closed. No bound
    * when absent.
    */
-  maxPendingRequestBytes?: number;
+  maxHeldBytes?: number;
 }
 
 /** Where the server listens once started. */
@@ -284,12 +284,12 @@ export class DeviceApiServer {
   }
 
   /** Bytes connections hold: unfinished requests and unread ListGpus responses (0 without a bound). */
-  get pendingRequestBytes(): number {
+  get heldBytes(): number {
     return this.#pending?.bytes ?? 0;
   }
 
   #pendingBudget(): PendingRequestBudget | undefined {
-    const max = this.#options.transport?.maxPendingRequestBytes;
+    const max = this.#options.transport?.maxHeldBytes;
     if (max === undefined) return undefined;
     const warning = new ThrottledWarning(
       this.#log,
