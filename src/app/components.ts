@@ -234,7 +234,7 @@ export function createGrpcServer(c: Components, tls: TcpTls | undefined): Device
 }
 
 /** The per-connection limits of the configuration. */
-export function transportLimits(config: Config): TransportLimits {
+export function transportLimits(config: Config): Required<TransportLimits> {
   return {
     maxConcurrentStreams: config.maxConcurrentStreams,
     maxSessionMemoryMib: config.maxSessionMemoryMib,
@@ -250,6 +250,7 @@ export function transportLimits(config: Config): TransportLimits {
 /** Binds the quota gauges to the quotas and the server's listeners. */
 export function bindQuotaMetrics(c: Components, server: DeviceApiServer): void {
   const { config } = c;
+  const transport = transportLimits(config);
   c.quotaMetrics.bind({
     limits: () => ({
       watchers_per_connection: config.maxWatchersPerConnection,
@@ -261,8 +262,8 @@ export function bindQuotaMetrics(c: Components, server: DeviceApiServer): void {
       keepalive_time_seconds: config.keepaliveTimeMs / 1000,
       keepalive_timeout_seconds: config.keepaliveTimeoutMs / 1000,
       connection_idle_seconds: config.maxConnectionIdleMs / 1000,
-      connections_per_listener: config.maxConnections,
-      held_bytes: IN_FLIGHT_MESSAGES * config.maxMessageBytes,
+      connections_per_listener: transport.maxConnections,
+      held_bytes: transport.maxHeldBytes,
     }),
     inUse: () => ({
       watchers_per_connection: c.watchQuota.busiestConnection,

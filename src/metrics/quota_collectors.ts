@@ -33,10 +33,9 @@ export class QuotaCollectors {
     const view = () => this.#view;
     new Gauge({
       name: QUOTA_LIMIT,
-      help: "Each configured limit on clients: connections per listener, unfinished request " +
-        "bytes, watches per " +
-        "connection and per listener, health and reflection streams, HTTP/2 streams and " +
-        "memory per connection, keepalive.",
+      help: "Each configured limit on clients: connections per listener, bytes connections " +
+        "hold, watches per connection and per listener, health and reflection streams, " +
+        "HTTP/2 streams and memory per connection, keepalive.",
       labelNames: ["quota"],
       registers,
       collect() {

@@ -48,6 +48,8 @@ export interface FrameVisitor {
   header?(header: FrameHeader): void;
   /** The next payload bytes of the current frame: `chunk[start..end)`. */
   payload?(chunk: Uint8Array, start: number, end: number): void;
+  /** The current frame's payload is over (at once for an empty one). */
+  end?(): void;
 }
 
 /**
@@ -84,6 +86,7 @@ export class FrameReader {
         v.payload?.(chunk, i, end);
         this.#payload -= end - i;
         i = end;
+        if (this.#payload === 0) v.end?.();
         continue;
       }
       const byte = chunk[i]!;
@@ -103,6 +106,7 @@ export class FrameReader {
         this.#headerByte = 0;
         this.#payload = h.length;
         v.header?.(h);
+        if (h.length === 0) v.end?.();
       }
     }
   }

@@ -128,7 +128,6 @@ export class PendingRequests {
   #closed = false;
   // The DATA frame being read: its stream, padding, and whether it ends the stream.
   #inData = false;
-  #framePayloadLeft = 0;
   #stream = 0;
   #padLengthNext = false;
   #dataLeft = 0; // message bytes left in the frame (its padding excluded)
@@ -148,6 +147,7 @@ export class PendingRequests {
     this.#reader = new FrameReader({
       header: (h) => this.#header(h),
       payload: (chunk, start, end) => this.#payload(chunk, start, end),
+      end: () => this.#frameEnd(),
     });
   }
 
@@ -193,34 +193,26 @@ export class PendingRequests {
     this.#inData = h.type === DATA;
     if (this.#inData) {
       this.#stream = h.streamId;
-      this.#framePayloadLeft = h.length;
       this.#endStream = (h.flags & END_STREAM) !== 0;
       this.#padLengthNext = (h.flags & PADDED) !== 0;
       this.#dataLeft = h.length;
-      if (h.length === 0) this.#frameDone();
     } else if (h.type === RST_STREAM || (h.type === HEADERS && (h.flags & END_STREAM) !== 0)) {
       this.#end(h.streamId);
     }
   }
 
   #payload(chunk: Uint8Array, start: number, end: number): void {
-    if (!this.#inData) return;
+    if (!this.#inData || this.#closed) return;
     let i = start;
     if (this.#padLengthNext) {
       this.#padLengthNext = false;
       this.#dataLeft = Math.max(0, this.#dataLeft - 1 - chunk[i]!);
       i++;
     }
-    while (i < end && this.#dataLeft > 0 && !this.#closed) {
-      const take = Math.min(end - i, this.#dataLeft);
-      this.#message(chunk, i, take);
-      this.#dataLeft -= take;
-      i += take;
-    }
-    // A frame's payload may come in several ranges; it is over with the last.
-    if (this.#closed) return;
-    this.#framePayloadLeft -= end - start;
-    if (this.#framePayloadLeft === 0) this.#frameDone();
+    const take = Math.min(end - i, this.#dataLeft);
+    if (take <= 0) return;
+    this.#message(chunk, i, take);
+    this.#dataLeft -= take;
   }
 
   // `n` bytes of the stream's message data, from chunk[i].
@@ -263,8 +255,8 @@ export class PendingRequests {
     }
   }
 
-  #frameDone(): void {
-    if (this.#endStream) this.#end(this.#stream);
+  #frameEnd(): void {
+    if (this.#inData && this.#endStream && !this.#closed) this.#end(this.#stream);
   }
 
   #end(streamId: number): void {
