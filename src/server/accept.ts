@@ -2,7 +2,7 @@
  * Hands an accepted connection to grpc-js, with the client's GOAWAY frames
  * neutralized first (see `goaway_filter.ts` for why) and its unfinished
  * request messages counted against the server's bound
- * (`pending_requests.ts`), and counts it among its listener's open
+ * (`held_bytes.ts`), and counts it among its listener's open
  * connections until it closes. One place for every
  * listener the server owns: the Unix sockets and TCP (plaintext or TLS).
  *
@@ -12,7 +12,7 @@ import type * as net from "node:net";
 import type { ConnectionInjector } from "@grpc/grpc-js";
 import type { Logger } from "../logging/mod.ts";
 import { GoawayFilter } from "./goaway_filter.ts";
-import type { PendingRequestBudget } from "./pending_requests.ts";
+import type { HeldBytesBudget } from "./held_bytes.ts";
 
 /**
  * Adds `socket` to `open` until it closes, filters its incoming bytes
@@ -24,27 +24,27 @@ import type { PendingRequestBudget } from "./pending_requests.ts";
  * @param open the listener's open connections
  * @param injector grpc-js's injector of the server that serves it
  * @param log where a neutralized GOAWAY is noted (verbosity 4)
- * @param pending the server's bound on what connections hold, which this connection's unfinished requests count against
+ * @param held the server's bound on what connections hold, which this connection's unfinished requests count against
  */
 export function acceptConnection(
   socket: net.Socket,
   open: Set<net.Socket>,
   injector: ConnectionInjector,
   log: Logger,
-  pending?: PendingRequestBudget,
+  held?: HeldBytesBudget,
 ): void {
   open.add(socket);
-  const requests = pending?.track(peer(socket), () => socket.destroy());
+  const connection = held?.track(peer(socket), () => socket.destroy());
   socket.once("close", () => {
     open.delete(socket);
-    requests?.release();
+    connection?.release();
   });
   const filter = new GoawayFilter();
   socket.prependListener("data", (chunk: Uint8Array) => {
     if (filter.scan(chunk) > 0) {
       log.V(4).info("Client sent GOAWAY; the connection ends when it closes", "peer", peer(socket));
     }
-    requests?.scan(chunk);
+    connection?.scan(chunk);
   });
   injector.injectConnection(socket);
 }

@@ -3,7 +3,7 @@
  * connection reads them: the client preface, then each frame's 9-byte header
  * and its payload (RFC 9113, sections 3.4 and 4.1). A header or a payload
  * may be split across chunks anywhere. Pure logic, no I/O: the connection's
- * filters (`goaway_filter.ts`, `pending_requests.ts`) each drive a reader
+ * filters (`goaway_filter.ts`, `held_bytes.ts`) each drive a reader
  * with the chunks of `accept.ts`.
  *
  * @example Usage

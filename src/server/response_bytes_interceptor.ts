@@ -1,6 +1,6 @@
 /**
  * Counts each ListGpus response against the server's bound on the bytes client
- * connections hold (`pending_requests.ts`) from its write until grpc-js
+ * connections hold (`held_bytes.ts`) from its write until grpc-js
  * reports it sent, which is when the client's flow-control window has taken
  * it. A client that asks and never reads so holds its responses against the
  * bound, and its connection is the one closed when the bound is reached.
@@ -24,10 +24,10 @@ import {
 } from "@grpc/grpc-js";
 import { GPU_SERVICE } from "../api/mod.ts";
 import { ListeningCall } from "./listening_call.ts";
-import type { PendingRequestBudget, PendingRequests } from "./pending_requests.ts";
+import type { ConnectionHeldBytes, HeldBytesBudget } from "./held_bytes.ts";
 
 /** Builds the interceptor that holds ListGpus responses against `budget` until they are sent. */
-export function responseBytesInterceptor(budget: PendingRequestBudget): ServerInterceptor {
+export function responseBytesInterceptor(budget: HeldBytesBudget): ServerInterceptor {
   return (method, call) => {
     if (method.path !== LIST_GPUS) return call as ServerInterceptingCall;
     const connection = budget.connection(call.getPeer());
@@ -43,10 +43,10 @@ const CLOSED = "the connection was closed: it held the most of the server's boun
 
 // One unary call: what it has written and not yet seen sent.
 class ResponseBytesCall extends ListeningCall {
-  readonly #connection: PendingRequests;
+  readonly #connection: ConnectionHeldBytes;
   #held = 0;
 
-  constructor(call: ServerInterceptingCallInterface, connection: PendingRequests) {
+  constructor(call: ServerInterceptingCallInterface, connection: ConnectionHeldBytes) {
     super(call);
     this.#connection = connection;
   }

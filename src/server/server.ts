@@ -16,7 +16,7 @@ import { GPU_SERVICE, serviceDefinition } from "../api/mod.ts";
 import type { GpuStore } from "../cache/mod.ts";
 import type { Logger } from "../logging/mod.ts";
 import { ConnectionLimit } from "./connection_limit.ts";
-import { PendingRequestBudget } from "./pending_requests.ts";
+import { HeldBytesBudget } from "./held_bytes.ts";
 import { responseBytesInterceptor } from "./response_bytes_interceptor.ts";
 import { ThrottledWarning } from "./throttled_warning.ts";
 import { gpuServiceHandlers } from "./gpu_service.ts";
@@ -114,7 +114,7 @@ export class DeviceApiServer {
   readonly #listeners: UnixListener[] = []; // Unix sockets bound, in bind order
   #tcp: TcpListener | undefined;
   // One bound for every listener's connections.
-  readonly #pending: PendingRequestBudget | undefined;
+  readonly #held: HeldBytesBudget | undefined;
   #state: ServerState = "new";
   #stopped: Promise<boolean> | undefined;
 
@@ -122,7 +122,7 @@ export class DeviceApiServer {
   constructor(options: DeviceApiServerOptions) {
     this.#options = options;
     this.#log = options.logger.withName("server");
-    this.#pending = this.#pendingBudget();
+    this.#held = this.#heldBytesBudget();
   }
 
   /** The lifecycle state. */
@@ -248,7 +248,7 @@ export class DeviceApiServer {
       }),
       interceptors: [
         ...(o.interceptors ?? []),
-        ...(this.#pending ? [responseBytesInterceptor(this.#pending)] : []),
+        ...(this.#held ? [responseBytesInterceptor(this.#held)] : []),
       ],
     });
     server.addService(
@@ -276,7 +276,7 @@ export class DeviceApiServer {
       logger: this.#log,
       checkIntervalMs: o.socketCheckIntervalMs,
       limit: this.#connectionLimit(name),
-      pending: this.#pending,
+      held: this.#held,
     });
     await listener.start();
     this.#listeners.push(listener);
@@ -285,17 +285,17 @@ export class DeviceApiServer {
 
   /** Bytes connections hold: unfinished requests and unread ListGpus responses (0 without a bound). */
   get heldBytes(): number {
-    return this.#pending?.bytes ?? 0;
+    return this.#held?.bytes ?? 0;
   }
 
-  #pendingBudget(): PendingRequestBudget | undefined {
+  #heldBytesBudget(): HeldBytesBudget | undefined {
     const max = this.#options.transport?.maxHeldBytes;
     if (max === undefined) return undefined;
     const warning = new ThrottledWarning(
       this.#log,
       "Closed the client connection holding the most of the unfinished requests and unread responses",
     );
-    return new PendingRequestBudget(max, this.#options.maxMessageBytes, (bytes) => {
+    return new HeldBytesBudget(max, this.#options.maxMessageBytes, (bytes) => {
       this.#options.onQuotaRejected?.("held_bytes");
       warning.note("heldBytes", bytes, "limitBytes", max);
     });
@@ -321,7 +321,7 @@ export class DeviceApiServer {
       logger: this.#log,
       tls: this.#options.tcpTls,
       limit: this.#connectionLimit("tcp"),
-      pending: this.#pending,
+      held: this.#held,
     });
     const port = await this.#tcp.start();
     this.#log.info("Listening on TCP", "address", address, "port", port, "tls", tls);

@@ -23,7 +23,7 @@ import type { Logger } from "../logging/mod.ts";
 import type { TcpTls } from "../tls/mod.ts";
 import { acceptConnection } from "./accept.ts";
 import type { ConnectionLimit } from "./connection_limit.ts";
-import type { PendingRequestBudget } from "./pending_requests.ts";
+import type { HeldBytesBudget } from "./held_bytes.ts";
 
 /** TLS of a {@linkcode TcpListener}: where the material comes from, and whether clients must present a certificate. */
 export type TcpListenerTls = Pick<TcpTls, "provider" | "mutual">;
@@ -38,7 +38,7 @@ export interface TcpListenerOptions {
   /** TLS for every connection; plaintext when absent. */
   tls?: TcpListenerTls;
   /** The server-wide bound on unfinished request messages; none when absent. */
-  pending?: PendingRequestBudget;
+  held?: HeldBytesBudget;
   /** The bound on open connections, counted before the TLS handshake; none when absent. */
   limit?: ConnectionLimit;
 }
@@ -103,7 +103,7 @@ export class TcpListener {
         this.#connections,
         this.#o.injector,
         this.#o.logger,
-        this.#o.pending,
+        this.#o.held,
       );
     };
     const server = this.#o.tls ? this.#tlsServer(accept) : net.createServer();

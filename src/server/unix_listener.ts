@@ -21,7 +21,7 @@ import type { ConnectionInjector } from "@grpc/grpc-js";
 import type { Logger } from "../logging/mod.ts";
 import { acceptConnection } from "./accept.ts";
 import type { ConnectionLimit } from "./connection_limit.ts";
-import type { PendingRequestBudget } from "./pending_requests.ts";
+import type { HeldBytesBudget } from "./held_bytes.ts";
 import { connectionTag } from "./peer.ts";
 import { prepareSocketPath, privateBindPath } from "./unix_socket.ts";
 
@@ -39,7 +39,7 @@ export interface UnixListenerOptions {
   /** Milliseconds between checks of the socket file (default {@linkcode SOCKET_CHECK_INTERVAL_MS}). */
   checkIntervalMs?: number;
   /** The server-wide bound on unfinished request messages; none when absent. */
-  pending?: PendingRequestBudget;
+  held?: HeldBytesBudget;
   /** The bound on open connections; none when absent. */
   limit?: ConnectionLimit;
 }
@@ -192,7 +192,7 @@ export class UnixListener {
       value: connectionTag(this.#o.name, ++accepted),
       configurable: true,
     });
-    acceptConnection(socket, this.#connections, this.#o.injector, this.#log, this.#o.pending);
+    acceptConnection(socket, this.#connections, this.#o.injector, this.#log, this.#o.held);
   }
 
   #isOurs(info: Deno.FileInfo): boolean {

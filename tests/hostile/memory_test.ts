@@ -14,7 +14,7 @@
  * And memory under requests that never finish: a client holding many
  * streams, each with most of a nearly 4 MiB message sent. grpc-js buffers
  * each until its last byte; the server's bound on unfinished messages
- * closes the connection instead (`src/server/pending_requests.ts`). The
+ * closes the connection instead (`src/server/held_bytes.ts`). The
  * same for a client that asks for many large ListGpus and never reads them:
  * the responses wait in the server for its flow-control window.
  *

@@ -1,6 +1,6 @@
-/** PendingRequests: what each stream has received of an unfinished message, and the bound over all connections. */
+/** ConnectionHeldBytes: what each stream has received of an unfinished message, and the bound over all connections. */
 import assert from "node:assert/strict";
-import { PendingRequestBudget, type PendingRequests } from "../../src/server/pending_requests.ts";
+import { type ConnectionHeldBytes, HeldBytesBudget } from "../../src/server/held_bytes.ts";
 import { concat as concatAll } from "../reliability/_wire.ts";
 
 const concat = (...parts: Uint8Array[]) => concatAll(parts);
@@ -29,9 +29,9 @@ function message(length: number, body: number): Uint8Array {
 
 function setup(maxBytes = 1 << 20, maxMessageBytes = 1 << 20) {
   const evicted: number[] = [];
-  const budget = new PendingRequestBudget(maxBytes, maxMessageBytes, (b) => evicted.push(b));
+  const budget = new HeldBytesBudget(maxBytes, maxMessageBytes, (b) => evicted.push(b));
   const closed: string[] = [];
-  const connection = (name: string): PendingRequests => {
+  const connection = (name: string): ConnectionHeldBytes => {
     const c = budget.track(name, () => closed.push(name));
     c.scan(PREFACE);
     return c;
@@ -39,7 +39,7 @@ function setup(maxBytes = 1 << 20, maxMessageBytes = 1 << 20) {
   return { budget, evicted, closed, connection };
 }
 
-Deno.test("PendingRequests counts a message's bytes until it completes, however the frames are split", () => {
+Deno.test("ConnectionHeldBytes counts a message's bytes until it completes, however the frames are split", () => {
   const { budget, connection } = setup();
   const c = connection("a");
   const bytes = concat(
@@ -57,7 +57,7 @@ Deno.test("PendingRequests counts a message's bytes until it completes, however 
   assert.equal(c.bytes, 7);
 });
 
-Deno.test("PendingRequests lets go of a stream's bytes at END_STREAM, RST_STREAM and close", () => {
+Deno.test("ConnectionHeldBytes lets go of a stream's bytes at END_STREAM, RST_STREAM and close", () => {
   const { budget, connection } = setup();
   const c = connection("a");
   c.scan(frame(DATA, END_STREAM, 1, message(100, 10)));
@@ -74,7 +74,7 @@ Deno.test("PendingRequests lets go of a stream's bytes at END_STREAM, RST_STREAM
   assert.equal(budget.bytes, 0);
 });
 
-Deno.test("PendingRequests skips padding and does not count a message over the receive limit", () => {
+Deno.test("ConnectionHeldBytes skips padding and does not count a message over the receive limit", () => {
   const { connection } = setup(1 << 20, 1000);
   const c = connection("a");
   // Pad length 7, five message bytes (a prefix), seven bytes of padding.
@@ -87,7 +87,7 @@ Deno.test("PendingRequests skips padding and does not count a message over the r
   assert.equal(c.bytes, 5, "its prefix only");
 });
 
-Deno.test("PendingRequestBudget closes the connection holding the most when the total passes the bound", () => {
+Deno.test("HeldBytesBudget closes the connection holding the most when the total passes the bound", () => {
   const { budget, evicted, closed, connection } = setup(1000);
   const small = connection("small");
   const large = connection("large");
@@ -102,7 +102,7 @@ Deno.test("PendingRequestBudget closes the connection holding the most when the 
   assert.equal(budget.bytes, 200, "a closed connection's later bytes do not count");
 });
 
-Deno.test("PendingRequestBudget counts unread responses with the requests, per connection, found by peer", () => {
+Deno.test("HeldBytesBudget counts unread responses with the requests, per connection, found by peer", () => {
   const { budget, evicted, closed, connection } = setup(1000);
   const a = connection("unix-socket#1");
   const b = connection("unix-socket#2");

@@ -43,11 +43,11 @@ const PADDED = 0x8;
 const MESSAGE_PREFIX_LENGTH = 5;
 
 /** The bound shared by every connection of the server. */
-export class PendingRequestBudget {
+export class HeldBytesBudget {
   readonly #maxBytes: number;
   readonly #maxMessageBytes: number;
-  readonly #onEvict: (pendingBytes: number) => void;
-  readonly #connections = new Map<string, PendingRequests>();
+  readonly #onEvict: (heldBytes: number) => void;
+  readonly #connections = new Map<string, ConnectionHeldBytes>();
   #total = 0;
 
   /**
@@ -55,7 +55,7 @@ export class PendingRequestBudget {
    * @param maxMessageBytes the receive limit: a longer message is refused by grpc-js unbuffered, so it does not count
    * @param onEvict told the bytes of each connection closed over the bound
    */
-  constructor(maxBytes: number, maxMessageBytes: number, onEvict: (pendingBytes: number) => void) {
+  constructor(maxBytes: number, maxMessageBytes: number, onEvict: (heldBytes: number) => void) {
     this.#maxBytes = maxBytes;
     this.#maxMessageBytes = maxMessageBytes;
     this.#onEvict = onEvict;
@@ -69,16 +69,16 @@ export class PendingRequestBudget {
   /**
    * Starts following one connection, known by its peer as grpc-js reports
    * it for the connection's calls; `close` ends it when it must go. Call
-   * {@linkcode PendingRequests.release} when the connection closes.
+   * {@linkcode ConnectionHeldBytes.release} when the connection closes.
    */
-  track(peer: string, close: () => void): PendingRequests {
-    const connection = new PendingRequests(this, this.#maxMessageBytes, peer, close);
+  track(peer: string, close: () => void): ConnectionHeldBytes {
+    const connection = new ConnectionHeldBytes(this, this.#maxMessageBytes, peer, close);
     this.#connections.set(peer, connection);
     return connection;
   }
 
   /** The open connection of a call's peer, if it is followed. */
-  connection(peer: string): PendingRequests | undefined {
+  connection(peer: string): ConnectionHeldBytes | undefined {
     return this.#connections.get(peer);
   }
 
@@ -86,7 +86,7 @@ export class PendingRequestBudget {
   change(delta: number): void {
     this.#total += delta;
     while (this.#total > this.#maxBytes) {
-      let largest: PendingRequests | undefined;
+      let largest: ConnectionHeldBytes | undefined;
       for (const c of this.#connections.values()) {
         if (!largest || c.bytes > largest.bytes) largest = c;
       }
@@ -98,7 +98,7 @@ export class PendingRequestBudget {
   }
 
   /** @internal The connection no longer counts. */
-  forget(connection: PendingRequests): void {
+  forget(connection: ConnectionHeldBytes): void {
     if (this.#connections.get(connection.peer) === connection) {
       this.#connections.delete(connection.peer);
     }
@@ -115,10 +115,10 @@ interface StreamMessage {
 }
 
 /** One connection's unfinished request messages, read from its frames, and its unread responses. */
-export class PendingRequests {
+export class ConnectionHeldBytes {
   /** The connection's peer, as grpc-js reports it for its calls. */
   readonly peer: string;
-  readonly #budget: PendingRequestBudget;
+  readonly #budget: HeldBytesBudget;
   readonly #maxMessageBytes: number;
   readonly #close: () => void;
   readonly #reader: FrameReader;
@@ -133,9 +133,9 @@ export class PendingRequests {
   #dataLeft = 0; // message bytes left in the frame (its padding excluded)
   #endStream = false;
 
-  /** @internal Made by {@linkcode PendingRequestBudget.track}. */
+  /** @internal Made by {@linkcode HeldBytesBudget.track}. */
   constructor(
-    budget: PendingRequestBudget,
+    budget: HeldBytesBudget,
     maxMessageBytes: number,
     peer: string,
     close: () => void,
