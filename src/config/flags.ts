@@ -299,7 +299,7 @@ export const FLAGS: readonly FlagDefinition[] = Object.freeze([
   intFlag({
     name: "max-watchers-per-connection",
     key: "maxWatchersPerConnection",
-    default: 128,
+    default: 32,
     min: 1,
     max: 1_048_576,
     help: "most Watch streams one client connection may hold",
@@ -324,7 +324,7 @@ export const FLAGS: readonly FlagDefinition[] = Object.freeze([
   intFlag({
     name: "max-concurrent-streams",
     key: "maxConcurrentStreams",
-    default: 256,
+    default: 64,
     min: 1,
     max: 1_048_576,
     help: "HTTP/2 streams (calls) one connection may have open at once",

@@ -61,7 +61,7 @@ const SAMPLES: [flag: string, raw: string, expected: Partial<Config>][] = [
   ["max-watchers-per-connection", "8", { maxWatchersPerConnection: 8 }],
   ["provider-reserved-watchers", "16", { providerReservedWatchers: 16 }],
   ["max-connections", "8", { maxConnections: 8 }],
-  ["max-concurrent-streams", "64", { maxConcurrentStreams: 64 }],
+  ["max-concurrent-streams", "100", { maxConcurrentStreams: 100 }],
   ["max-session-memory-mib", "4", { maxSessionMemoryMib: 4 }],
   ["keepalive-time", "30s", { keepaliveTimeMs: 30_000 }],
   ["keepalive-timeout", "5s", { keepaliveTimeoutMs: 5000 }],

@@ -45,7 +45,7 @@ async function endAll(streams: OpenStream[]): Promise<void> {
 }
 
 Deno.test(
-  "WatchQuota refuses the 129th watch on one connection, and a second connection still watches",
+  "WatchQuota refuses the 33rd watch on one connection, and a second connection still watches",
   opts,
   async () => {
     const health = freePort();
@@ -56,14 +56,15 @@ Deno.test(
     await withGpu(server);
     const hostile = ownConnection(`unix://${server.socket}`);
     const other = ownConnection(`unix://${server.socket}`);
-    // 1,024 watches on one HTTP/2 connection, none of them ever read.
+    // 1,024 watches on one HTTP/2 connection, none of them ever read (the client holds those over
+    // --max-concurrent-streams back until a refused one ends).
     const flood = Array.from({ length: 1024 }, () => openStream(hostile, WATCH, { read: false }));
     try {
-      const refused = flood.slice(128).map((s) => s.ended);
+      const refused = flood.slice(32).map((s) => s.ended);
       for (const end of await Promise.all(refused)) {
         assert.equal(end.code, grpc.status.RESOURCE_EXHAUSTED);
         assert.match(end.details, /--max-watchers-per-connection/);
-        assert.match(end.details, /the limit is 128/);
+        assert.match(end.details, /the limit is 32/);
       }
       assert.equal(await livez(health), 200);
       // Another client, on its own connection, gets a watch and its first event.
@@ -74,17 +75,17 @@ Deno.test(
         m.value("device_api_server_quota_rejections_total", {
           quota: "watchers_per_connection",
         }),
-        896,
+        992,
       );
       assert.equal(
         m.value("device_api_server_quota_in_use", { quota: "watchers_per_connection" }),
-        128,
+        32,
       );
       assert.equal(
         m.value("device_api_server_quota_limit", { quota: "watchers_per_connection" }),
-        128,
+        32,
       );
-      await endAll([...flood.slice(0, 128), second]);
+      await endAll([...flood.slice(0, 32), second]);
     } finally {
       hostile.close();
       other.close();

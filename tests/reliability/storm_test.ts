@@ -107,7 +107,13 @@ Deno.test(
   "a connection storm with abrupt disconnects leaves the server answering with no leaked watcher",
   SUBPROCESS_TEST,
   async () => {
-    await using server = await startMeteredServer([`--max-watchers=${MAX_WATCHERS}`, "--v=0"]);
+    // The probe below holds every watch slot on one connection: the per-connection bounds make room.
+    await using server = await startMeteredServer([
+      `--max-watchers=${MAX_WATCHERS}`,
+      `--max-watchers-per-connection=${MAX_WATCHERS + 1}`,
+      `--max-concurrent-streams=${MAX_WATCHERS + 8}`,
+      "--v=0",
+    ]);
     const target = `unix://${server.socket}`;
     const [host, port] = server.tcpAddress.split(":");
     const endpoints: Endpoint[] = [{ path: server.socket }, { host: host!, port: Number(port) }];
