@@ -21,8 +21,6 @@
  * @module
  */
 import assert from "node:assert/strict";
-import http2 from "node:http2";
-import * as net from "node:net";
 import type * as grpc from "@grpc/grpc-js";
 import {
   LAUNCHER,
@@ -30,6 +28,7 @@ import {
   type ServerProcess,
   startServer,
 } from "../_helpers/server_process.ts";
+import { type RawSession, rawSession } from "./_streams.ts";
 
 const WRITES = 2_000;
 const CONCURRENCY = 8;
@@ -126,30 +125,10 @@ function loggedWorstCase(server: ServerProcess): number {
   return parseFloat(String(line.worstCase)) * 1048576;
 }
 
-// A raw HTTP/2 client on the Unix socket, and a request on it to a GpuService method.
-function rawSession(server: ServerProcess) {
-  const session = http2.connect("http://localhost", {
-    createConnection: () => net.connect(server.socket),
-  });
-  session.on("error", () => {});
-  const closed = new Promise<void>((resolve) => session.once("close", resolve));
-  const request = (method: string) => {
-    const stream = session.request({
-      ":method": "POST",
-      ":path": `/nvidia.device.v1alpha1.GpuService/${method}`,
-      "content-type": "application/grpc",
-      te: "trailers",
-    });
-    stream.on("error", () => {});
-    return stream;
-  };
-  return { session, closed, request };
-}
-
 // Waits until the server closed the session (at most 20 s), then checks the peak and the log line.
 async function closedWithinBudget(
   server: ServerProcess,
-  raw: ReturnType<typeof rawSession>,
+  raw: RawSession,
 ): Promise<Record<string, unknown>> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([raw.closed, new Promise((r) => timer = setTimeout(r, 20_000))]);
@@ -163,7 +142,7 @@ async function closedWithinBudget(
 
 Deno.test("a client holding 64 streams of unfinished 4 MiB messages is closed and the server stays within its budget", async () => {
   await using server = await startServer({ command: [...LAUNCHER] });
-  const raw = rawSession(server);
+  const raw = rawSession(server.socket);
   const prefix = new Uint8Array(5);
   new DataView(prefix.buffer).setUint32(1, 4 * 1048576 - 100); // under the receive limit
   for (let i = 0; i < STREAMS && !raw.session.destroyed; i++) {
@@ -197,7 +176,7 @@ Deno.test("a client asking for 256 large ListGpus and never reading is closed an
   } finally {
     writer.close();
   }
-  const raw = rawSession(server);
+  const raw = rawSession(server.socket);
   for (let i = 0; i < 256; i++) {
     const stream = raw.request("ListGpus");
     stream.pause(); // never read: each response waits in the server for the window

@@ -16,9 +16,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import http2 from "node:http2";
-import * as net from "node:net";
 import { LAUNCHER, startServer } from "../_helpers/server_process.ts";
+import { type RawSession, rawSession } from "./_streams.ts";
 
 const CONNECTIONS_PER_SOCKET = 64; // the default --max-connections
 const CALLS_PER_CONNECTION = 256;
@@ -36,35 +35,23 @@ function getGpuMessage(): Uint8Array {
 
 // One connection that asks for `calls` GetGpu at once and reads every answer; resolves with how
 // many were answered OK once every stream has ended (the server may refuse streams over its bound).
-function flood(
-  socket: string,
-  calls: number,
-): { session: http2.ClientHttp2Session; ok: Promise<number> } {
-  const session = http2.connect("http://localhost", {
-    createConnection: () => net.connect(socket),
-  });
-  session.on("error", () => {});
+function flood(socket: string, calls: number): { raw: RawSession; ok: Promise<number> } {
+  const raw = rawSession(socket);
   const message = getGpuMessage();
   const ended: Promise<boolean>[] = [];
   for (let i = 0; i < calls; i++) {
-    const stream = session.request({
-      ":method": "POST",
-      ":path": "/nvidia.device.v1alpha1.GpuService/GetGpu",
-      "content-type": "application/grpc",
-      te: "trailers",
-    });
+    const stream = raw.request("GetGpu");
     ended.push(
       new Promise((resolve) => {
         let ok = false;
         stream.on("trailers", (t) => ok = t["grpc-status"] === "0");
-        stream.on("error", () => {});
         stream.on("close", () => resolve(ok));
       }),
     );
     stream.resume();
     stream.end(message);
   }
-  return { session, ok: Promise.all(ended).then((all) => all.filter(Boolean).length) };
+  return { raw, ok: Promise.all(ended).then((all) => all.filter(Boolean).length) };
 }
 
 // The runtime's last words, when it died.
@@ -100,7 +87,7 @@ Deno.test("a flood of 256 calls on every connection of two sockets leaves the se
       server.status.then(() => null),
       new Promise<null>((r) => timer = setTimeout(() => r(null), 60_000)),
     ]).finally(() => clearTimeout(timer));
-    for (const f of floods) f.session.destroy();
+    for (const f of floods) f.raw.session.destroy();
     assert.ok(!exited, `the server died in round ${round}: ${fatal(server.logs)}`);
     assert.ok(answered, `round ${round}: some calls never ended`);
     assert.ok(answered.reduce((a, b) => a + b, 0) > 0, `round ${round}: no call was answered`);
