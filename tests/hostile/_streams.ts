@@ -1,14 +1,12 @@
 /**
  * Raw gRPC streams for hostile-client tests: watches that are never read,
  * health Watch and reflection streams, each on a connection of its own, and
- * a TCP proxy that can freeze (a peer that vanished without closing), and
- * raw HTTP/2 sessions for requests grpc-js would not send.
+ * a TCP proxy that can freeze (a peer that vanished without closing).
  *
  * @module
  */
 import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
-import http2 from "node:http2";
 import * as net from "node:net";
 
 const identity = (b: Buffer): Buffer => b;
@@ -140,31 +138,4 @@ export class FreezingProxy {
     for (const s of this.#sockets) s.destroy();
     this.#server.close();
   }
-}
-
-/** A raw HTTP/2 client session on a Unix socket, below grpc-js. */
-export interface RawSession {
-  session: http2.ClientHttp2Session;
-  /** Resolves when the session closed, by either end. */
-  closed: Promise<void>;
-  /** Starts a call to a GpuService method; what is written is the caller's. */
-  request(method: string): http2.ClientHttp2Stream;
-}
-
-/** Opens a raw HTTP/2 session on the Unix socket at `path`; errors are ignored (the tests look at the ends). */
-export function rawSession(path: string): RawSession {
-  const session = http2.connect("http://localhost", { createConnection: () => net.connect(path) });
-  session.on("error", () => {});
-  const closed = new Promise<void>((resolve) => session.once("close", resolve));
-  const request = (method: string) => {
-    const stream = session.request({
-      ":method": "POST",
-      ":path": `/nvidia.device.v1alpha1.GpuService/${method}`,
-      "content-type": "application/grpc",
-      te: "trailers",
-    });
-    stream.on("error", () => {});
-    return stream;
-  };
-  return { session, closed, request };
 }

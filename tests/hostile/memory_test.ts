@@ -28,7 +28,7 @@ import {
   type ServerProcess,
   startServer,
 } from "../_helpers/server_process.ts";
-import { type RawSession, rawSession } from "./_streams.ts";
+import { RawH2 } from "../reliability/_h2.ts";
 
 const WRITES = 2_000;
 const CONCURRENCY = 8;
@@ -125,15 +125,21 @@ function loggedWorstCase(server: ServerProcess): number {
   return parseFloat(String(line.worstCase)) * 1048576;
 }
 
+// A raw HTTP/2 connection to the server's Unix socket, and when it closes (by either end).
+function rawConnection(server: ServerProcess): { h2: RawH2; closed: Promise<void> } {
+  const h2 = new RawH2({ path: server.socket });
+  return { h2, closed: new Promise<void>((resolve) => h2.session.once("close", resolve)) };
+}
+
 // Waits until the server closed the session (at most 20 s), then checks the peak and the log line.
 async function closedWithinBudget(
   server: ServerProcess,
-  raw: RawSession,
+  raw: { h2: RawH2; closed: Promise<void> },
 ): Promise<Record<string, unknown>> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([raw.closed, new Promise((r) => timer = setTimeout(r, 20_000))]);
   clearTimeout(timer);
-  raw.session.destroy();
+  raw.h2.session.destroy();
   const { VmHWM: peak } = procStatus(serverPid(server));
   const worstCase = loggedWorstCase(server);
   assert.ok(peak < worstCase, `peak RSS ${mib(peak)} must stay under the budget ${mib(worstCase)}`);
@@ -142,11 +148,11 @@ async function closedWithinBudget(
 
 Deno.test("a client holding 64 streams of unfinished 4 MiB messages is closed and the server stays within its budget", async () => {
   await using server = await startServer({ command: [...LAUNCHER] });
-  const raw = rawSession(server.socket);
+  const raw = rawConnection(server);
   const prefix = new Uint8Array(5);
   new DataView(prefix.buffer).setUint32(1, 4 * 1048576 - 100); // under the receive limit
-  for (let i = 0; i < STREAMS && !raw.session.destroyed; i++) {
-    const stream = raw.request("GetGpu");
+  for (let i = 0; i < STREAMS && !raw.h2.session.destroyed; i++) {
+    const stream = raw.h2.call("GetGpu", undefined, false);
     stream.write(prefix);
     for (let sent = 0; sent < SENT_PER_STREAM; sent += CHUNK.length) stream.write(CHUNK);
   }
@@ -176,11 +182,10 @@ Deno.test("a client asking for 256 large ListGpus and never reading is closed an
   } finally {
     writer.close();
   }
-  const raw = rawSession(server.socket);
+  const raw = rawConnection(server);
   for (let i = 0; i < 256; i++) {
-    const stream = raw.request("ListGpus");
+    const stream = raw.h2.call("ListGpus", new Uint8Array(5)); // an empty ListGpusRequest
     stream.pause(); // never read: each response waits in the server for the window
-    stream.end(new Uint8Array(5)); // an empty ListGpusRequest
   }
   // Before the bound, this took the server from 80 to 337 MiB.
   await closedWithinBudget(server, raw);

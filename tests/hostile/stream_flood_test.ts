@@ -17,41 +17,21 @@
  */
 import assert from "node:assert/strict";
 import { LAUNCHER, startServer } from "../_helpers/server_process.ts";
-import { type RawSession, rawSession } from "./_streams.ts";
+import { grpcFrame, RawH2 } from "../reliability/_h2.ts";
+import { encode } from "../reliability/_wire.ts";
 
 const CONNECTIONS_PER_SOCKET = 64; // the default --max-connections
 const CALLS_PER_CONNECTION = 256;
 const ROUNDS = 2;
 
-// A GetGpuRequest for "gpu-0", framed as a gRPC message.
-function getGpuMessage(): Uint8Array {
-  const name = new TextEncoder().encode("gpu-0");
-  const body = Uint8Array.of(0x0a, name.length, ...name);
-  const out = new Uint8Array(5 + body.length);
-  new DataView(out.buffer).setUint32(1, body.length);
-  out.set(body, 5);
-  return out;
-}
+const GET = grpcFrame(encode("GetGpuRequest", { name: "gpu-0" }));
 
 // One connection that asks for `calls` GetGpu at once and reads every answer; resolves with how
 // many were answered OK once every stream has ended (the server may refuse streams over its bound).
-function flood(socket: string, calls: number): { raw: RawSession; ok: Promise<number> } {
-  const raw = rawSession(socket);
-  const message = getGpuMessage();
-  const ended: Promise<boolean>[] = [];
-  for (let i = 0; i < calls; i++) {
-    const stream = raw.request("GetGpu");
-    ended.push(
-      new Promise((resolve) => {
-        let ok = false;
-        stream.on("trailers", (t) => ok = t["grpc-status"] === "0");
-        stream.on("close", () => resolve(ok));
-      }),
-    );
-    stream.resume();
-    stream.end(message);
-  }
-  return { raw, ok: Promise.all(ended).then((all) => all.filter(Boolean).length) };
+function flood(socket: string, calls: number): { h2: RawH2; ok: Promise<number> } {
+  const h2 = new RawH2({ path: socket });
+  const statuses = Array.from({ length: calls }, () => RawH2.grpcStatus(h2.call("GetGpu", GET)));
+  return { h2, ok: Promise.all(statuses).then((all) => all.filter((s) => s === 0).length) };
 }
 
 // The runtime's last words, when it died.
@@ -61,8 +41,12 @@ function fatal(logs: Record<string, unknown>[]): string {
 }
 
 Deno.test("a flood of 256 calls on every connection of two sockets leaves the server serving", async () => {
-  const consumer = `${await Deno.makeTempDir({ prefix: "das-flood-" })}/consumer.sock`;
+  const dir = await Deno.makeTempDir({ prefix: "das-flood-" });
+  const consumer = `${dir}/consumer.sock`;
+  // Disposed after the server (in reverse order), which leaves its directory alone when given one.
+  await using _removeDir = { [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }) };
   await using server = await startServer({
+    dir,
     command: [...LAUNCHER],
     args: [`--consumer-socket=${consumer}`],
     noTcp: true,
@@ -87,7 +71,7 @@ Deno.test("a flood of 256 calls on every connection of two sockets leaves the se
       server.status.then(() => null),
       new Promise<null>((r) => timer = setTimeout(() => r(null), 60_000)),
     ]).finally(() => clearTimeout(timer));
-    for (const f of floods) f.raw.session.destroy();
+    for (const f of floods) f.h2.session.destroy();
     assert.ok(!exited, `the server died in round ${round}: ${fatal(server.logs)}`);
     assert.ok(answered, `round ${round}: some calls never ended`);
     assert.ok(answered.reduce((a, b) => a + b, 0) > 0, `round ${round}: no call was answered`);
