@@ -51,7 +51,7 @@ export class HeldBytesBudget {
   #total = 0;
 
   /**
-   * @param maxBytes the bound on all connections' unfinished messages together
+   * @param maxBytes the bound on what all connections hold together: unfinished requests, unread responses
    * @param maxMessageBytes the receive limit: a longer message is refused by grpc-js unbuffered, so it does not count
    * @param onEvict told the bytes of each connection closed over the bound
    */

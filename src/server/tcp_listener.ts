@@ -37,7 +37,7 @@ export interface TcpListenerOptions {
   logger: Logger;
   /** TLS for every connection; plaintext when absent. */
   tls?: TcpListenerTls;
-  /** The server-wide bound on unfinished request messages; none when absent. */
+  /** The server-wide bound on what connections hold (unfinished requests, unread responses); none when absent. */
   held?: HeldBytesBudget;
   /** The bound on open connections, counted before the TLS handshake; none when absent. */
   limit?: ConnectionLimit;

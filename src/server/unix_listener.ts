@@ -38,7 +38,7 @@ export interface UnixListenerOptions {
   logger: Logger;
   /** Milliseconds between checks of the socket file (default {@linkcode SOCKET_CHECK_INTERVAL_MS}). */
   checkIntervalMs?: number;
-  /** The server-wide bound on unfinished request messages; none when absent. */
+  /** The server-wide bound on what connections hold (unfinished requests, unread responses); none when absent. */
   held?: HeldBytesBudget;
   /** The bound on open connections; none when absent. */
   limit?: ConnectionLimit;
