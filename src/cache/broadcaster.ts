@@ -213,7 +213,7 @@ export class Broadcaster {
   /** The retained events, oldest first, and the version after which they are complete. */
   exportHistory(): { completeAfter: number; history: WatchEvent[] } {
     const completeAfter = this.#history.completeAfter;
-    return { completeAfter, history: this.#history.since(completeAfter) };
+    return { completeAfter, history: this.#history.copiesSince(completeAfter) };
   }
 
   /**
@@ -238,7 +238,7 @@ export class Broadcaster {
 
   /** The retained events after `version`, or null when the history no longer holds them all. */
   historyAfter(version: number): WatchEvent[] | null {
-    return version < this.#history.completeAfter ? null : this.#history.since(version);
+    return version < this.#history.completeAfter ? null : this.#history.copiesSince(version);
   }
 
   /** Sends a BOOKMARK at the current version to every watcher that asked for them. */

@@ -14,7 +14,8 @@
  *   (the encoding, the decoded object — up to twice the bytes as JavaScript
  *   strings — and the ADDED encoding shared by watch snapshots), plus the
  *   cached full List response and a fixed overhead per GPU;
- * - history: its byte bound, plus one event (the newest is always kept);
+ * - history: its byte bound, plus the newest event, which is always kept:
+ *   its encoding, or the log chunk it is packed in if that is larger;
  * - watch queues: the pool bound on the distinct event buffers queued for
  *   all watchers together (each buffer counted once, however many watchers
  *   queue it), plus per watcher the one event frame the transport copies
@@ -26,6 +27,7 @@
  *
  * @module
  */
+import { BYTE_LOG_CHUNK_BYTES } from "./byte_log.ts";
 
 const MiB = 1024 * 1024;
 const KiB = 1024;
@@ -119,7 +121,7 @@ export function worstCaseTerms(
   return {
     base: BASE_BYTES,
     store: STORE_COPIES * l.maxMessageBytes + l.maxMessageBytes + GPU_OVERHEAD_BYTES * l.maxGpus,
-    history: l.watchHistoryBytes + event,
+    history: l.watchHistoryBytes + Math.max(event, BYTE_LOG_CHUNK_BYTES),
     watchers: Math.min(poolBytes, l.maxWatchers * l.watchQueueBytes) +
       l.maxWatchers * (event + STREAM_BYTES),
     inFlight: IN_FLIGHT_MESSAGES * l.maxMessageBytes,

@@ -4,21 +4,33 @@
  * event type (an object that stops matching is DELETED for them); those
  * variants are encoded lazily, once, and cached on the event.
  *
- * The event knows the bytes it retains, so the history can bound itself in
- * bytes: the encodings it holds plus an estimate of its label maps and of
- * the object itself.
+ * The event knows what it costs the history, which keeps a copy of its
+ * fields and encoded Gpu (not the event): the Gpu's bytes plus an estimate of
+ * its label maps and of its slot, so that the history can bound itself in
+ * bytes.
  *
  * @module
  */
-import { encodeWatchEvent, type Gpu, type WatchEventType } from "../api/mod.ts";
+import { encodeWatchEvent, type WatchEventType } from "../api/mod.ts";
 
-/** Bytes an event costs beyond its encodings: the object, its fields, a history slot. */
+/** A label map, shared with the stored object it came from. */
+export type Labels = Readonly<Record<string, string>>;
+
+/** What an event is made from: a committed Gpu has these fields (and more). */
+export interface EventSubject {
+  /** Resource version the change produced. */
+  readonly resourceVersion: number;
+  /** The object's namespace and labels, which watchers filter on. */
+  readonly metadata: { readonly namespace: string; readonly labels: Labels };
+}
+
+/** Bytes an event costs the history beyond its Gpu's encoding: its fields and slot, with margin. */
 export const EVENT_OVERHEAD_BYTES = 256;
 // Per label entry beyond its characters: the property slot and two string headers.
 const LABEL_ENTRY_BYTES = 48;
 
 /** Estimated bytes a label map retains. */
-export function labelBytes(labels: Readonly<Record<string, string>>): number {
+export function labelBytes(labels: Labels): number {
   let bytes = 64;
   for (const key in labels) bytes += LABEL_ENTRY_BYTES + key.length + labels[key]!.length;
   return bytes;
@@ -26,8 +38,8 @@ export function labelBytes(labels: Readonly<Record<string, string>>): number {
 
 /**
  * One change, encoded once. It keeps only what watchers filter on and the
- * bytes, not the object: the history holds thousands of these, and the
- * object of an old version would otherwise stay alive with each.
+ * bytes, not the object: a watcher's queue may hold it long after the object
+ * changed again, and the object of an old version would stay alive with it.
  */
 export class WatchEvent {
   /** Resource version the change produced. */
@@ -37,22 +49,20 @@ export class WatchEvent {
   /** Namespace of the object. */
   readonly namespace: string;
   /** Labels after the change (the last labels for DELETED). */
-  readonly labels: Readonly<Record<string, string>>;
+  readonly labels: Labels;
   /** Labels before the change, for selector transitions (MODIFIED only). */
-  readonly previousLabels: Readonly<Record<string, string>> | null;
-  /** Told how many bytes the event grew by when it caches another encoding. */
-  onGrow: ((delta: number) => void) | undefined;
+  readonly previousLabels: Labels | null;
   #gpuBytes: Uint8Array;
   #bytes: Uint8Array | undefined; // as `type`
   #other: Map<WatchEventType, Uint8Array> | undefined; // as another type, for filtered watchers
-  #retainedBytes: number;
+  readonly #retainedBytes: number;
 
-  /** Creates an event from a committed object and its encoding. */
+  /** Creates an event from a committed object (or its history record) and its encoding. */
   constructor(
     type: WatchEventType,
-    gpu: Readonly<Gpu>,
+    gpu: EventSubject,
     gpuBytes: Uint8Array,
-    previousLabels: Readonly<Record<string, string>> | null = null,
+    previousLabels: Labels | null = null,
   ) {
     this.resourceVersion = gpu.resourceVersion;
     this.type = type;
@@ -69,7 +79,7 @@ export class WatchEvent {
     return this.#gpuBytes;
   }
 
-  /** Bytes this event keeps alive: its encodings, label maps and the event itself. */
+  /** Bytes the history counts for this event: the encoded Gpu, its label maps and its slot. */
   get retainedBytes(): number {
     return this.#retainedBytes;
   }
@@ -83,7 +93,6 @@ export class WatchEvent {
         const gpuLength = this.#gpuBytes.length;
         this.#gpuBytes = bytes.subarray(bytes.length - gpuLength);
         this.#bytes = bytes;
-        this.#grow(bytes.length - gpuLength);
       }
       return this.#bytes;
     }
@@ -92,13 +101,7 @@ export class WatchEvent {
     if (!bytes) {
       bytes = encodeWatchEvent(as, this.#gpuBytes);
       this.#other.set(as, bytes);
-      this.#grow(bytes.length);
     }
     return bytes;
-  }
-
-  #grow(delta: number): void {
-    this.#retainedBytes += delta;
-    this.onGrow?.(delta);
   }
 }

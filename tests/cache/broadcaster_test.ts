@@ -135,6 +135,74 @@ Deno.test("EventHistory.push() drops the oldest event when full and moves comple
   assert.deepEqual([...history.since(15)], []);
 });
 
+Deno.test("EventHistory.since() gives back each event's fields and bytes as they were pushed", () => {
+  // 8 KiB chunks: encodings over 1 KiB get buffers of their own, the others share chunks.
+  const history = new EventHistory(100, 0, Number.POSITIVE_INFINITY, 8192);
+  const previous = { zone: "a" };
+  const pushed: WatchEvent[] = [];
+  for (let v = 1; v <= 300; v++) {
+    // Sizes that do not divide the log's chunks: some events start a new chunk.
+    const gpu = gpuObject(`g${v % 7}`, v, {
+      metadata: { namespace: `ns${v % 3}`, labels: { zone: v % 2 ? "a" : "b" } },
+      spec: { uuid: "u".repeat(v * 37 % 3000) },
+    });
+    const type = v % 5 === 0 ? "DELETED" : "MODIFIED";
+    const e = new WatchEvent(type, gpu, encodeGpu(gpu), type === "MODIFIED" ? previous : null);
+    pushed.push(e);
+    history.push(e);
+  }
+  assert.equal(history.size, 100);
+  const kept = history.since(250);
+  assert.equal(kept.length, 50);
+  kept.forEach((e, i) => {
+    const p = pushed[250 + i]!;
+    assert.equal(e.resourceVersion, p.resourceVersion);
+    assert.equal(e.type, p.type);
+    assert.equal(e.namespace, p.namespace);
+    assert.equal(e.labels, p.labels, "the label map is shared, not copied");
+    assert.equal(e.previousLabels, p.previousLabels);
+    assert.deepEqual(e.gpuBytes, Uint8Array.from(p.gpuBytes));
+    assert.deepEqual(e.bytes(), p.bytes());
+  });
+});
+
+Deno.test("EventHistory grows its slots as events arrive, keeping their order across the wrap", () => {
+  const large = (v: number) => {
+    const gpu = gpuObject("g", v, { metadata: { annotations: { pad: "x".repeat(2000) } } });
+    return new WatchEvent("MODIFIED", gpu, encodeGpu(gpu));
+  };
+  const bound = 100 * large(1).retainedBytes;
+  const history = new EventHistory(1000, 0, bound, 1);
+  for (let v = 1; v <= 150; v++) history.push(large(v)); // ~100 kept: the first slots are free
+  assert.ok(history.size >= 90 && history.size <= 100, `${history.size} events`);
+  // Small events fill the first slots again, then more than the first 256 slots hold.
+  for (let v = 151; v <= 700; v++) history.push(event(v));
+  const kept = history.since(0);
+  assert.equal(kept.length, history.size);
+  assert.ok(history.size > 256, `${history.size} events: the slots grew`);
+  assert.deepEqual(
+    kept.map((e) => e.resourceVersion),
+    Array.from({ length: kept.length }, (_, i) => 701 - kept.length + i),
+  );
+  for (const e of kept.slice(-3)) {
+    assert.deepEqual(e.gpuBytes, Uint8Array.from(event(e.resourceVersion).gpuBytes));
+  }
+});
+
+Deno.test("EventHistory.since() shares events between resuming watches; copiesSince() makes new ones", () => {
+  const history = new EventHistory(10, 0);
+  for (const v of [1, 2, 3]) history.push(event(v));
+  const first = history.since(1);
+  const second = history.since(1);
+  assert.equal(second[0], first[0], "watches resuming together share one event and its encodings");
+  assert.equal(second[1], first[1]);
+  const copies = history.copiesSince(1);
+  assert.notEqual(copies[0], first[0]);
+  assert.deepEqual(copies.map((e) => e.resourceVersion), [2, 3]);
+  assert.deepEqual(copies[0]!.gpuBytes, first[0]!.gpuBytes);
+  assert.notEqual(copies[0]!.gpuBytes, first[0]!.gpuBytes);
+});
+
 Deno.test("Broadcaster.subscribe() resumes from exactly completeAfter but not before it", async () => {
   const broadcaster = new Broadcaster({
     maxWatchers: 10,

@@ -37,17 +37,15 @@ Deno.test("WatchEvent.bytes() keeps one copy of the object: the Gpu becomes a vi
   assert.ok(before > 10_000 && before < 11_000, String(before));
   const bytes = e.bytes();
   assert.equal(e.gpuBytes.buffer, bytes.buffer, "the Gpu is the tail of the event encoding");
-  assert.ok(e.retainedBytes - before < 32, "one encoding more costs only its framing");
-  const grown: number[] = [];
-  e.onGrow = (delta) => grown.push(delta);
   const deleted = e.bytes("DELETED");
-  assert.deepEqual(grown, [deleted.length], "a variant for filtered watchers is accounted");
-  assert.equal(e.bytes("DELETED"), deleted, "and encoded once");
+  assert.equal(e.bytes("DELETED"), deleted, "a variant for filtered watchers is encoded once");
+  assert.equal(e.retainedBytes, before, "what the history counts does not follow the live event");
 });
 
 Deno.test("EventHistory.push() drops the oldest events beyond the byte bound and moves completeAfter", () => {
   const one = event(1, 1000).retainedBytes;
-  const history = new EventHistory(100, 0, 3 * one + 10);
+  // Chunks of 1 byte: every encoding in a buffer of its own, so the bound counts whole events.
+  const history = new EventHistory(100, 0, 3 * one + 10, 1);
   for (const v of [1, 2, 3]) history.push(event(v, 1000));
   assert.equal(history.size, 3);
   assert.equal(history.completeAfter, 0);
@@ -61,23 +59,53 @@ Deno.test("EventHistory.push() drops the oldest events beyond the byte bound and
 });
 
 Deno.test("EventHistory.push() keeps the newest event even when it alone exceeds the bound", () => {
-  const history = new EventHistory(100, 0, 100);
+  const history = new EventHistory(100, 0, 100, 1);
   history.push(event(1, 1000));
   history.push(event(2, 1000));
   assert.deepEqual([...history.since(0)].map((e) => e.resourceVersion), [2]);
   assert.equal(history.completeAfter, 1);
 });
 
-Deno.test("EventHistory.push() counts encodings cached after the push against the bound", () => {
+Deno.test("EventHistory keeps a copy of the event's Gpu, not the event and the encodings it caches", () => {
   const first = event(1, 1000);
-  const history = new EventHistory(100, 0, 2 * first.retainedBytes + 100);
+  const history = new EventHistory(100, 0, 2 * first.retainedBytes + 100, 1);
   history.push(first);
   history.push(event(2, 1000));
-  assert.equal(history.size, 2);
-  first.bytes("ADDED"); // a filtered watcher's variant: about one more object
+  const encoded = Uint8Array.from(first.gpuBytes);
+  first.bytes("ADDED"); // a filtered watcher's variants, cached on the live event
   first.bytes("DELETED");
-  assert.equal(history.size, 1, "the grown event no longer fits with the other");
-  assert.equal(history.completeAfter, 1);
+  assert.equal(history.size, 2, "the live event's encodings cost the history nothing");
+  assert.equal(history.bytes, first.retainedBytes + event(2, 1000).retainedBytes);
+  const [kept] = history.since(0);
+  assert.notEqual(kept, first);
+  assert.deepEqual(kept!.gpuBytes, encoded);
+  assert.notEqual(kept!.gpuBytes.buffer, first.gpuBytes.buffer, "its own copy of the bytes");
+});
+
+Deno.test("EventHistory counts the chunks it packs small encodings in against the byte bound", () => {
+  const small = event(1, 200); // packed: under an eighth of a 4 KiB chunk
+  const fields = small.retainedBytes - small.gpuBytes.length;
+  const bound = 3 * 4096 + 50 * fields;
+  const history = new EventHistory(1000, 0, bound, 4096);
+  for (let v = 1; v <= 200; v++) history.push(event(v, 200));
+  assert.ok(history.bytes <= bound, `${history.bytes} bytes held`);
+  const perChunk = Math.floor(4096 / small.gpuBytes.length);
+  assert.ok(history.size >= 2 * perChunk, `${history.size} events: at least two full chunks`);
+  assert.ok(history.size < 3 * perChunk + 1, `${history.size} events: no more than three chunks`);
+  assert.equal(history.completeAfter, 200 - history.size);
+  assert.deepEqual(history.since(199).map((e) => e.resourceVersion), [200]);
+});
+
+Deno.test("EventHistory gives a large encoding a buffer of its own and lets it go with its event", () => {
+  const history = new EventHistory(2, 0, Number.POSITIVE_INFINITY, 4096);
+  const large = event(1, 2000); // over an eighth of a chunk
+  history.push(large);
+  history.push(event(2, 100));
+  const held = history.bytes;
+  assert.deepEqual(history.since(0)[0]!.gpuBytes, Uint8Array.from(large.gpuBytes));
+  history.push(event(3, 100)); // the count bound drops the large one
+  assert.ok(held - history.bytes >= large.gpuBytes.length, `${held} -> ${history.bytes}`);
+  assert.deepEqual(history.since(0).map((e) => e.resourceVersion), [2, 3]);
 });
 
 Deno.test("Watcher evicts a blocked watcher whose live events exceed watchQueueBytes, naming the bound", async () => {
