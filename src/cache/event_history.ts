@@ -1,6 +1,6 @@
 /**
  * A bounded ring of the most recent watch events, for resuming watches,
- * bounded by count and by the bytes the events retain.
+ * bounded by count and by the bytes it holds.
  *
  * The ring keeps no object per event: each event's fields sit in typed
  * arrays and arrays of shared references (type, namespace, label maps), and
@@ -170,7 +170,7 @@ export class EventHistory {
       metadata: { namespace: this.#namespaces[slot]!, labels: this.#labels[slot]! },
     };
     const gpu = this.#own[slot] ?? this.#log.view(this.#offsets[slot]!, this.#lengths[slot]!);
-    return new WatchEvent(this.#types[slot]!, subject, gpu, this.#previousLabels[slot]!);
+    return new WatchEvent(this.#types[slot]!, subject, gpu, this.#previousLabels[slot] ?? null);
   }
 
   // Doubles the slots (up to the capacity), the oldest event moving to slot 0.
