@@ -18,7 +18,8 @@
  */
 import type { WatchEventType } from "../api/mod.ts";
 import { BYTE_LOG_CHUNK_BYTES, ByteLog } from "./byte_log.ts";
-import { type Labels, WatchEvent } from "./watch_event.ts";
+import type { Labels } from "./label_requirement.ts";
+import { WatchEvent } from "./watch_event.ts";
 
 // Slots a new history starts with; they double as events arrive.
 const INITIAL_SLOTS = 256;

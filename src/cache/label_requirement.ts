@@ -18,7 +18,8 @@ export type Requirement =
   | { key: string; op: "in" | "notin"; values: ReadonlySet<string> }
   | { key: string; op: ">" | "<"; bound: bigint };
 
-type Labels = Readonly<Record<string, string>>;
+/** A label map, read only (an object's labels, shared by its watch events). */
+export type Labels = Readonly<Record<string, string>>;
 
 /** Whether one requirement holds, with apimachinery's `Requirement.Matches` semantics. */
 export function requirementMatches(r: Requirement, labels: Labels): boolean {

@@ -12,9 +12,7 @@
  * @module
  */
 import { encodeWatchEvent, type WatchEventType } from "../api/mod.ts";
-
-/** A label map, shared with the stored object it came from. */
-export type Labels = Readonly<Record<string, string>>;
+import type { Labels } from "./label_requirement.ts";
 
 /** What an event is made from: a committed Gpu has these fields (and more). */
 export interface EventSubject {
