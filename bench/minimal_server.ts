@@ -7,7 +7,11 @@
  * same encode-once techniques as the server (bytes stored by the write, the
  * List cached per version, one Buffer per event shared by every stream) and
  * the same request decoding (src/api), its connections accepted the way the
- * server accepts them (through the GOAWAY filter). It has no metrics, interceptors,
+ * server accepts them (through the GOAWAY filter). It fills in what the
+ * contract has a server set (namespace, uid, generation, creation and
+ * transition times, clock-based resource versions), so that it sends
+ * messages of the size the server and the Go reference send (docs/api.md,
+ * "Objects"). It has no metrics, interceptors,
  * validation, lock, limits, quotas, logging, persistence or back-pressure.
  * Measured next to the server in one run, the difference is what those cost.
  * Not for production: a slow watcher's queue grows without bound.
@@ -45,7 +49,8 @@ type Watch = grpc.ServerWritableStream<unknown, Buffer>;
 export class MinimalGpuService {
   readonly #gpus = new Map<string, { gpu: Gpu; bytes: Buffer }>();
   readonly #watchers = new Set<Watch>();
-  #version = 0;
+  // Microseconds of the wall clock, as the server's and Go's versions are: 16 digits on the wire.
+  #version = Date.now() * 1000;
   #list: { version: number; bytes: Buffer } | undefined;
 
   /** The handlers, by method name of the contract. */
@@ -66,7 +71,19 @@ export class MinimalGpuService {
       },
       CreateGpu: (call: Unary, done: Callback) => {
         const { gpu } = call.request as { gpu: Gpu };
-        const bytes = this.#write(gpu, "ADDED");
+        const now = timestamp();
+        const metadata = {
+          ...gpu.metadata,
+          namespace: gpu.metadata.namespace || "default",
+          uid: crypto.randomUUID(),
+          generation: 1,
+          creationTimestamp: now,
+        };
+        const conditions = gpu.status.conditions.map((c) => ({ ...c, lastTransitionTime: now }));
+        const bytes = this.#write(
+          { ...gpu, metadata, status: { ...gpu.status, conditions } },
+          "ADDED",
+        );
         done(null, encodeCreateResponse(bytes, true));
       },
       UpdateGpuStatus: (call: Unary, done: Callback) => {
@@ -76,7 +93,13 @@ export class MinimalGpuService {
           done({ code: grpc.status.NOT_FOUND, details: `gpu ${request.name} not found` });
           return;
         }
-        done(null, this.#write({ ...entry.gpu, status: request.status }, "MODIFIED"));
+        const now = timestamp();
+        const conditions = request.status.conditions.map((c) => ({
+          ...c,
+          lastTransitionTime: now,
+        }));
+        const status = { ...request.status, conditions };
+        done(null, this.#write({ ...entry.gpu, status }, "MODIFIED"));
       },
       WatchGpus: (call: Watch) => {
         for (const { bytes } of this.#gpus.values()) call.write(encodeWatchEvent("ADDED", bytes));
@@ -98,6 +121,12 @@ export class MinimalGpuService {
     for (const watcher of this.#watchers) watcher.write(event);
     return bytes;
   }
+}
+
+// Now as a google.protobuf.Timestamp.
+function timestamp(): { seconds: number; nanos: number } {
+  const ms = Date.now();
+  return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 };
 }
 
 /** A running minimal server. */

@@ -2,7 +2,8 @@
  * The floor server of `deno task bench --reference` (bench/minimal_server.ts)
  * must serve the contract the benchmark drives, or a side-by-side run would
  * compare against a server that skips work: seeding, reads, status writes and
- * the watch fan-out, through the project's own client.
+ * the watch fan-out, through the project's own client, with the fields the
+ * contract has a server set (so its messages weigh what the server's do).
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
@@ -27,6 +28,7 @@ async function within<T>(promise: Promise<T>, what: string): Promise<T> {
 
 Deno.test("the minimal server serves create, get, list, status writes and watches", async () => {
   const dir = await Deno.makeTempDir({ prefix: "das-minimal-test-" });
+  const before = Date.now();
   const server = await serveMinimal(`${dir}/minimal.sock`);
   const client = new DeviceApiClient(`unix://${dir}/minimal.sock`);
   const raw = rawClient(`${dir}/minimal.sock`);
@@ -34,12 +36,27 @@ Deno.test("the minimal server serves create, get, list, status writes and watche
   try {
     const { gpu: first, created } = await client.create(benchGpu(0));
     assert.equal(created, true);
-    await client.create(benchGpu(1));
+    const { gpu: second } = await client.create(benchGpu(1));
     assert.deepEqual(await client.get(first.metadata.name), first);
+    // What the server and the Go reference set: namespace, uid, generation, times, versions
+    // from the clock in microseconds.
+    assert.equal(first.metadata.namespace, "default");
+    assert.match(
+      first.metadata.uid,
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
+    assert.notEqual(first.metadata.uid, second.metadata.uid);
+    assert.equal(first.metadata.generation, 1);
+    assert.ok(first.metadata.creationTimestamp!.seconds >= Math.floor(before / 1000));
+    for (const c of first.status.conditions) {
+      assert.deepEqual(c.lastTransitionTime, first.metadata.creationTimestamp);
+    }
+    assert.ok(first.resourceVersion > before * 1000, `version ${first.resourceVersion}`);
+    assert.equal(second.resourceVersion, first.resourceVersion + 1);
 
     const list = await client.list();
     assert.deepEqual(list.items.map((g) => g.metadata.name), ["gpu-0", "gpu-1"]);
-    assert.equal(list.resourceVersion, "2");
+    assert.equal(list.resourceVersion, String(second.resourceVersion));
 
     const events = await within(take(watch, 2), "snapshot");
     assert.deepEqual(events.map((e) => [e.type, e.object.metadata.name]), [
@@ -49,7 +66,9 @@ Deno.test("the minimal server serves create, get, list, status writes and watche
 
     const status = benchStatus(7);
     const updated = await client.updateStatus(first.metadata.name, status);
-    assert.equal(updated.metadata.resourceVersion, "3");
+    assert.equal(updated.resourceVersion, second.resourceVersion + 1);
+    assert.equal(updated.metadata.uid, first.metadata.uid);
+    assert.ok(updated.status.conditions[0]!.lastTransitionTime !== null);
     assert.equal(updated.status.conditions[0]!.message, status.conditions![0]!.message);
     const [next] = await within(take(watch, 1), "MODIFIED event");
     assert.equal(next!.type, "MODIFIED");
