@@ -35,6 +35,8 @@ import {
   GPU_SERVICE,
   isDecodeFailure,
   serviceDefinition,
+  type Timestamp,
+  timestampFromMs,
   type WatchEventType,
 } from "../src/api/mod.ts";
 // These two files, not their folders' mod.ts: the floor loads no more of the server than it uses.
@@ -71,7 +73,7 @@ export class MinimalGpuService {
       },
       CreateGpu: (call: Unary, done: Callback) => {
         const { gpu } = call.request as { gpu: Gpu };
-        const now = timestamp();
+        const now = timestampFromMs(Date.now());
         const metadata = {
           ...gpu.metadata,
           namespace: gpu.metadata.namespace || "default",
@@ -79,11 +81,8 @@ export class MinimalGpuService {
           generation: 1,
           creationTimestamp: now,
         };
-        const conditions = gpu.status.conditions.map((c) => ({ ...c, lastTransitionTime: now }));
-        const bytes = this.#write(
-          { ...gpu, metadata, status: { ...gpu.status, conditions } },
-          "ADDED",
-        );
+        const status = transitionedAt(gpu.status, now);
+        const bytes = this.#write({ ...gpu, metadata, status }, "ADDED");
         done(null, encodeCreateResponse(bytes, true));
       },
       UpdateGpuStatus: (call: Unary, done: Callback) => {
@@ -93,12 +92,7 @@ export class MinimalGpuService {
           done({ code: grpc.status.NOT_FOUND, details: `gpu ${request.name} not found` });
           return;
         }
-        const now = timestamp();
-        const conditions = request.status.conditions.map((c) => ({
-          ...c,
-          lastTransitionTime: now,
-        }));
-        const status = { ...request.status, conditions };
+        const status = transitionedAt(request.status, timestampFromMs(Date.now()));
         done(null, this.#write({ ...entry.gpu, status }, "MODIFIED"));
       },
       WatchGpus: (call: Watch) => {
@@ -123,10 +117,10 @@ export class MinimalGpuService {
   }
 }
 
-// Now as a google.protobuf.Timestamp.
-function timestamp(): { seconds: number; nanos: number } {
-  const ms = Date.now();
-  return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 };
+// Every condition stamped as changed at `now`: at least the work the server's own settling does.
+function transitionedAt(status: Gpu["status"], now: Timestamp): Gpu["status"] {
+  const conditions = status.conditions.map((c) => ({ ...c, lastTransitionTime: now }));
+  return { ...status, conditions };
 }
 
 /** A running minimal server. */
