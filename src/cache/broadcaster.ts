@@ -79,8 +79,10 @@ export class Broadcaster {
   // no idle cost, no per-stream timers.
   #bookmarkWatchers = 0;
   #bookmarkTimer: unknown = undefined;
-  // Watchers with queued events, flushed together once per event-loop turn.
-  readonly #pending = new Set<Watcher>();
+  // Watchers with queued events, flushed together once per event-loop turn. An
+  // array, not a Set: a watcher asks only when its queue turns non-empty, so
+  // it is rarely listed twice, and flushing it again then writes nothing.
+  #pending: Watcher[] = [];
   #flushScheduled = false;
   readonly #added = new WeakMap<StoredGpu, Uint8Array>();
   #closedWith: CacheError | undefined;
@@ -264,13 +266,13 @@ export class Broadcaster {
   }
 
   #markPending(watcher: Watcher): void {
-    this.#pending.add(watcher);
+    this.#pending.push(watcher);
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
     (this.#options.schedule ?? setImmediate)(() => {
       this.#flushScheduled = false;
-      const watchers = [...this.#pending];
-      this.#pending.clear();
+      const watchers = this.#pending;
+      this.#pending = [];
       for (const w of watchers) w.flush();
     });
   }
