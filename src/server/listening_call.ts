@@ -10,6 +10,11 @@
  * `ServerInterceptingCall` and overriding its public methods is grpc-js's
  * public interceptor API; nothing private is touched.
  *
+ * Response messages go straight to the next call (see
+ * {@linkcode ListeningCall.sendMessage}): the next call sends the response
+ * metadata before the first one, so a subclass that changes that metadata
+ * sends it itself before its first message.
+ *
  * @example Usage
  * ```ts
  * import type { ServerInterceptor } from "@grpc/grpc-js";
@@ -42,10 +47,22 @@ export type CallStatus = Parameters<ServerInterceptingCallInterface["sendStatus"
 /** An intercepted call that hears its inbound events itself and passes them on. */
 export class ListeningCall extends ServerInterceptingCall {
   #listener: CallListener | undefined;
+  readonly #next: ServerInterceptingCallInterface;
 
   /** Intercepts `call`: what is not overridden passes through unchanged. */
   constructor(call: ServerInterceptingCallInterface) {
     super(call);
+    this.#next = call;
+  }
+
+  /**
+   * Hands a response message to the next call. The inherited method routes
+   * each message through grpc-js's responder, a closure per message that only
+   * forwards it: on a watch stream every event paid for it, once per layer
+   * (docs/performance.md, item 23).
+   */
+  override sendMessage(message: unknown, callback: () => void): void {
+    this.#next.sendMessage(message, callback);
   }
 
   /** Starts the call with this object as the listener of its inbound events. */
