@@ -14,7 +14,6 @@ import type { HttpEndpoint } from "../health/mod.ts";
 import { serveHealth } from "../health/mod.ts";
 import { MetricsHttpServer } from "../metrics/mod.ts";
 import type { NvmlProvider } from "../nvml/mod.ts";
-import { compactHeap, formatMiB } from "../runtime/mod.ts";
 import type { DeviceApiServer } from "../server/mod.ts";
 import type { TcpTls } from "../tls/mod.ts";
 import { VERSION } from "../version/mod.ts";
@@ -33,8 +32,6 @@ export type Phase = "new" | "starting" | "serving" | "stopping" | "stopped";
 const EXIT_OK = 0;
 /** Exit status after a forced stop or a failed start. */
 const EXIT_FAILED = 1;
-/** Delay from ready to the one memory-reducing collection: start's garbage is dead by then. */
-const COMPACT_AFTER_READY_MS = 1000;
 
 /** Starts the components in order, serves, and stops them in the reverse order. */
 export class ServerLifecycle {
@@ -55,7 +52,6 @@ export class ServerLifecycle {
   #tls: TcpTls | undefined;
   #server: DeviceApiServer | undefined;
   #nvml: NvmlProvider | undefined;
-  #compaction: ReturnType<typeof setTimeout> | undefined;
 
   /** Wraps components built by `createComponents`; nothing starts until {@linkcode run}. */
   constructor(components: Components) {
@@ -198,10 +194,6 @@ export class ServerLifecycle {
     log.info("Server is ready", "resourceVersion", c.store.resourceVersion);
     await c.notifier.ready();
     c.notifier.startWatchdog();
-    // Start's garbage would stay resident while the server idles: one collection, later.
-    const compaction = setTimeout(() => this.#compactHeap(), COMPACT_AFTER_READY_MS);
-    Deno.unrefTimer(compaction);
-    this.#compaction = compaction;
     // 6. The built-in provider once the server serves; not awaited, so a slow
     //    driver never delays a stop. Never started once a stop was requested.
     if (config.enableNvmlProvider && !this.#stopRequested) this.#nvml = createNvmlProvider(c);
@@ -221,7 +213,6 @@ export class ServerLifecycle {
     // 0. Let a start in progress reach its next check; it starts nothing more.
     await this.#untilForced(this.#startup);
     this.#phase = "stopping";
-    clearTimeout(this.#compaction);
     // 1. Not ready, so endpoints stop routing here before draining starts.
     c.flags.shuttingDown = true;
     c.grpcHealth.setServing(false);
@@ -254,25 +245,6 @@ export class ServerLifecycle {
     if (force.aborted) return EXIT_FAILED;
     log.info("Server stopped", "graceful", drained);
     return EXIT_OK;
-  }
-
-  // Logged at V(2): the sizes around it, or why it could not run.
-  #compactHeap(): void {
-    const done = compactHeap();
-    const log = this.#c.log.V(2);
-    if (!done) {
-      log.info("Cannot compact the heap after start: the runtime does not expose gc");
-      return;
-    }
-    log.info(
-      "Compacted the heap after start",
-      "heap",
-      `${formatMiB(done.heapBefore)} -> ${formatMiB(done.heapAfter)}`,
-      "rss",
-      `${formatMiB(done.rssBefore)} -> ${formatMiB(done.rssAfter)}`,
-      "took",
-      `${done.ms.toFixed(1)}ms`,
-    );
   }
 
   // Waits for `promise`, or less when a forced stop is requested.

@@ -7,4 +7,3 @@
 export * from "./runtime_flags.ts";
 export * from "./cgroup_memory.ts";
 export * from "./memory_plan.ts";
-export * from "./compact_heap.ts";

@@ -1,11 +1,10 @@
 /**
  * What an idle server costs: it sleeps between its few periodic checks
  * instead of waking its event loop many times a second (each wake-up costs
- * CPU on every node of a cluster, all day), and it does not keep the garbage
- * of its start resident.
+ * CPU on every node of a cluster, all day).
  */
 import assert from "node:assert/strict";
-import { LAUNCHER, startServer } from "../_helpers/server_process.ts";
+import { startServer } from "../_helpers/server_process.ts";
 import { threadWakeups } from "../../bench/_proc.ts";
 
 // The idle server's own timers: the lag sampler (LAG_SAMPLE_MS, two wake-ups per sample) and the
@@ -30,24 +29,4 @@ Deno.test({
       `the idle server woke ${perSecond} times a second`,
     );
   },
-});
-
-// "12.3MiB -> 4.5MiB" as the compaction's log line writes sizes.
-function sizes(field: unknown): [number, number] {
-  const m = /^([\d.]+)MiB -> ([\d.]+)MiB$/.exec(String(field));
-  assert.ok(m, `sizes as "A -> B": ${field}`);
-  return [Number(m[1]), Number(m[2])];
-}
-
-Deno.test("a server started as the start task starts it compacts its heap once, after it is ready", async () => {
-  await using server = await startServer({ command: [...LAUNCHER], noTcp: true });
-  const line = await server.waitForLog((l) => l.msg === "Compacted the heap after start");
-  const [heapBefore, heapAfter] = sizes(line.heap);
-  assert.ok(heapAfter < heapBefore, `V8's heap shrinks: ${line.heap}`);
-  const [rssBefore, rssAfter] = sizes(line.rss);
-  assert.ok(rssAfter < rssBefore, `the resident set shrinks: ${line.rss}`);
-  const ready = server.logs.findIndex((l) => l.msg === "Server is ready");
-  assert.ok(ready >= 0 && ready < server.logs.indexOf(line), "after ready");
-  await new Promise((resolve) => setTimeout(resolve, 1_500));
-  assert.equal(server.logs.filter((l) => l.msg === line.msg).length, 1, "once");
 });
