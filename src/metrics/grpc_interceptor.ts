@@ -53,14 +53,12 @@ class MethodSeries {
 
 /** One intercepted call: one object that counts into its method's series. */
 class MetricsCall extends ListeningCall {
-  readonly #call: ServerInterceptingCallInterface;
   readonly #series: MethodSeries;
   readonly #start = performance.now();
   #done = false;
 
   constructor(call: ServerInterceptingCallInterface, series: MethodSeries) {
     super(call);
-    this.#call = call;
     this.#series = series;
     series.started++;
   }
@@ -82,7 +80,7 @@ class MetricsCall extends ListeningCall {
 
   // Also fires after a normal status, on every call: then it counts nothing.
   override onCancel(): void {
-    if (!this.#done) this.#finish(cancelCode(this.#call));
+    if (!this.#done) this.#finish(cancelCode(this));
     super.onCancel();
   }
 
@@ -192,7 +190,7 @@ export function grpcType(method: { requestStream: boolean; responseStream: boole
 
 // A call that ended without a status: grpc-js's deadline timer sends its
 // DEADLINE_EXCEEDED past the interceptors, so tell it apart from a cancel.
-function cancelCode(call: ServerInterceptingCallInterface): number {
+function cancelCode(call: { getDeadline(): Deadline }): number {
   return deadlinePassed(call.getDeadline()) ? Status.DEADLINE_EXCEEDED : Status.CANCELLED;
 }
 
