@@ -29,9 +29,11 @@ import { CGROUP_MEMORY_LIMIT_FILES } from "./cgroup_memory.ts";
  *   data is far smaller (8 GPUs of a few KiB, a watch history of a few
  *   MiB); raising --max-gpus or --max-object-bytes far beyond that needs a
  *   larger ceiling (and a larger memory limit);
- * - an old-generation floor (`--initial-old-space-size=40`, MiB): Deno's
- *   HTTP/2 layer keeps every finished stream, and the call hanging off it,
- *   until a full collection, so every call is promoted; under the ceiling
+ * - an old-generation floor (`--initial-old-space-size=40`, MiB): under
+ *   V8's allocation-site pretenuring every finished HTTP/2 stream, and the
+ *   call hanging off it, survives until a full collection, so every call
+ *   is promoted (those collections also free the streams' memory outside
+ *   V8's heap, which keeps peak RSS bounded: item 25); under the ceiling
  *   V8 would start a full collection every ≈8 MiB of promotion, each
  *   marking the whole live heap. With the floor it waits until ≈35–40 MiB:
  *   half as many full collections, 6–12% less CPU per call under load, for
