@@ -32,8 +32,9 @@ import { CGROUP_MEMORY_LIMIT_FILES } from "./cgroup_memory.ts";
  * - an old-generation floor (`--initial-old-space-size=40`, MiB): under
  *   V8's allocation-site pretenuring every finished HTTP/2 stream, and the
  *   call hanging off it, survives until a full collection, so every call
- *   is promoted (those collections also free the streams' memory outside
- *   V8's heap, which keeps peak RSS bounded: item 25); under the ceiling
+ *   is promoted (those collections also give back the memory that finished
+ *   calls leave outside V8's heap, which keeps peak RSS bounded:
+ *   docs/performance.md, item 25); under the ceiling
  *   V8 would start a full collection every ≈8 MiB of promotion, each
  *   marking the whole live heap. With the floor it waits until ≈35–40 MiB:
  *   half as many full collections, 6–12% less CPU per call under load, for
