@@ -45,17 +45,42 @@ export function compareCell(project: number, reference: number, digits: number):
 }
 
 /**
+ * The range of the CPU-per-operation ratio over the repetitions, "lo–hi×":
+ * the i-th project run divided by the i-th reference run, which ran right
+ * before or after it (the order alternates). A range that spans 1.00× says
+ * the difference between the servers is within what the machine drifted by
+ * from one repetition to the next; "—" where no pair has operations.
+ *
+ * @example
+ * ```ts
+ * import { pairedRatioRange } from "./_compare.ts";
+ * pairedRatioRange([300, 500], [100, 300]); // "1.67–3.00×"
+ * ```
+ */
+export function pairedRatioRange(project: number[], reference: number[]): string {
+  const ratios: number[] = [];
+  for (let i = 0; i < Math.min(project.length, reference.length); i++) {
+    const [p, r] = [project[i]!, reference[i]!];
+    if (Number.isFinite(p) && Number.isFinite(r) && r > 0) ratios.push(p / r);
+  }
+  if (ratios.length === 0) return "—";
+  const [lo, hi] = [Math.min(...ratios).toFixed(2), Math.max(...ratios).toFixed(2)];
+  return lo === hi ? `${lo}×` : `${lo}–${hi}×`;
+}
+
+/**
  * The comparison table: one row per case, each cell "project / reference
- * (ratio)" of the medians over the repetitions, then lost events, call
+ * (ratio)" of the medians over the repetitions, with the range of the CPU
+ * ratio over the repetitions next to its median, then lost events, call
  * errors and the other processes' CPU (how loaded the machine was).
  */
 export function comparisonTable(results: CaseResult[], referenceLabel = "reference"): string {
   const names = [...new Set(results.map((r) => r.name))];
   const lines = [
-    `| case | runs | ${
-      FIGURES.map((f) => f.title).join(" | ")
+    `| case | runs | ${FIGURES[0]!.title} | CPU/op ratio by repetition | ${
+      FIGURES.slice(1).map((f) => f.title).join(" | ")
     } | lost events | call errors | other CPU % core |`,
-    `|---|--:|${FIGURES.map(() => "--:").join("|")}|--:|--:|--:|`,
+    `|---|--:|--:|--:|${FIGURES.slice(1).map(() => "--:").join("|")}|--:|--:|--:|`,
   ];
   for (const name of names) {
     const ours = results.filter((r) => r.name === name && r.server === "project");
@@ -63,6 +88,8 @@ export function comparisonTable(results: CaseResult[], referenceLabel = "referen
     const cells = FIGURES.map((f) =>
       compareCell(median(ours.map(f.read)), median(theirs.map(f.read)), f.digits)
     );
+    const cpu = FIGURES[0]!.read;
+    cells.splice(1, 0, pairedRatioRange(ours.map(cpu), theirs.map(cpu)));
     const sum = (rs: CaseResult[], read: (r: CaseResult) => number | undefined) =>
       rs.reduce((n, r) => n + (read(r) ?? 0), 0);
     const lost = ours.some((r) => r.lost !== undefined)

@@ -10,7 +10,7 @@ import { GpuStore } from "../../src/cache/mod.ts";
 import { startCommand } from "../../scripts/start.ts";
 import { parseBenchArgs } from "../../bench/bench.ts";
 import { serverArgs } from "../../bench/_server.ts";
-import { compareCell, comparisonTable, median } from "../../bench/_compare.ts";
+import { compareCell, comparisonTable, median, pairedRatioRange } from "../../bench/_compare.ts";
 import { cpuMs, memory, threadWakeups, wakeupsBetween } from "../../bench/_proc.ts";
 import { referenceArgs, startReference } from "../../bench/_reference.ts";
 import type { CaseResult } from "../../bench/_run_case.ts";
@@ -115,6 +115,14 @@ Deno.test("median() and compareCell() give medians and project/reference ratios"
   assert.equal(compareCell(NaN, NaN, 0), "—");
 });
 
+Deno.test("pairedRatioRange() divides each repetition's project run by its reference run", () => {
+  assert.equal(pairedRatioRange([110, 90, 100], [100, 100, 100]), "0.90–1.10×");
+  assert.equal(pairedRatioRange([200], [100]), "2.00×");
+  // Pairs without operations (NaN) or with a zero reference are left out; an unpaired run too.
+  assert.equal(pairedRatioRange([NaN, 150, 120, 999], [100, 0, 100]), "1.20×");
+  assert.equal(pairedRatioRange([NaN], [NaN]), "—");
+});
+
 Deno.test("comparisonTable() puts the medians of each server side by side per case", () => {
   const run = (server: string, cpu: number, lost: number): CaseResult => ({
     name: "watch-100",
@@ -153,8 +161,9 @@ Deno.test("comparisonTable() puts the medians of each server side by side per ca
   const cells = row.split("|").map((c) => c.trim());
   assert.equal(cells[2], "2+2");
   assert.equal(cells[3], "400 / 200 (2.00×)"); // medians of 300, 500 and 100, 300
-  assert.equal(cells[8], "40 / 40 (1.00×)"); // server wake-ups/s
-  assert.equal(cells[12], "1 / 2"); // lost events, summed
+  assert.equal(cells[4], "1.67–3.00×"); // 300 / 100 in the first repetition, 500 / 300 in the second
+  assert.equal(cells[9], "40 / 40 (1.00×)"); // server wake-ups/s
+  assert.equal(cells[13], "1 / 2"); // lost events, summed
 });
 
 // A quick run of get-c1 through `bench.ts` with these extra flags; fails on a non-zero exit.
