@@ -22,9 +22,7 @@ const CPU_PER_OP: Figure = {
   read: (r) => r.ops > 0 ? r.serverCpuPerOpUs : NaN,
 };
 
-// The first is CPU_PER_OP, followed in the table by its ratio's range.
-const FIGURES: readonly Figure[] = [
-  CPU_PER_OP,
+const OTHER_FIGURES: readonly Figure[] = [
   { title: "ops/s", digits: 0, read: (r) => r.ops > 0 ? r.opsPerS : NaN },
   { title: "p50 ms", digits: 2, read: (r) => r.ops > 0 ? r.latency.p50 : NaN },
   { title: "p99 ms", digits: 2, read: (r) => r.ops > 0 ? r.latency.p99 : NaN },
@@ -34,6 +32,12 @@ const FIGURES: readonly Figure[] = [
   { title: "idle RSS MiB", digits: 0, read: (r) => r.rssIdleMiB },
   { title: "ready ms", digits: 0, read: (r) => r.readyMs },
 ];
+
+/** One column of the comparison table: a title and its cell from each server's runs of a case. */
+interface Column {
+  title: string;
+  cell: (ours: CaseResult[], theirs: CaseResult[]) => string;
+}
 
 /** Median of the finite values; NaN when there are none. */
 export function median(values: number[]): number {
@@ -76,6 +80,25 @@ export function pairedRatioRange(project: number[], reference: number[]): string
   return lo === hi ? `${lo}×` : `${lo}–${hi}×`;
 }
 
+// A figure's medians side by side, "project / reference (ratio)".
+function medianColumn(f: Figure): Column {
+  return {
+    title: f.title,
+    cell: (ours, theirs) =>
+      compareCell(median(ours.map(f.read)), median(theirs.map(f.read)), f.digits),
+  };
+}
+
+const COLUMNS: readonly Column[] = [
+  medianColumn(CPU_PER_OP),
+  {
+    title: "CPU/op ratio by repetition",
+    cell: (ours, theirs) =>
+      pairedRatioRange(ours.map(CPU_PER_OP.read), theirs.map(CPU_PER_OP.read)),
+  },
+  ...OTHER_FIGURES.map(medianColumn),
+];
+
 /**
  * The comparison table: one row per case, each cell "project / reference
  * (ratio)" of the medians over the repetitions, with the range of the CPU
@@ -85,18 +108,15 @@ export function pairedRatioRange(project: number[], reference: number[]): string
 export function comparisonTable(results: CaseResult[], referenceLabel = "reference"): string {
   const names = [...new Set(results.map((r) => r.name))];
   const lines = [
-    `| case | runs | ${CPU_PER_OP.title} | CPU/op ratio by repetition | ${
-      FIGURES.slice(1).map((f) => f.title).join(" | ")
+    `| case | runs | ${
+      COLUMNS.map((c) => c.title).join(" | ")
     } | lost events | call errors | other CPU % core |`,
-    `|---|--:|--:|--:|${FIGURES.slice(1).map(() => "--:").join("|")}|--:|--:|--:|`,
+    `|---|--:|${COLUMNS.map(() => "--:").join("|")}|--:|--:|--:|`,
   ];
   for (const name of names) {
     const ours = results.filter((r) => r.name === name && r.server === "project");
     const theirs = results.filter((r) => r.name === name && r.server === referenceLabel);
-    const cells = FIGURES.map((f) =>
-      compareCell(median(ours.map(f.read)), median(theirs.map(f.read)), f.digits)
-    );
-    cells.splice(1, 0, pairedRatioRange(ours.map(CPU_PER_OP.read), theirs.map(CPU_PER_OP.read)));
+    const cells = COLUMNS.map((c) => c.cell(ours, theirs));
     const sum = (rs: CaseResult[], read: (r: CaseResult) => number | undefined) =>
       rs.reduce((n, r) => n + (read(r) ?? 0), 0);
     const lost = ours.some((r) => r.lost !== undefined)

@@ -14,10 +14,10 @@
  * interleaved with the project's, a fresh server per case and repetition,
  * `--repeat N` times each (default 2 with a reference, else 1), and prints
  * the medians side by side with their ratios, and the range of the CPU
- * ratio over the repetitions (each pair ran back to back). `--server "COMMAND {SOCK}"`
- * runs that command in the project's place (for instance the minimal server
- * of `minimal_server.ts` against a Go server, to measure the stack's floor
- * in one run).
+ * ratio over the repetitions (each pair ran back to back).
+ * `--server "COMMAND {SOCK}"` runs that command in the project's place
+ * (for instance the minimal server of `minimal_server.ts` against a Go
+ * server, to measure the stack's floor in one run).
  * `BENCH_V8_FLAGS` replaces the server's `--v8-flags` ("" for none);
  * `BENCH_SERVER_ARGS` adds server flags (space-separated).
  *
