@@ -17,7 +17,7 @@
  * Not for production: a slow watcher's queue grows without bound.
  *
  * ```sh
- * deno task bench --reference "deno run -A --v8-flags=--max-semi-space-size=8,--max-old-space-size=128,--initial-old-space-size=40 bench/minimal_server.ts --unix {SOCK}"
+ * deno task bench --reference "deno run -A --v8-flags=--max-semi-space-size=2,--max-old-space-size=128,--initial-old-space-size=40 bench/minimal_server.ts --unix {SOCK}"
  * ```
  *
  * @module

@@ -19,11 +19,13 @@ import { CGROUP_MEMORY_LIMIT_FILES } from "./cgroup_memory.ts";
 /**
  * V8 flags that bound memory, chosen from a measured curve of server CPU per
  * call against peak RSS (docs/performance.md, "V8 flags"):
- * - the young generation (`--max-semi-space-size=8`, MiB): V8's default
- *   lets peak RSS reach ≈150–170 MiB under load; 2 MiB held it near 110 MiB
- *   but scavenged four times as often, which cost ≈15–50% more CPU per call
- *   than 8 MiB (peak ≈120–130 MiB) in an interleaved A/B; the price is idle
- *   RSS, ≈100 MiB against ≈88 with 2 or 4 MiB;
+ * - the young generation (`--max-semi-space-size=2`, MiB): V8's default
+ *   lets peak RSS reach ≈150–170 MiB under load. 8 MiB measured ≈15–50%
+ *   cheaper per call than 2 when it was chosen (item 3, before the
+ *   old-generation floor below); now 2 MiB costs about the CPU per call of
+ *   8 (0.89–1.01× per case over three A/Bs, docs/performance.md, item 26)
+ *   for ≈3 MiB less idle RSS and a few MiB less at peak; 1 MiB cost
+ *   1.08–1.19× more;
  * - an old-generation ceiling (`--max-old-space-size=128`): V8 collects
  *   before the heap grows toward the chart's 256 MiB limit. A node's live
  *   data is far smaller (8 GPUs of a few KiB, a watch history of a few
@@ -42,7 +44,7 @@ import { CGROUP_MEMORY_LIMIT_FILES } from "./cgroup_memory.ts";
  *   c64 to 167 MiB).
  */
 export const V8_FLAGS: readonly string[] = [
-  "--max-semi-space-size=8",
+  "--max-semi-space-size=2",
   "--max-old-space-size=128",
   "--initial-old-space-size=40",
 ];
