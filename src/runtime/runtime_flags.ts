@@ -23,7 +23,7 @@ import { CGROUP_MEMORY_LIMIT_FILES } from "./cgroup_memory.ts";
  *   lets peak RSS reach ≈150–170 MiB under load. 8 MiB measured ≈15–50%
  *   cheaper per call than 2 when it was chosen (item 3, before the
  *   old-generation floor below); now 2 MiB costs about the CPU per call of
- *   8 (0.89–1.01× per case over three A/Bs, docs/performance.md, item 26)
+ *   8 (0.88–1.00× per case over four A/Bs, docs/performance.md, item 26)
  *   for ≈3 MiB less idle RSS and a few MiB less at peak; 1 MiB cost
  *   1.08–1.19× more;
  * - an old-generation ceiling (`--max-old-space-size=128`): V8 collects
