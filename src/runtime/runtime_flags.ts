@@ -20,10 +20,10 @@ import { CGROUP_MEMORY_LIMIT_FILES } from "./cgroup_memory.ts";
  * V8 flags that bound memory, chosen from a measured curve of server CPU per
  * call against peak RSS (docs/performance.md, "V8 flags"):
  * - the young generation (`--max-semi-space-size=2`, MiB): V8's default
- *   lets peak RSS reach ≈150–170 MiB under load. 8 MiB measured ≈15–50%
- *   cheaper per call than 2 when it was chosen (item 3, before the
- *   old-generation floor below); now 2 MiB costs about the CPU per call of
- *   8 (0.88–1.00× per case over four A/Bs, docs/performance.md, item 26)
+ *   lets peak RSS reach ≈150–170 MiB under load. In docs/performance.md,
+ *   8 MiB measured ≈15–50% cheaper per call than 2 when it was chosen
+ *   (item 3, before the old-generation floor below); now 2 MiB costs about
+ *   the CPU per call of 8 (0.88–1.00× per case over four A/Bs, item 26)
  *   for ≈3 MiB less idle RSS and a few MiB less at peak; 1 MiB cost
  *   1.08–1.19× more;
  * - an old-generation ceiling (`--max-old-space-size=128`): V8 collects
