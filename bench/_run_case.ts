@@ -25,8 +25,9 @@ import { broadcast, WorkerProcess } from "./_worker_pool.ts";
 
 /**
  * Milliseconds between seeding and the idle RSS reading: long enough for a
- * server to settle after its start (ours compacts its heap 1 s after ready),
- * so the figure is what the server keeps resident while it idles.
+ * server to settle after its start and the seeding writes (its timers have
+ * fired, its first state write is done), so the figure is what the server
+ * keeps resident while it idles.
  */
 const SETTLE_MS = 2000;
 
