@@ -7,9 +7,11 @@
  */
 import { join } from "node:path";
 
-const WRITE_BUFFER_BYTES = 1024 * 1024;
-
-/** Writes `chunks` to `dir/name`: temporary file, fsync, rename over the old one, fsync of the directory. */
+/**
+ * Writes `chunks` to `dir/name`: temporary file, fsync, rename over the old one,
+ * fsync of the directory. Each chunk is written as it is, never copied: a caller
+ * with many small records packs them first (the checkpoint's `Packer` does).
+ */
 export async function writeFileAtomic(
   dir: string,
   name: string,
@@ -20,27 +22,11 @@ export async function writeFileAtomic(
   let bytes = 0;
   {
     using file = await Deno.open(tmp, { write: true, create: true, truncate: true, mode: 0o600 });
-    const writeAll = async (data: Uint8Array) => {
-      let offset = 0;
-      while (offset < data.length) offset += await file.write(data.subarray(offset));
-    };
-    // Small chunks are packed into one buffer: one write call per MiB, not per record.
-    const buffer = new Uint8Array(WRITE_BUFFER_BYTES);
-    let used = 0;
     for (const chunk of chunks) {
+      let offset = 0;
+      while (offset < chunk.length) offset += await file.write(chunk.subarray(offset));
       bytes += chunk.length;
-      if (used + chunk.length > buffer.length) {
-        await writeAll(buffer.subarray(0, used));
-        used = 0;
-      }
-      if (chunk.length >= buffer.length) {
-        await writeAll(chunk);
-      } else {
-        buffer.set(chunk, used);
-        used += chunk.length;
-      }
     }
-    await writeAll(buffer.subarray(0, used));
     await file.sync();
   }
   await Deno.rename(tmp, path);

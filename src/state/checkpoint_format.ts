@@ -123,8 +123,11 @@ export async function encodeCheckpoint(
     );
   }
   // Records are packed into buffers of about a MiB: a few native CRC calls
-  // and write calls per checkpoint, and no allocation per record.
-  const packer = new Packer();
+  // and write calls per checkpoint, and no allocation per record. The first
+  // buffer is no larger than the whole: a small store's checkpoint needs no MiB.
+  const packedBytes = FIXED_OVERHEAD_BYTES - HEADER_BYTES + metaBytes.length + gpuBytes +
+    historyBytes;
+  const packer = new Packer(packedBytes);
   packer.u32(metaBytes.length);
   packer.bytes(metaBytes);
   for (const bytes of gpus) {

@@ -81,6 +81,26 @@ Deno.test("encodeCheckpoint() leaves out the oldest events to stay within maxByt
   await assert.rejects(encodeCheckpoint(META, [new Uint8Array(100)], events, 50), RangeError);
 });
 
+Deno.test("encodeCheckpoint() packs a small store into one buffer of its size, a large one into MiB buffers", async () => {
+  const labels = { a: "1" };
+  const small = await encodeCheckpoint(META, [new Uint8Array(300)], [
+    checkpointEvent(20, 200),
+    checkpointEvent(21, 200, labels, labels),
+    checkpointEvent(22, 200, { a: "2" }, { a: "1" }),
+  ]);
+  const [header, body, ...rest] = small.chunks;
+  assert.ok(header && body);
+  assert.equal(rest.length, 0);
+  assert.equal(body.buffer.byteLength, body.length, "no buffer larger than the checkpoint");
+  // 3 MiB of GPUs: whole MiB buffers, so a large checkpoint still costs a few writes.
+  const gpus = Array.from({ length: 48 }, () => new Uint8Array(64 * 1024));
+  const large = await encodeCheckpoint(META, gpus, []);
+  const bodies = large.chunks.slice(1);
+  assert.ok(bodies.length >= 3 && bodies.length <= 4, `${bodies.length} buffers`);
+  for (const b of bodies.slice(0, -1)) assert.ok(b.buffer.byteLength >= 1 << 20);
+  assert.equal(decodeCheckpoint(concat(large.chunks)).gpus.length, 48);
+});
+
 Deno.test("checkpointBudget() grows with the limits and takes the history's byte bound when smaller", () => {
   const base = { maxGpus: 8, maxObjectBytes: 65536, watchHistorySize: 100 };
   assert.ok(checkpointBudget(base) >= 8 * 65536 + 100 * 65536);
