@@ -1,6 +1,7 @@
 /** writeFileAtomic on a real temporary directory. */
 import assert from "node:assert/strict";
 import { readFileIfExists, writeFileAtomic } from "../../src/state/atomic_file.ts";
+import { concat } from "../reliability/_wire.ts";
 
 /** `length` bytes counting up from `seed`, so that a chunk out of order or cut short shows. */
 function pattern(length: number, seed: number): Uint8Array {
@@ -13,16 +14,6 @@ function pattern(length: number, seed: number): Uint8Array {
 function* failingAfterOneMib(): Generator<Uint8Array> {
   yield pattern(1 << 20, 0);
   throw new Error("encoding failed");
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 Deno.test("writeFileAtomic() replaces the file with every chunk in order and returns their length", async () => {
