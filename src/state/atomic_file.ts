@@ -19,20 +19,33 @@ export async function writeFileAtomic(
 ): Promise<number> {
   const path = join(dir, name);
   const tmp = `${path}.tmp`;
-  let bytes = 0;
+  let bytes: number;
   {
     using file = await Deno.open(tmp, { write: true, create: true, truncate: true, mode: 0o600 });
-    for (const chunk of chunks) {
-      let offset = 0;
-      while (offset < chunk.length) offset += await file.write(chunk.subarray(offset));
-      bytes += chunk.length;
-    }
+    bytes = await writeChunks(file, chunks);
     await file.sync();
   }
   await Deno.rename(tmp, path);
   // The rename is durable only once the directory entry is.
   using parent = await Deno.open(dir, { read: true });
   await parent.sync();
+  return bytes;
+}
+
+/**
+ * Writes each chunk whole, in order, at the file's position (a write call may take less than it
+ * is given); returns the bytes written.
+ */
+export async function writeChunks(
+  file: Deno.FsFile,
+  chunks: Iterable<Uint8Array>,
+): Promise<number> {
+  let bytes = 0;
+  for (const chunk of chunks) {
+    let offset = 0;
+    while (offset < chunk.length) offset += await file.write(chunk.subarray(offset));
+    bytes += chunk.length;
+  }
   return bytes;
 }
 

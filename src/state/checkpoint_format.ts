@@ -108,7 +108,8 @@ export async function encodeCheckpoint(
   let completeAfter = state.completeAfter;
   const meta = (): CheckpointMeta => ({ ...state, completeAfter, gpus: gpus.length });
   let metaBytes = new TextEncoder().encode(JSON.stringify(meta()));
-  while (FIXED_OVERHEAD_BYTES + metaBytes.length + gpuBytes + historyBytes > maxBytes) {
+  const fileBytes = () => FIXED_OVERHEAD_BYTES + metaBytes.length + gpuBytes + historyBytes;
+  while (fileBytes() > maxBytes) {
     if (first === events.length) {
       throw new RangeError(`the GPUs alone exceed the checkpoint budget of ${maxBytes} bytes`);
     }
@@ -125,9 +126,7 @@ export async function encodeCheckpoint(
   // Records are packed into buffers of about a MiB: a few native CRC calls
   // and write calls per checkpoint, and no allocation per record. The first
   // buffer is no larger than the whole: a small store's checkpoint needs no MiB.
-  const packedBytes = FIXED_OVERHEAD_BYTES - HEADER_BYTES + metaBytes.length + gpuBytes +
-    historyBytes;
-  const packer = new Packer(packedBytes);
+  const packer = new Packer(fileBytes() - HEADER_BYTES);
   packer.u32(metaBytes.length);
   packer.bytes(metaBytes);
   for (const bytes of gpus) {

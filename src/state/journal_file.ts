@@ -7,7 +7,7 @@
  * @module
  */
 import { join } from "node:path";
-import { writeFileAtomic } from "./atomic_file.ts";
+import { writeChunks, writeFileAtomic } from "./atomic_file.ts";
 import { encodeJournalHeader, type JournalBase } from "./journal_format.ts";
 
 /** An open journal, appended to by one writer at a time. */
@@ -55,12 +55,7 @@ export class JournalFile {
    * appending more.
    */
   async append(chunks: readonly Uint8Array[]): Promise<number> {
-    let bytes = 0;
-    for (const chunk of chunks) {
-      let offset = 0;
-      while (offset < chunk.length) offset += await this.#file.write(chunk.subarray(offset));
-      bytes += chunk.length;
-    }
+    const bytes = await writeChunks(this.#file, chunks);
     this.#size += bytes;
     this.#records++;
     return bytes;
